@@ -1,0 +1,36 @@
+package lock
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors returned by every backend. Test for them with errors.Is: backends wrap them
+// with the operation, the lock name and the cause.
+var (
+	// ErrNotAcquired is returned by Acquire when its blocking window (WithBlocking) ended
+	// before the lock became free. It is never returned because ctx ended.
+	ErrNotAcquired = errors.New("lock: not acquired")
+
+	// ErrNotHeld is returned by Release and Extend when the handle does not hold the lock
+	// now: it never did, it already released it, or the hold expired or was lost.
+	ErrNotHeld = errors.New("lock: not held")
+
+	// ErrLost is the cause given to Do's ctx, and joined to Do's error, when a hold ended
+	// without Release: it expired, its lease could not be renewed, or its key was taken.
+	ErrLost = errors.New("lock: hold lost")
+
+	// ErrClosed is returned by every call on a Backend, or on its locks, after Close, and
+	// by Acquire calls that were waiting when Close was called.
+	ErrClosed = errors.New("lock: backend closed")
+
+	// ErrInvalid is returned for bad input: an empty or malformed name, a bad option, an
+	// unknown URL scheme or a malformed URL. The message says what was wrong and why.
+	ErrInvalid = errors.New("lock: invalid argument")
+)
+
+// Invalidf returns an error that wraps ErrInvalid with a message saying what was wrong.
+// Drivers use it so that every bad-input error reads the same way.
+func Invalidf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}

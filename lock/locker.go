@@ -1,0 +1,67 @@
+package lock
+
+import (
+	"context"
+	"time"
+)
+
+// Locker is a named lock: the seed's LockBase. A Locker is safe for concurrent use; like a
+// sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
+type Locker interface {
+	// Name returns the name the lock was created with.
+	Name() string
+
+	// Acquire takes the lock, waiting as long as WithBlocking allows. It returns nil once
+	// the lock is held; ErrNotAcquired when the blocking window ended first; an error that
+	// errors.Is ctx's error when ctx ended first (never ErrNotAcquired); ErrClosed when the
+	// backend was closed. On any error the lock is not held by this call.
+	Acquire(ctx context.Context) error
+
+	// Release frees the lock and wakes the next waiter. It returns ErrNotHeld unless this
+	// handle holds the lock now (a hold that expired or was lost cannot be released).
+	Release(ctx context.Context) error
+
+	// Locked reports whether anyone, through any handle, holds the lock now.
+	Locked(ctx context.Context) (bool, error)
+
+	// Extend makes the current hold last ttl from now (ttl must be > 0). A hold with no
+	// timeout keeps being renewed afterwards. It returns ErrNotHeld if the hold is gone.
+	Extend(ctx context.Context, ttl time.Duration) error
+
+	// Fence returns the fencing token of the current (or last) hold: a number that grows
+	// with every acquisition of the name. Pass it to the storage you protect so that it
+	// can refuse writes from a holder that has since lost the lock. It is 0 before the
+	// first hold.
+	Fence() uint64
+
+	// Lost returns a channel that is closed when the current hold ends without Release
+	// (expiry, failed renewal, key deleted or taken, Close). Call it after Acquire: before
+	// the first hold it returns nil; after a clean Release the channel stays open for ever.
+	Lost() <-chan struct{}
+}
+
+// Backend makes locks. Locks with the same name from the same backend (and, for shared
+// backends such as Redis, from every backend on the same server and prefix) exclude each
+// other.
+type Backend interface {
+	// NewLock returns a handle on the named lock. Options are validated here: a bad name or
+	// option is an ErrInvalid error. Handles hold no resources until Acquire.
+	NewLock(name string, opts ...Option) (Locker, error)
+
+	// Close stops every background goroutine, wakes waiters with ErrClosed and marks the
+	// holds it abandons lost. Later calls return ErrClosed; a second Close returns nil.
+	Close() error
+}
+
+// LossNotifier is implemented by Lockers that can run a function at the very moment the
+// current hold is marked lost, before anyone else can take the lock. Do uses it to cancel
+// its ctx in time. Backends should implement it; Do falls back to watching Lost() when a
+// Locker does not.
+type LossNotifier interface {
+	// AfterLost arranges for fn to be called once when the current hold is lost. fn runs on
+	// the goroutine that marks the hold lost, possibly under the backend's internal lock, so
+	// it must be quick and must not call the Locker. If the hold is already lost, fn is
+	// called before AfterLost returns. stop unregisters fn; it reports whether it stopped fn
+	// from being called. If the handle holds nothing, fn is never called.
+	AfterLost(fn func()) (stop func() bool)
+}
