@@ -30,6 +30,8 @@ type Options struct {
 	Blocking time.Duration
 	// Logger receives lost holds and backend errors. nil (the default) means slog.Default().
 	Logger *slog.Logger
+	// Observer receives the lock's events (see Event). nil (the default) reports nothing.
+	Observer Observer
 }
 
 // Option changes one setting of a lock.
