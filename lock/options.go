@@ -2,6 +2,7 @@ package lock
 
 import (
 	"log/slog"
+	"math"
 	"strings"
 	"time"
 	"unicode"
@@ -12,8 +13,9 @@ import (
 const (
 	// NoWait makes Acquire try once and return ErrNotAcquired if the lock is held.
 	NoWait time.Duration = 0
-	// Forever makes Acquire wait until the lock is free or ctx ends. It is the default.
-	Forever time.Duration = -1
+	// Forever makes Acquire wait until the lock is free or ctx ends. It is the default. Its
+	// value is the most negative Duration, so that no computed duration hits it by accident.
+	Forever time.Duration = math.MinInt64
 )
 
 // MaxNameLen is the longest lock name, in bytes, that NewLock accepts.

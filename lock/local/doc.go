@@ -1,0 +1,9 @@
+// Package local is baton's in-memory lock backend: named locks that exclude each other within
+// one process. Use it in tests and single-replica services; switch to the Redis backend with a
+// configuration URL and no code change. Importing it registers the "local://" scheme.
+//
+// Waiters queue in arrival order per name and are handed the lock directly by the Release or
+// expiry that frees it: no polling, no sleeping. State for a name exists only while the name is
+// held or waited on, so a service may lock millions of distinct names without growing. Fencing
+// tokens come from one counter per Backend, so they strictly increase for every name.
+package local

@@ -1,0 +1,120 @@
+package local
+
+import (
+	"time"
+
+	"github.com/batonlock/baton/lock"
+)
+
+// beginLocked starts a new hold on l: fresh token, fresh Lost channel, expiry armed if the
+// lock has a timeout. b.mu must be held.
+func (l *Lock) beginLocked(e *entry, fence uint64) {
+	l.e, l.held, l.fence = e, true, fence
+	l.lost, l.wasLost, l.hooks, l.deadline = nil, false, nil, time.Time{}
+	if l.opts.Observer != nil {
+		l.since = time.Now()
+	}
+	if l.opts.Timeout > 0 {
+		l.armLocked(l.opts.Timeout)
+	}
+}
+
+// armLocked makes the current hold expire d from now. b.mu must be held.
+func (l *Lock) armLocked(d time.Duration) {
+	l.deadline = time.Now().Add(d)
+	if l.timer == nil {
+		l.timer = time.AfterFunc(d, l.expire)
+	} else {
+		l.timer.Reset(d)
+	}
+}
+
+// expire runs on the timer. The timer is shared by the handle's holds and may fire late, or
+// after an Extend moved the deadline, so it acts only if the current hold's own deadline has
+// passed: a late timer never frees a newer hold.
+func (l *Lock) expire() {
+	b := l.b
+	b.mu.Lock()
+	if !l.held || l.deadline.IsZero() {
+		b.mu.Unlock()
+		return
+	}
+	if left := time.Until(l.deadline); left > 0 {
+		l.timer.Reset(left)
+		b.mu.Unlock()
+		return
+	}
+	e := l.e
+	l.endLocked(true)
+	b.handOffLocked(e)
+	b.mu.Unlock()
+	l.reportLost(nil)
+}
+
+// endLocked ends the current hold. A lost hold runs its AfterLost hooks and closes its Lost
+// channel here, before the caller can hand the name to anyone else. b.mu must be held.
+func (l *Lock) endLocked(lost bool) {
+	l.held, l.e = false, nil
+	if !l.deadline.IsZero() {
+		l.timer.Stop()
+	}
+	if !lost {
+		l.hooks = nil
+		return
+	}
+	l.wasLost = true
+	for _, h := range l.hooks {
+		h.fn()
+	}
+	l.hooks = nil
+	if l.lost != nil {
+		close(l.lost)
+	}
+}
+
+// reportLost logs and reports a hold that ended without Release. Called without b.mu.
+func (l *Lock) reportLost(why error) {
+	l.b.mu.Lock()
+	fence, held := l.fence, since(l.since)
+	l.b.mu.Unlock()
+	if why == nil {
+		l.opts.Log().Warn("lock: hold expired", "lock", l.name, "fence", fence, "timeout", l.opts.Timeout)
+	} else {
+		l.opts.Log().Warn("lock: hold lost", "lock", l.name, "fence", fence, "err", why)
+	}
+	l.opts.Notify(lock.Event{Kind: lock.Lost, Name: l.name, Fence: fence, Duration: held, Err: why})
+}
+
+// AfterLost calls fn when the current hold is lost, from the goroutine that marks it lost
+// and before the name is handed to anyone else. See lock.LossNotifier.
+func (l *Lock) AfterLost(fn func()) (stop func() bool) {
+	b := l.b
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !l.held {
+		if l.wasLost {
+			fn()
+		}
+		return func() bool { return false }
+	}
+	var id uint64
+	if n := len(l.hooks); n > 0 {
+		id = l.hooks[n-1].id + 1
+	}
+	l.hooks = append(l.hooks, lossHook{id: id, fn: fn})
+	fence := l.fence
+	return func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		if l.fence != fence {
+			return false
+		}
+		for i, h := range l.hooks {
+			if h.id == id {
+				l.hooks = append(l.hooks[:i], l.hooks[i+1:]...)
+				return true
+			}
+		}
+		return false
+	}
+}
