@@ -1,0 +1,70 @@
+package lock_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonlock/baton/lock"
+	_ "github.com/batonlock/baton/lock/local"
+)
+
+func TestOpenErrors(t *testing.T) {
+	cases := []struct {
+		url, says string
+	}{
+		{"", "no scheme"},
+		{"no-scheme-here", "no scheme"},
+		{"bogus://x", `unknown backend scheme "bogus"`},
+		{"bogus://x", "local"}, // lists the registered schemes
+		{"local://?timeout=soon", `"timeout"`},
+		{"local://?blocking=1x", `"blocking"`},
+		{"local://?timeout=-1s", "-1s"},
+		{"local://?timeout=1s&timeout=2s", "2 times"},
+		{"local://?a=%zz", "malformed query"},
+		{"local://?nope=1", `"nope"`},
+		{"redis://user:hunter2@[::1", "malformed backend URL"},
+		{"bogus://user:hunter2@host", "bogus"},
+	}
+	for _, c := range cases {
+		_, err := lock.Open(context.Background(), c.url)
+		if assert.ErrorIs(t, err, lock.ErrInvalid, c.url) {
+			assert.Contains(t, err.Error(), c.says, c.url)
+			assert.NotContains(t, err.Error(), "hunter2", "a password leaked into the error")
+		}
+	}
+}
+
+func TestOpenPassesDefaults(t *testing.T) {
+	var got lock.Options
+	var gotQuery string
+	lock.Register("test-defaults", func(_ context.Context, u *url.URL, d lock.Options) (lock.Backend, error) {
+		got, gotQuery = d, u.RawQuery
+		return nil, lock.Invalidf("stop here")
+	})
+	_, _ = lock.Open(context.Background(), "TEST-DEFAULTS://h?timeout=3s&blocking=forever&mine=1")
+	assert.Equal(t, "3s", got.Timeout.String())
+	assert.Equal(t, lock.Forever, got.Blocking)
+	assert.Equal(t, "mine=1", gotQuery, "shared keys are taken out, the driver's stay")
+	assert.Contains(t, lock.Schemes(), "test-defaults")
+}
+
+func TestRegisterPanics(t *testing.T) {
+	open := func(context.Context, *url.URL, lock.Options) (lock.Backend, error) { return nil, nil }
+	assert.Panics(t, func() { lock.Register("local", open) }, "duplicate scheme")
+	assert.Panics(t, func() { lock.Register("", open) }, "empty scheme")
+	assert.Panics(t, func() { lock.Register("x-nil", nil) }, "nil opener")
+}
+
+func TestResolve(t *testing.T) {
+	o, err := lock.Resolve("n", lock.DefaultOptions(), lock.WithTimeout(5))
+	require.NoError(t, err)
+	assert.EqualValues(t, 5, o.Timeout)
+	assert.Equal(t, lock.Forever, o.Blocking)
+	assert.NotNil(t, o.Log(), "a nil Logger means slog.Default()")
+	_, err = lock.Resolve("n", lock.Options{Timeout: -1})
+	assert.ErrorIs(t, err, lock.ErrInvalid, "bad defaults are caught too")
+}
