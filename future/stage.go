@@ -1,0 +1,159 @@
+package future
+
+import (
+	"context"
+	"sync"
+)
+
+// runsOn says which outcomes of its source a stage's body is called for; the others pass
+// through to the stage's future unchanged.
+type runsOn uint8
+
+const (
+	onValue runsOn = iota // Then, AndThen: errors pass through
+	onError               // Recover: values pass through (the stage's T and U are the same)
+	onBoth                // Handle
+)
+
+// phase is where a stage is in its life. It only moves forward.
+type phase uint8
+
+const (
+	waitSource phase = iota // registered on src, nothing running
+	running                 // body running on its own goroutine
+	waitInner               // body returned a future; registered on it
+	over                    // out settled, or about to be
+)
+
+// stage is the one machine behind Then, AndThen, Recover and Handle: a callback registered
+// on src that starts body on its own goroutine, then settles out with what body returned,
+// or with the future body returned once that settles. No goroutine exists while it waits.
+type stage[T, U any] struct {
+	src   *Future[T]
+	out   *Future[U]
+	runs  runsOn
+	body  func(ctx context.Context, v T, err error) (*Future[U], U, error)
+	mu    sync.Mutex
+	phase phase
+	srcW  *waiter
+	inner *Future[U]
+	// innerW is the registration on inner; nil until set, which Cancel tolerates (the
+	// callback then finds the stage over and returns).
+	innerW *waiter
+	// stop cancels body's ctx; set when body starts.
+	stop context.CancelFunc
+}
+
+func newStage[T, U any](src *Future[T], runs runsOn, body func(context.Context, T, error) (*Future[U], U, error)) *Future[U] {
+	if src == nil {
+		return Rejected[U](ErrNilFuture)
+	}
+	s := &stage[T, U]{src: src, runs: runs, body: body}
+	s.out = &Future[U]{cancel: s.cancel}
+	w := src.onSettle(s.sourceSettled)
+	s.mu.Lock()
+	if s.phase == waitSource {
+		s.srcW = w
+	}
+	s.mu.Unlock()
+	return s.out
+}
+
+func (s *stage[T, U]) sourceSettled() {
+	v, err, _ := s.src.Peek()
+	s.mu.Lock()
+	if s.phase != waitSource { // cancelled
+		s.mu.Unlock()
+		return
+	}
+	if pass := (err == nil && s.runs == onError) || (err != nil && s.runs == onValue); pass {
+		s.phase = over
+		s.mu.Unlock()
+		var u U
+		if err == nil {
+			u = any(v).(U) // onError stages have U == T
+		}
+		s.out.settle(u, err)
+		return
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	s.phase, s.stop = running, stop
+	s.mu.Unlock()
+	go s.run(ctx, v, err)
+}
+
+// run calls body and hands what it returned to finish, catching panics and Goexit.
+func (s *stage[T, U]) run(ctx context.Context, v T, err error) {
+	var (
+		inner    *Future[U]
+		u        U
+		uerr     error
+		returned bool
+	)
+	defer func() {
+		if !returned {
+			inner, uerr = nil, recovered(recover())
+		}
+		s.finish(inner, u, uerr)
+	}()
+	inner, u, uerr = s.body(ctx, v, err)
+	returned = true
+}
+
+func (s *stage[T, U]) finish(inner *Future[U], u U, err error) {
+	s.mu.Lock()
+	if inner == nil {
+		s.phase = over
+		s.mu.Unlock()
+		s.stop()
+		s.out.settle(u, err)
+		return
+	}
+	s.phase, s.inner = waitInner, inner
+	s.mu.Unlock()
+	w := inner.onSettle(s.innerSettled)
+	s.mu.Lock()
+	if s.phase == waitInner {
+		s.innerW = w
+	}
+	s.mu.Unlock()
+}
+
+func (s *stage[T, U]) innerSettled() {
+	v, err, _ := s.inner.Peek()
+	s.mu.Lock()
+	if s.phase != waitInner { // cancelled
+		s.mu.Unlock()
+		return
+	}
+	s.phase = over
+	s.mu.Unlock()
+	s.stop() // inner has settled: whatever body started under ctx is done with it
+	s.out.settle(v, err)
+}
+
+// cancel is the out future's Cancel; see Future.Cancel for what each phase does.
+func (s *stage[T, U]) cancel() {
+	var zero U
+	s.mu.Lock()
+	switch s.phase {
+	case waitSource:
+		s.phase = over
+		w := s.srcW
+		s.mu.Unlock()
+		s.src.unsubscribe(w)
+		s.out.settle(zero, context.Canceled)
+	case running:
+		s.mu.Unlock()
+		s.stop()
+	case waitInner:
+		s.phase = over
+		w := s.innerW
+		s.mu.Unlock()
+		s.inner.unsubscribe(w)
+		s.stop()
+		s.out.settle(zero, context.Canceled)
+	default:
+		s.mu.Unlock()
+	}
+}
