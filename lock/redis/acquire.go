@@ -1,0 +1,175 @@
+package redis
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"time"
+
+	"github.com/batonlock/baton/lock"
+)
+
+// Backoff between tries that failed with a Redis error.
+const (
+	minRetry = 10 * time.Millisecond
+	maxRetry = time.Second
+)
+
+// attempt is one Acquire call: what ends its waits, and why it failed.
+type attempt struct {
+	l       *Lock
+	ctx     context.Context
+	noWait  bool
+	window  <-chan time.Time // the blocking window ended; nil for Forever
+	timer   *time.Timer      // reused for every sleep
+	lastErr error            // the last Redis error, cleared by a good reply
+}
+
+func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
+	if l.b.isClosed() {
+		return nil, l.errorf("acquire", lock.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, l.errorf("acquire", err)
+	}
+	a := &attempt{l: l, ctx: ctx, noWait: l.opts.Blocking == lock.NoWait}
+	if l.opts.Blocking > 0 {
+		w := time.NewTimer(l.opts.Blocking - time.Since(start))
+		defer w.Stop()
+		a.window = w.C
+	}
+	// The handle is a mutex of its own: one Acquire or hold at a time.
+	select {
+	case l.sem <- struct{}{}:
+	default:
+		if a.noWait {
+			return nil, a.fail(lock.ErrNotAcquired)
+		}
+		select {
+		case l.sem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, a.fail(ctx.Err())
+		case <-a.window:
+			return nil, a.fail(lock.ErrNotAcquired)
+		case <-l.b.done:
+			return nil, a.fail(lock.ErrClosed)
+		}
+	}
+	h, err := l.contend(a)
+	if err != nil {
+		<-l.sem
+		return nil, err
+	}
+	return h, nil
+}
+
+// contend waits for the turn of this Acquire among the process's waiters on the name, then
+// tries Redis until it gets the lock or the attempt ends.
+func (l *Lock) contend(a *attempt) (_ *hold, err error) {
+	w := l.b.enqueue(l.name)
+	defer l.b.dequeue(l, w)
+	if !isClosed(w.turn) {
+		if a.noWait {
+			return nil, a.fail(lock.ErrNotAcquired)
+		}
+		if err := a.sleep(w.turn, -1); err != nil {
+			return nil, err
+		}
+	}
+	a.timer = time.NewTimer(time.Hour)
+	defer a.timer.Stop()
+
+	ttl := l.opts.Timeout
+	if ttl == 0 {
+		ttl = l.b.cfg.lease
+	}
+	token := rand.Text() // 128 random bits, fresh for every acquisition
+	unsure := false      // a try may have taken the lock without our knowing
+	defer func() {
+		if err != nil && unsure {
+			l.undo(token)
+		}
+	}()
+	var subscribed bool
+	var backoff time.Duration
+	for {
+		select {
+		case <-w.wake: // this try covers any release heard so far
+		default:
+		}
+		sent := time.Now()
+		ok, fence, pttl, err := l.tryAcquire(a.ctx, token, ttl)
+		switch {
+		case err != nil && a.ctx.Err() != nil:
+			unsure = true
+			return nil, a.fail(a.ctx.Err())
+		case err != nil:
+			unsure = true
+			a.lastErr = err
+			l.backendError("acquire", err)
+			if a.noWait {
+				return nil, a.fail(lock.ErrNotAcquired)
+			}
+			backoff = min(max(2*backoff, minRetry), maxRetry)
+			if err := a.sleep(nil, backoff); err != nil {
+				return nil, err
+			}
+			continue
+		case ok:
+			return l.newHold(token, fence, ttl, sent)
+		}
+		a.lastErr, backoff = nil, 0
+		if a.noWait {
+			return nil, a.fail(lock.ErrNotAcquired)
+		}
+		sleep := l.b.cfg.lease // the key has no TTL: someone else's, set by hand
+		if pttl >= 0 {
+			sleep = pttl + time.Millisecond
+		}
+		if !subscribed {
+			// Subscribe, wait for the server to confirm, then try again: from then on no
+			// release can go unheard.
+			subscribed = true
+			err = a.sleep(l.b.subscribe(l), sleep)
+		} else {
+			err = a.sleep(w.wake, sleep)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// sleep waits for wake (nil: never) or d (< 0: for ever), unless the attempt ends first.
+func (a *attempt) sleep(wake <-chan struct{}, d time.Duration) error {
+	var expired <-chan time.Time
+	if d >= 0 {
+		a.timer.Reset(d)
+		defer a.timer.Stop()
+		expired = a.timer.C
+	}
+	select {
+	case <-wake:
+	case <-expired:
+	case <-a.ctx.Done():
+		return a.fail(a.ctx.Err())
+	case <-a.window:
+		return a.fail(lock.ErrNotAcquired)
+	case <-a.l.b.done:
+		return a.fail(lock.ErrClosed)
+	}
+	return nil
+}
+
+// fail returns the error of an attempt that ended for reason, joined with the last Redis
+// error, which may be the reason the lock could not be taken.
+func (a *attempt) fail(reason error) error {
+	return a.l.errorf("acquire", errors.Join(reason, a.lastErr))
+}
+
+// undo frees the lock after a try whose reply was lost, in case it took the lock.
+func (l *Lock) undo(token string) {
+	ctx, cancel := context.WithTimeout(l.b.ctx, time.Second)
+	defer cancel()
+	_, _ = l.runRelease(ctx, token)
+}

@@ -1,0 +1,151 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/batonlock/baton/lock"
+)
+
+// Backend makes locks that live on a Redis server (single, Sentinel or Cluster). Locks with
+// the same name and prefix exclude each other across every backend on the server.
+type Backend struct {
+	client  goredis.UniversalClient
+	owned   bool   // Close closes client (it was made from a URL)
+	publish string // PUBLISH, or SPUBLISH on a cluster
+	cfg     config
+	subs    *subscriber
+
+	ctx    context.Context // background work (renewals); cancelled by Close
+	cancel context.CancelFunc
+	done   chan struct{} // closed by Close
+
+	mu     sync.Mutex
+	closed bool
+	queues map[string]*waitQueue // names with an Acquire in progress in this process
+	holds  map[*hold]struct{}    // holds to abandon on Close
+	wg     sync.WaitGroup        // keepAlive goroutines
+}
+
+var _ lock.Backend = (*Backend)(nil)
+
+// New returns a backend that keeps its locks on client. The backend does not own client:
+// Close leaves it open, and it must stay open until Close returns. Bad options are an
+// lock.ErrInvalid error.
+func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
+	if client == nil {
+		return nil, lock.Invalidf("redis backend: nil client")
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			return nil, lock.Invalidf("redis backend: nil Option")
+		}
+		o(&cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	b := &Backend{
+		client:  client,
+		publish: "PUBLISH",
+		cfg:     cfg,
+		done:    make(chan struct{}),
+		queues:  make(map[string]*waitQueue),
+		holds:   make(map[*hold]struct{}),
+	}
+	if _, ok := client.(*goredis.ClusterClient); ok {
+		b.publish = "SPUBLISH"
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.subs = newSubscriber(client, b.wakeHead, func(op string, err error) {
+		b.cfg.defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
+		b.cfg.defaults.Log().Warn("baton: redis subscription failed", "op", op, "err", err)
+	})
+	return b, nil
+}
+
+// NewLock returns a handle on the named lock. The name and options are validated here (an
+// lock.ErrInvalid error); after Close it returns lock.ErrClosed. A handle holds nothing in
+// the process or on the server until Acquire.
+func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
+	if b.isClosed() {
+		return nil, fmt.Errorf("redis lock %q: %w", name, lock.ErrClosed)
+	}
+	o, err := lock.Resolve(name, b.cfg.defaults, opts...)
+	if err != nil {
+		return nil, err
+	}
+	key := b.cfg.prefix + "{" + name + "}"
+	return &Lock{
+		b:        b,
+		name:     name,
+		key:      key,
+		fenceKey: key + ":fence",
+		channel:  key + ":released",
+		opts:     o,
+		sem:      make(chan struct{}, 1),
+	}, nil
+}
+
+// Close stops every renewal and marks the holds it abandons lost (their Lost channels
+// close; their keys are left to expire on the server, not deleted), ends the subscription,
+// and makes Acquire calls that are waiting return lock.ErrClosed. It returns when no
+// goroutine of the backend is left. It closes the client only when the backend opened it
+// (lock.Open); a client given to New stays open. A second Close returns nil.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	close(b.done)
+	holds := make([]*hold, 0, len(b.holds))
+	for h := range b.holds {
+		holds = append(holds, h)
+	}
+	b.mu.Unlock()
+
+	b.cancel()
+	for _, h := range holds {
+		h.l.lose(h, lock.ErrClosed, false)
+	}
+	b.subs.close()
+	b.wg.Wait()
+	if b.owned {
+		return b.client.Close()
+	}
+	return nil
+}
+
+func (b *Backend) isClosed() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// addHold registers a new hold and starts its keepAlive; false when the backend is closed.
+func (b *Backend) addHold(h *hold) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.holds[h] = struct{}{}
+	b.wg.Add(1)
+	go h.keepAlive()
+	return true
+}
+
+func (b *Backend) dropHold(h *hold) {
+	b.mu.Lock()
+	delete(b.holds, h)
+	b.mu.Unlock()
+}

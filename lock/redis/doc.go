@@ -1,0 +1,33 @@
+// Package redis is baton's Redis backend: named locks that exclude each other across every
+// process that uses the same server and key prefix. Import it to register the URL schemes
+// redis://, rediss:// and unix:// with lock.Open, or call New with any go-redis
+// UniversalClient (single node, Sentinel or Cluster).
+//
+// A lock named n lives in the key prefix+"{n}", which holds a random token of the current
+// owner (fresh for every acquisition); its fence counter lives in prefix+"{n}:fence", in the
+// same cluster slot. Acquire is one Lua round trip: SET NX PX and, when that succeeds, the
+// next fence, max(last+1, server time in µs); when it fails the script returns the key's
+// PTTL instead. The fence key expires a day (or 10 TTLs, if longer) after the name was last
+// taken, so a service that locks millions of distinct names leaves nothing behind; the
+// server clock keeps fences growing after that. Release and Extend compare the token before
+// they DEL or PEXPIRE, so a stale handle cannot touch a newer hold, and Release publishes on
+// the channel prefix+"{n}:released" (SPUBLISH on a cluster).
+//
+// Waiting does not poll. The backend keeps one pub/sub connection (one per shard on a
+// cluster) for all its locks, subscribed to a name's channel while some Acquire of this
+// process waits for it. A waiter subscribes, waits for the server to confirm, tries again,
+// and then sleeps until a release is published or the PTTL it was given runs out, whichever
+// comes first. Waiters of one process on one name queue in arrival order and only the first
+// talks to Redis.
+//
+// A hold with lock.WithTimeout(d) is a key with PX d, never renewed. A hold without one gets
+// a lease (30s by default) renewed every third of it. Either way the hold counts as lost at
+// its safe deadline: the time its last successful SET or PEXPIRE was sent, plus the TTL,
+// minus a margin for clock drift. So Lost() closes, and lock.Do's ctx is cancelled, before
+// the key can expire on the server, and at once when a renewal finds the key deleted or
+// owned by someone else.
+//
+// Redis errors come back wrapped with the operation and the lock name. Close stops the
+// renewals and leaves the keys to expire, so another process can take the locks after at
+// most a lease.
+package redis

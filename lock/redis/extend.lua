@@ -1,0 +1,7 @@
+-- Set the lock's TTL if this token holds it.
+-- KEYS[1] lock key; ARGV[1] owner token, ARGV[2] TTL in ms
+-- Returns 1 when extended, 0 when the token did not hold the lock.
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+	return 0
+end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])

@@ -1,0 +1,203 @@
+package redis
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/batonlock/baton/lock"
+)
+
+// Why a hold was lost (Event.Err, log records).
+var (
+	errTaken      = errors.New("the key was deleted or taken by another owner")
+	errNotRenewed = errors.New("the lease was not renewed before its safe deadline")
+)
+
+type holdState int
+
+const (
+	active holdState = iota
+	releasing
+	released
+	stateLost
+)
+
+// hold is one acquisition: its token, its fence, and the deadline past which it counts as
+// lost. The deadline is the server's expiry seen from this process (the time the request
+// was sent plus the TTL) minus the drift margin, so Lost closes before the key can expire.
+type hold struct {
+	l      *Lock
+	token  string
+	fence  uint64
+	leased bool          // no timeout: renewed until Release
+	ttl    time.Duration // the lease or the timeout
+	start  time.Time
+	lost   chan struct{}
+	stop   chan struct{} // closed when the hold ends; keepAlive returns
+	reset  chan struct{} // Extend moved the deadline
+	op     sync.Mutex    // one PEXPIRE (renewal or Extend) at a time
+
+	// guarded by l.mu
+	state    holdState
+	deadline time.Time
+	until    time.Time // Extend asked for the hold to last until then
+	hooks    map[int]func()
+	nextHook int
+}
+
+// newHold records the hold a successful try made and starts keeping it alive.
+func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time) (*hold, error) {
+	h := &hold{
+		l:        l,
+		token:    token,
+		fence:    fence,
+		leased:   l.opts.Timeout == 0,
+		ttl:      ttl,
+		start:    time.Now(),
+		lost:     make(chan struct{}),
+		stop:     make(chan struct{}),
+		reset:    make(chan struct{}, 1),
+		deadline: sent.Add(ttl - l.b.cfg.margin(ttl)),
+	}
+	l.mu.Lock()
+	ok := l.b.addHold(h)
+	if ok {
+		l.cur = h
+	}
+	l.mu.Unlock()
+	if !ok {
+		l.undo(token)
+		return nil, l.errorf("acquire", lock.ErrClosed)
+	}
+	return h, nil
+}
+
+// keepAlive renews a leased hold every lease×fraction and marks the hold lost at its
+// deadline unless a renewal or Extend moved it. It returns when the hold ends.
+func (h *hold) keepAlive() {
+	l := h.l
+	defer l.b.wg.Done()
+	loss := time.NewTimer(time.Until(h.getDeadline()))
+	defer loss.Stop()
+	var renew <-chan time.Time
+	var renewTimer *time.Timer
+	if h.leased {
+		renewTimer = time.NewTimer(l.b.renewEvery(h.ttl))
+		defer renewTimer.Stop()
+		renew = renewTimer.C
+	}
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-h.reset:
+			loss.Reset(time.Until(h.getDeadline()))
+		case <-loss.C:
+			if l.lose(h, h.expiredCause(), true) {
+				return
+			}
+			loss.Reset(time.Until(h.getDeadline()))
+		case <-renew:
+			next, ended := h.renew()
+			if ended {
+				return
+			}
+			renewTimer.Reset(next)
+			loss.Reset(time.Until(h.getDeadline()))
+		}
+	}
+}
+
+// renew runs one compare-and-PEXPIRE and returns when to run the next one; ended is true
+// when the hold is over.
+func (h *hold) renew() (next time.Duration, ended bool) {
+	l := h.l
+	h.op.Lock()
+	defer h.op.Unlock()
+	l.mu.Lock()
+	if h.state != active {
+		l.mu.Unlock()
+		return 0, true
+	}
+	deadline := h.deadline
+	ttl := max(h.ttl, time.Until(h.until))
+	l.mu.Unlock()
+
+	// A reply that comes after the deadline is no use: the hold is lost by then.
+	ctx, cancel := context.WithDeadline(l.b.ctx, deadline)
+	sent := time.Now()
+	ok, err := l.runExtend(ctx, h.token, ttl)
+	cancel()
+	switch {
+	case err == nil && ok:
+		l.mu.Lock()
+		if h.state == active {
+			h.deadline = sent.Add(ttl - l.b.cfg.margin(ttl))
+		}
+		l.mu.Unlock()
+		return l.b.renewEvery(h.ttl), false
+	case err == nil:
+		l.lose(h, errTaken, false)
+		return 0, true
+	case l.b.isClosed():
+		return 0, true // Close marks the hold lost
+	}
+	l.backendError("renew", err)
+	if l.lose(h, fmt.Errorf("%w: %w", errNotRenewed, err), true) {
+		return 0, true
+	}
+	return min(max(time.Until(deadline)/4, minRetry), l.b.renewEvery(h.ttl)), false
+}
+
+// lose marks h lost, when it is still active (and, if onlyExpired, past its deadline): it
+// closes Lost, runs the AfterLost hooks and frees the handle. It reports whether it did.
+func (l *Lock) lose(h *hold, cause error, onlyExpired bool) bool {
+	l.mu.Lock()
+	if h.state != active || (onlyExpired && time.Now().Before(h.deadline)) {
+		l.mu.Unlock()
+		return false
+	}
+	h.state = stateLost
+	close(h.lost)
+	close(h.stop)
+	h.runHooks()
+	<-l.sem
+	l.mu.Unlock()
+	l.b.dropHold(h)
+	l.reportLost(h, cause)
+	return true
+}
+
+func (l *Lock) reportLost(h *hold, cause error) {
+	held := time.Since(h.start)
+	l.opts.Notify(lock.Event{Kind: lock.Lost, Name: l.name, Fence: h.fence, Duration: held, Err: cause})
+	l.opts.Log().Warn("baton: lock hold lost", "lock", l.name, "fence", h.fence, "held", held, "cause", cause)
+}
+
+// runHooks calls the AfterLost functions; l.mu is held.
+func (h *hold) runHooks() {
+	for _, fn := range h.hooks {
+		fn()
+	}
+	h.hooks = nil
+}
+
+func (h *hold) getDeadline() time.Time {
+	h.l.mu.Lock()
+	defer h.l.mu.Unlock()
+	return h.deadline
+}
+
+func (h *hold) expiredCause() error {
+	if h.leased {
+		return errNotRenewed
+	}
+	return fmt.Errorf("the timeout of %v ended", h.ttl)
+}
+
+func (b *Backend) renewEvery(lease time.Duration) time.Duration {
+	return max(time.Duration(float64(lease)*b.cfg.renewFraction), time.Millisecond)
+}

@@ -1,0 +1,90 @@
+package redis_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/batonlock/baton/internal/redistest"
+	"github.com/batonlock/baton/lock"
+	redislock "github.com/batonlock/baton/lock/redis"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChild())
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// startMini starts a miniredis whose clock follows real time: its keys expire only when
+// FastForward is called, so a goroutine calls it every few milliseconds.
+func startMini(t testing.TB) *miniredis.Miniredis {
+	m := miniredis.RunT(t)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		last := time.Now()
+		for {
+			select {
+			case <-stop:
+				return
+			case now := <-tick.C:
+				m.FastForward(now.Sub(last))
+				last = now
+			}
+		}
+	}()
+	t.Cleanup(func() { close(stop); <-done })
+	return m
+}
+
+// newClient returns a go-redis client on addr, closed when t ends (after the backends).
+func newClient(t testing.TB, addr string) *goredis.Client {
+	c := goredis.NewClient(&goredis.Options{Addr: addr})
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// newBackend returns a backend on client, closed when t ends.
+func newBackend(t testing.TB, client goredis.UniversalClient, opts ...redislock.Option) *redislock.Backend {
+	b, err := redislock.New(client, opts...)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+func newLock(t testing.TB, b lock.Backend, name string, opts ...lock.Option) *redislock.Lock {
+	l, err := b.NewLock(name, opts...)
+	require.NoError(t, err)
+	return l.(*redislock.Lock)
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// eventually bounds the waits of these tests; none asserts speed.
+const eventually = 10 * time.Second
+
+func waitClosed(t testing.TB, c <-chan struct{}, what string) {
+	t.Helper()
+	require.NotNil(t, c, what)
+	select {
+	case <-c:
+	case <-time.After(eventually):
+		t.Fatalf("%s: not closed after %v", what, eventually)
+	}
+}
+
+func startServer(t testing.TB) *redistest.Server { return redistest.Start(t) }

@@ -1,0 +1,9 @@
+-- Free the lock if this token holds it, and tell the waiters.
+-- KEYS[1] lock key; ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command
+-- Returns 1 when freed, 0 when the token did not hold the lock.
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+	return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call(ARGV[3], ARGV[2], 'released')
+return 1

@@ -1,0 +1,237 @@
+package redis
+
+import (
+	"context"
+	"sync"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// subscriber is the backend's one pub/sub connection (one per shard on a cluster), shared
+// by every name that has waiters in this process. A channel is subscribed while some name's
+// wait queue holds a reference to it, and unsubscribed when none does.
+//
+// A waiter must not sleep on a subscription the server has not confirmed, or a release
+// published in between would be missed; so each channel counts the SUBSCRIBE commands still
+// unanswered and closes confirmed when the last answer comes. Every answer and every
+// message also wakes the head of the name's queue, which then tries again: an answer that
+// nobody asked for means the connection was re-established, and releases may have been
+// published while it was down.
+type subscriber struct {
+	client  goredis.UniversalClient
+	sharded bool // SSUBSCRIBE on the node that owns the channel's slot
+	wake    func(name string)
+	onError func(op string, err error)
+
+	mu       sync.Mutex
+	closed   bool
+	shards   map[string]*shard // by node address; "" when not sharded
+	channels map[string]*subscription
+	wg       sync.WaitGroup
+}
+
+type shard struct{ ps *goredis.PubSub }
+
+type subscription struct {
+	name      string
+	shard     *shard
+	refs      int // wait queues that want the channel
+	pending   int // SUBSCRIBE commands not yet confirmed
+	confirmed chan struct{}
+}
+
+func newSubscriber(client goredis.UniversalClient, wake func(string), onError func(string, error)) *subscriber {
+	_, sharded := client.(*goredis.ClusterClient)
+	return &subscriber{
+		client:   client,
+		sharded:  sharded,
+		wake:     wake,
+		onError:  onError,
+		shards:   make(map[string]*shard),
+		channels: make(map[string]*subscription),
+	}
+}
+
+// acquire takes a reference on channel (subscribing when it is the first) and returns a
+// channel that is closed once the server has confirmed the subscription.
+func (s *subscriber) acquire(ctx context.Context, channel, name string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub := s.channels[channel]
+	if sub == nil {
+		sub = &subscription{name: name, confirmed: make(chan struct{})}
+		s.channels[channel] = sub
+	}
+	sub.refs++
+	if sub.refs > 1 || s.closed {
+		return sub.confirmed
+	}
+	if isClosed(sub.confirmed) {
+		sub.confirmed = make(chan struct{})
+	}
+	sh, err := s.shardFor(ctx, channel)
+	if err != nil {
+		s.onError("subscribe", err)
+		return sub.confirmed // never confirmed: the waiter falls back on the key's TTL
+	}
+	sub.shard = sh
+	sub.pending++
+	// A failed write makes go-redis reconnect and resubscribe before it records the new
+	// channel, so the channel would be left out: send it once more on the new connection.
+	if err := s.subscribe(ctx, sh, channel); err != nil {
+		if err := s.subscribe(ctx, sh, channel); err != nil {
+			s.onError("subscribe", err)
+		}
+	}
+	return sub.confirmed
+}
+
+// confirmation returns the confirmation channel of a channel already acquired.
+func (s *subscriber) confirmation(channel string) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sub := s.channels[channel]; sub != nil {
+		return sub.confirmed
+	}
+	return nil // never ready: the waiter falls back on the key's TTL
+}
+
+// release drops a reference taken by acquire, unsubscribing with the last one.
+func (s *subscriber) release(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub := s.channels[channel]
+	if sub == nil {
+		return
+	}
+	if sub.refs--; sub.refs > 0 {
+		return
+	}
+	if sub.shard != nil && !s.closed {
+		ctx := context.Background() // only writes; bounded by the client's WriteTimeout
+		if s.sharded {
+			_ = sub.shard.ps.SUnsubscribe(ctx, channel)
+		} else {
+			_ = sub.shard.ps.Unsubscribe(ctx, channel)
+		}
+	}
+	if sub.pending == 0 {
+		delete(s.channels, channel)
+	}
+}
+
+func (s *subscriber) subscribe(ctx context.Context, sh *shard, channel string) error {
+	if s.sharded {
+		return sh.ps.SSubscribe(ctx, channel)
+	}
+	return sh.ps.Subscribe(ctx, channel)
+}
+
+// shardFor returns the pub/sub connection for channel, opening it on first use.
+func (s *subscriber) shardFor(ctx context.Context, channel string) (*shard, error) {
+	var addr string
+	var node goredis.UniversalClient = s.client
+	if cc, ok := s.client.(*goredis.ClusterClient); ok {
+		c, err := cc.MasterForKey(ctx, channel)
+		if err != nil {
+			return nil, err
+		}
+		addr, node = c.Options().Addr, c
+	}
+	if sh := s.shards[addr]; sh != nil {
+		return sh, nil
+	}
+	var ps *goredis.PubSub
+	if s.sharded {
+		ps = node.SSubscribe(context.Background())
+	} else {
+		ps = node.Subscribe(context.Background())
+	}
+	sh := &shard{ps: ps}
+	s.shards[addr] = sh
+	msgs := ps.ChannelWithSubscriptions()
+	s.wg.Add(1)
+	go s.receive(msgs)
+	return sh, nil
+}
+
+// receive handles one shard's messages until its PubSub is closed.
+func (s *subscriber) receive(msgs <-chan any) {
+	defer s.wg.Done()
+	for m := range msgs {
+		switch m := m.(type) {
+		case *goredis.Subscription:
+			if m.Kind == "subscribe" || m.Kind == "ssubscribe" {
+				s.confirm(m.Channel)
+			}
+		case *goredis.Message:
+			s.heard(m.Channel)
+		}
+	}
+}
+
+func (s *subscriber) confirm(channel string) {
+	s.mu.Lock()
+	sub := s.channels[channel]
+	if sub == nil {
+		s.mu.Unlock()
+		return
+	}
+	if sub.pending > 0 {
+		sub.pending--
+	}
+	name, live := sub.name, sub.refs > 0
+	if sub.pending == 0 {
+		if live {
+			closeOnce(sub.confirmed)
+		} else {
+			delete(s.channels, channel)
+		}
+	}
+	s.mu.Unlock()
+	if live {
+		s.wake(name)
+	}
+}
+
+func (s *subscriber) heard(channel string) {
+	s.mu.Lock()
+	sub := s.channels[channel]
+	var name string
+	if sub != nil && sub.refs > 0 {
+		name = sub.name
+	}
+	s.mu.Unlock()
+	if name != "" {
+		s.wake(name)
+	}
+}
+
+// close ends every subscription and waits for the receivers to stop.
+func (s *subscriber) close() {
+	s.mu.Lock()
+	s.closed = true
+	for _, sh := range s.shards {
+		_ = sh.ps.Close()
+	}
+	for _, sub := range s.channels {
+		closeOnce(sub.confirmed)
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+func closeOnce(c chan struct{}) {
+	if !isClosed(c) {
+		close(c)
+	}
+}
