@@ -3,8 +3,8 @@ package future_test
 import (
 	"context"
 	"strconv"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
