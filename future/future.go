@@ -43,13 +43,25 @@ var closedChan = func() chan struct{} {
 // again. To stop the work, call Cancel. A future that has settled is returned as is, even if
 // ctx has already ended.
 func (f *Future[T]) Await(ctx context.Context) (T, error) {
-	if v, err, ok := f.Peek(); ok {
+	f.mu.Lock()
+	if f.settled {
+		v, err := f.val, f.err
+		f.mu.Unlock()
 		return v, err
 	}
+	if f.done == nil {
+		f.done = make(chan struct{})
+	}
+	done := f.done
+	f.mu.Unlock()
+	if ctx.Done() == nil { // context.Background and the like: a plain receive is cheaper
+		<-done
+		return f.val, f.err
+	}
 	select {
-	case <-f.Done():
-		v, err, _ := f.Peek()
-		return v, err
+	case <-done:
+		// settle wrote val and err before closing done: no lock needed to read them.
+		return f.val, f.err
 	case <-ctx.Done():
 		var zero T
 		return zero, ctxErr(ctx)
