@@ -12,14 +12,15 @@ import (
 
 func TestConformanceMiniredis(t *testing.T) {
 	locktest.Run(t, func(t *testing.T) lock.Backend {
-		return newBackend(t, newClient(t, startMini(t).Addr()))
+		b, _, _ := newMiniBackend(t)
+		return b
 	})
 }
 
-func TestConformanceMiniredisThroughOpen(t *testing.T) {
-	m := startMini(t)
+func TestConformanceRedisServerThroughOpen(t *testing.T) {
+	s := startServer(t)
 	locktest.Run(t, func(t *testing.T) lock.Backend {
-		b, err := lock.Open(context.Background(), "redis://"+m.Addr()+"/0?prefix=open:")
+		b, err := lock.Open(context.Background(), s.URL()+"?prefix=open:")
 		require.NoError(t, err)
 		return b
 	})

@@ -160,29 +160,31 @@ func (l *Lock) lose(h *hold, cause error, onlyExpired bool) bool {
 		l.mu.Unlock()
 		return false
 	}
-	h.state = stateLost
-	close(h.lost)
 	close(h.stop)
-	h.runHooks()
+	held := h.markLost(cause)
 	<-l.sem
 	l.mu.Unlock()
 	l.b.dropHold(h)
-	l.reportLost(h, cause)
+	l.logLost(h, held, cause)
 	return true
 }
 
-func (l *Lock) reportLost(h *hold, cause error) {
-	held := time.Since(h.start)
-	l.opts.Notify(lock.Event{Kind: lock.Lost, Name: l.name, Fence: h.fence, Duration: held, Err: cause})
-	l.opts.Log().Warn("baton: lock hold lost", "lock", l.name, "fence", h.fence, "held", held, "cause", cause)
-}
-
-// runHooks calls the AfterLost functions; l.mu is held.
-func (h *hold) runHooks() {
+// markLost reports the loss, closes Lost and runs the AfterLost hooks, in that order, so
+// that whoever sees Lost closed also finds the event; l.mu is held.
+func (h *hold) markLost(cause error) (held time.Duration) {
+	h.state = stateLost
+	held = time.Since(h.start)
+	h.l.opts.Notify(lock.Event{Kind: lock.Lost, Name: h.l.name, Fence: h.fence, Duration: held, Err: cause})
+	close(h.lost)
 	for _, fn := range h.hooks {
 		fn()
 	}
 	h.hooks = nil
+	return held
+}
+
+func (l *Lock) logLost(h *hold, held time.Duration, cause error) {
+	l.opts.Log().Warn("baton: lock hold lost", "lock", l.name, "fence", h.fence, "held", held, "cause", cause)
 }
 
 func (h *hold) getDeadline() time.Time {

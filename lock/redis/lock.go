@@ -74,25 +74,24 @@ func (l *Lock) Release(ctx context.Context) error {
 
 	l.mu.Lock()
 	lost := expired || (err == nil && !ok)
+	cause := errTaken
+	if expired {
+		cause = h.expiredCause()
+	}
+	var held time.Duration
 	if lost {
-		h.state = stateLost
-		close(h.lost)
-		h.runHooks()
+		held = h.markLost(cause)
 	} else {
 		h.state = released
 		h.hooks = nil
+		held = time.Since(h.start)
 	}
 	<-l.sem
 	l.mu.Unlock()
 
-	held := time.Since(h.start)
 	switch {
 	case lost:
-		cause := errTaken
-		if expired {
-			cause = h.expiredCause()
-		}
-		l.reportLost(h, cause)
+		l.logLost(h, held, cause)
 		return l.errorf("release", lock.ErrNotHeld)
 	case err != nil:
 		l.backendError("release", err)

@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -24,13 +25,15 @@ func TestMain(m *testing.M) {
 }
 
 // startMini starts a miniredis whose clock follows real time: its keys expire only when
-// FastForward is called, so a goroutine calls it every few milliseconds.
+// FastForward is called, so a goroutine calls it every tick. FastForward takes the whole
+// tick off every key's TTL, even a key set in the middle of it, so a key can expire up to a
+// tick (plus scheduling delays) early: backends on miniredis use miniDrift as their margin.
 func startMini(t testing.TB) *miniredis.Miniredis {
 	m := miniredis.RunT(t)
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		tick := time.NewTicker(5 * time.Millisecond)
+		tick := time.NewTicker(miniTick)
 		defer tick.Stop()
 		last := time.Now()
 		for {
@@ -47,6 +50,20 @@ func startMini(t testing.TB) *miniredis.Miniredis {
 	return m
 }
 
+const (
+	miniTick  = 2 * time.Millisecond
+	miniDrift = 15 * time.Millisecond
+)
+
+// newMiniBackend returns a backend on a fresh miniredis, with a drift margin that covers
+// the miniredis clock's steps.
+func newMiniBackend(t testing.TB, opts ...redislock.Option) (*redislock.Backend, *miniredis.Miniredis, *goredis.Client) {
+	m := startMini(t)
+	c := newClient(t, m.Addr())
+	opts = append([]redislock.Option{redislock.WithDriftMargin(miniDrift)}, opts...)
+	return newBackend(t, c, opts...), m, c
+}
+
 // newClient returns a go-redis client on addr, closed when t ends (after the backends).
 func newClient(t testing.TB, addr string) *goredis.Client {
 	c := goredis.NewClient(&goredis.Options{Addr: addr})
@@ -56,6 +73,7 @@ func newClient(t testing.TB, addr string) *goredis.Client {
 
 // newBackend returns a backend on client, closed when t ends.
 func newBackend(t testing.TB, client goredis.UniversalClient, opts ...redislock.Option) *redislock.Backend {
+	opts = append([]redislock.Option{redislock.WithLogger(quiet)}, opts...)
 	b, err := redislock.New(client, opts...)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.Close() })
@@ -73,6 +91,9 @@ func testCtx(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// quiet drops the log records of lost holds, which many tests cause on purpose.
+var quiet = slog.New(slog.DiscardHandler)
 
 // eventually bounds the waits of these tests; none asserts speed.
 const eventually = 10 * time.Second

@@ -1,0 +1,13 @@
+package redis
+
+// State reports how much per-name state the backend keeps in the process: wait queues,
+// registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
+func (b *Backend) State() (queues, holds, channels int) {
+	b.mu.Lock()
+	queues, holds = len(b.queues), len(b.holds)
+	b.mu.Unlock()
+	b.subs.mu.Lock()
+	channels = len(b.subs.channels)
+	b.subs.mu.Unlock()
+	return
+}
