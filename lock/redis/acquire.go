@@ -15,10 +15,13 @@ const (
 	maxRetry = time.Second
 )
 
+var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
+
 // attempt is one Acquire call: what ends its waits, and why it failed.
 type attempt struct {
 	l       *Lock
 	ctx     context.Context
+	tryCtx  context.Context // ctx, bounded by the blocking window
 	noWait  bool
 	window  <-chan time.Time // the blocking window ended; nil for Forever
 	timer   *time.Timer      // reused for every sleep
@@ -32,11 +35,15 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, l.errorf("acquire", err)
 	}
-	a := &attempt{l: l, ctx: ctx, noWait: l.opts.Blocking == lock.NoWait}
+	a := &attempt{l: l, ctx: ctx, tryCtx: ctx, noWait: l.opts.Blocking == lock.NoWait}
 	if l.opts.Blocking > 0 {
-		w := time.NewTimer(l.opts.Blocking - time.Since(start))
+		end := start.Add(l.opts.Blocking)
+		w := time.NewTimer(time.Until(end))
 		defer w.Stop()
 		a.window = w.C
+		var cancel context.CancelFunc
+		a.tryCtx, cancel = context.WithDeadline(ctx, end) // a try must not outlast the window
+		defer cancel()
 	}
 	// The handle is a mutex of its own: one Acquire or hold at a time.
 	select {
@@ -87,7 +94,7 @@ func (l *Lock) contend(a *attempt) (_ *hold, err error) {
 	unsure := false      // a try may have taken the lock without our knowing
 	defer func() {
 		if err != nil && unsure {
-			l.undo(token)
+			l.b.undo(l, token)
 		}
 	}()
 	var subscribed bool
@@ -98,11 +105,18 @@ func (l *Lock) contend(a *attempt) (_ *hold, err error) {
 		default:
 		}
 		sent := time.Now()
-		ok, fence, pttl, err := l.tryAcquire(a.ctx, token, ttl)
+		ok, fence, pttl, err := l.tryAcquire(a.tryCtx, token, ttl)
 		switch {
 		case err != nil && a.ctx.Err() != nil:
 			unsure = true
 			return nil, a.fail(a.ctx.Err())
+		case err != nil && a.tryCtx.Err() != nil:
+			// Cut short by the window: keep the last real error, not the window's deadline.
+			unsure = true
+			if a.lastErr == nil {
+				a.lastErr = errNoAnswer
+			}
+			return nil, a.fail(lock.ErrNotAcquired)
 		case err != nil:
 			unsure = true
 			a.lastErr = err
@@ -167,9 +181,19 @@ func (a *attempt) fail(reason error) error {
 	return a.l.errorf("acquire", errors.Join(reason, a.lastErr))
 }
 
-// undo frees the lock after a try whose reply was lost, in case it took the lock.
-func (l *Lock) undo(token string) {
-	ctx, cancel := context.WithTimeout(l.b.ctx, time.Second)
-	defer cancel()
-	_, _ = l.runRelease(ctx, token)
+// undo frees the lock, in the background, after a try whose reply was lost, in case it
+// took the lock. Close cuts it short.
+func (b *Backend) undo(l *Lock, token string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return
+	}
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+		defer cancel()
+		_, _ = l.runRelease(ctx, token)
+	}()
 }

@@ -69,7 +69,7 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 	}
 	l.mu.Unlock()
 	if !ok {
-		l.undo(token)
+		// Closed: the key is left to expire, as Close leaves every hold.
 		return nil, l.errorf("acquire", lock.ErrClosed)
 	}
 	return h, nil
