@@ -1,0 +1,215 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Params size a scenario run. Zero values take the defaults written on each field.
+type Params struct {
+	Ops      int           // operations in all; 0: run for Duration
+	Duration time.Duration // how long to run when Ops is 0 (default 1s)
+	Workers  int           // goroutines (default: solo 1, wide 64, fight 8, idle 8)
+	Section  time.Duration // fight: the critical section (default 1ms)
+	Settle   time.Duration // handoff, idle: time for the waiters to start waiting (default 2ms)
+}
+
+// Stats is what a run measured.
+type Stats struct {
+	Scenario, Target string
+	Ops              int           // cycles (solo, wide), sections (fight), handoffs
+	Elapsed          time.Duration // wall time of the run
+	PerSec           float64       // Ops per second
+	P50, P99         time.Duration // fight: wait for the lock; handoff: release to next hold
+	MinMax           float64       // fight: sections of the least served worker / the most served
+	Overlaps         int64         // two holders at once: must be 0
+	CPU              float64       // idle: CPU seconds the process used per second of waiting
+}
+
+func (s Stats) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-8s %-14s %7d ops %9.0f/s", s.Scenario, s.Target, s.Ops, s.PerSec)
+	if s.P50 > 0 || s.P99 > 0 {
+		fmt.Fprintf(&b, "  p50 %v p99 %v", s.P50, s.P99)
+	}
+	if s.Scenario == "fight" {
+		fmt.Fprintf(&b, "  min/max %.2f overlaps %d", s.MinMax, s.Overlaps)
+	}
+	if s.Scenario == "idle" {
+		fmt.Fprintf(&b, "  cpu %.3f", s.CPU)
+	}
+	return b.String()
+}
+
+// Solo: one goroutine takes and releases its own lock, over and over.
+func Solo(ctx context.Context, t Target, p Params) (Stats, error) {
+	p.Workers = 1
+	return ownKeys(ctx, "solo", t, p)
+}
+
+// Wide: many goroutines (default 64), each with its own lock, take and release them.
+func Wide(ctx context.Context, t Target, p Params) (Stats, error) {
+	p.Workers = or(p.Workers, 64)
+	return ownKeys(ctx, "wide", t, p)
+}
+
+func ownKeys(ctx context.Context, scenario string, t Target, p Params) (Stats, error) {
+	prefix := runName(scenario)
+	ms := make([]Mutex, p.Workers)
+	for i := range ms {
+		var err error
+		if ms[i], err = t.New(fmt.Sprintf("%s:%d", prefix, i)); err != nil {
+			return Stats{}, err
+		}
+	}
+	r := newRun(p)
+	err := r.workers(ctx, p.Workers, func(w int) error {
+		if err := ms[w].Lock(ctx); err != nil {
+			return err
+		}
+		return ms[w].Unlock(ctx)
+	})
+	return r.stats(scenario, t), err
+}
+
+// Fight: goroutines (default 8), each with its own handle on one lock, run a critical
+// section (default 1ms, slept) under it as often as they can.
+func Fight(ctx context.Context, t Target, p Params) (Stats, error) {
+	p.Workers = or(p.Workers, 8)
+	section := or(p.Section, time.Millisecond)
+	name := runName("fight")
+	ms := make([]Mutex, p.Workers)
+	for i := range ms {
+		var err error
+		if ms[i], err = t.New(name); err != nil {
+			return Stats{}, err
+		}
+	}
+	var inside, overlaps atomic.Int64
+	waits := make([][]time.Duration, p.Workers)
+	r := newRun(p)
+	err := r.workers(ctx, p.Workers, func(w int) error {
+		start := time.Now()
+		if err := ms[w].Lock(ctx); err != nil {
+			return err
+		}
+		waits[w] = append(waits[w], time.Since(start))
+		if inside.Add(1) != 1 {
+			overlaps.Add(1)
+		}
+		time.Sleep(section)
+		inside.Add(-1)
+		return ms[w].Unlock(ctx)
+	})
+	s := r.stats("fight", t)
+	s.Overlaps = overlaps.Load()
+	lo, hi := len(waits[0]), len(waits[0])
+	var all []time.Duration
+	for _, ws := range waits {
+		lo, hi = min(lo, len(ws)), max(hi, len(ws))
+		all = append(all, ws...)
+	}
+	if hi > 0 {
+		s.MinMax = float64(lo) / float64(hi)
+	}
+	s.P50, s.P99 = percentiles(all)
+	return s, err
+}
+
+// Handoff: A holds the lock and B waits for it; A releases at t0 and B holds at t1. It
+// measures t1 − t0.
+func Handoff(ctx context.Context, t Target, p Params) (Stats, error) {
+	settle := or(p.Settle, 2*time.Millisecond)
+	name := runName("handoff")
+	a, err := t.New(name)
+	if err != nil {
+		return Stats{}, err
+	}
+	b, err := t.New(name)
+	if err != nil {
+		return Stats{}, err
+	}
+	var gaps []time.Duration
+	var overlaps atomic.Int64
+	r := newRun(p)
+	err = r.workers(ctx, 1, func(int) error {
+		if err := a.Lock(ctx); err != nil {
+			return err
+		}
+		var released atomic.Bool
+		got := make(chan error, 1)
+		var t1 time.Time
+		go func() {
+			err := b.Lock(ctx)
+			t1 = time.Now()
+			if err == nil && !released.Load() {
+				overlaps.Add(1)
+			}
+			got <- err
+		}()
+		time.Sleep(settle)
+		released.Store(true)
+		t0 := time.Now()
+		if err := a.Unlock(ctx); err != nil {
+			return err
+		}
+		if err := <-got; err != nil {
+			return err
+		}
+		gaps = append(gaps, t1.Sub(t0))
+		return b.Unlock(ctx)
+	})
+	s := r.stats("handoff", t)
+	s.Overlaps = overlaps.Load()
+	s.P50, s.P99 = percentiles(gaps)
+	return s, err
+}
+
+// Idle measures the CPU the process burns while waiters (default 8) wait for a lock that
+// stays held for Duration (default 1s): a waiter that sleeps until it is woken burns none.
+func Idle(ctx context.Context, t Target, p Params) (Stats, error) {
+	p.Workers = or(p.Workers, 8)
+	d := or(p.Duration, time.Second)
+	name := runName("idle")
+	holder, err := t.New(name)
+	if err != nil {
+		return Stats{}, err
+	}
+	if err := holder.Lock(ctx); err != nil {
+		return Stats{}, err
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, p.Workers)
+	for i := 0; i < p.Workers; i++ {
+		m, err := t.New(name)
+		if err != nil {
+			errs <- err
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := m.Lock(ctx); err != nil {
+				errs <- err
+				return
+			}
+			errs <- m.Unlock(ctx)
+		}()
+	}
+	time.Sleep(or(p.Settle, 2*time.Millisecond) + 50*time.Millisecond)
+	cpu0, wall0 := cpuTime(), time.Now()
+	time.Sleep(d)
+	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
+	uerr := holder.Unlock(ctx)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		uerr = errorsJoin(uerr, err)
+	}
+	return Stats{Scenario: "idle", Target: t.Name, Ops: p.Workers, Elapsed: wall,
+		CPU: cpu.Seconds() / wall.Seconds()}, uerr
+}

@@ -1,0 +1,141 @@
+package scenario_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/batonlock/baton/bench/scenario"
+	"github.com/batonlock/baton/internal/redistest"
+	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/local"
+	redislock "github.com/batonlock/baton/lock/redis"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+type scenarioFunc func(context.Context, scenario.Target, scenario.Params) (scenario.Stats, error)
+
+var scenarios = []struct {
+	name string
+	run  scenarioFunc
+}{
+	{"solo", scenario.Solo},
+	{"wide", scenario.Wide},
+	{"fight", scenario.Fight},
+	{"handoff", scenario.Handoff},
+}
+
+// targets returns every target the benchmarks compare: the local backend, the Redis
+// backend on miniredis and on a real redis-server, and the baselines. The real server's
+// targets are left out when redis-server is not installed.
+func targets(tb testing.TB, withServer bool) []scenario.Target {
+	lb := local.New(lock.DefaultOptions())
+	tb.Cleanup(func() { _ = lb.Close() })
+	m := miniredis.RunT(tb)
+	ts := []scenario.Target{
+		scenario.Backend("local", lb),
+		scenario.Backend("miniredis", redisBackend(tb, m.Addr())),
+		scenario.SyncMutex(),
+	}
+	if withServer {
+		s := redistest.Start(tb)
+		ts = append(ts,
+			scenario.Backend("redis-server", redisBackend(tb, s.Addr())),
+			scenario.RawRedis(client(tb, s.Addr()), "raw:"),
+		)
+		ts[len(ts)-1].Name = "raw-redis"
+	}
+	return ts
+}
+
+func client(tb testing.TB, addr string) *goredis.Client {
+	c := goredis.NewClient(&goredis.Options{Addr: addr, PoolSize: 128})
+	tb.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func redisBackend(tb testing.TB, addr string) lock.Backend {
+	b, err := redislock.New(client(tb, addr))
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// TestScenarios runs every scenario briefly on every target: they work, and no lock is
+// held twice at once. It measures nothing.
+func TestScenarios(t *testing.T) {
+	ctx := context.Background()
+	for _, tg := range targets(t, !testing.Short()) {
+		for _, sc := range scenarios {
+			p := scenario.Params{Ops: 20, Workers: 4}
+			if sc.name == "fight" {
+				p.Section = 100 * time.Microsecond
+			}
+			s, err := sc.run(ctx, tg, p)
+			require.NoError(t, err, "%s on %s", sc.name, tg.Name)
+			assert.Equal(t, 20, s.Ops, "%s on %s", sc.name, tg.Name)
+			assert.Zero(t, s.Overlaps, "%s on %s", sc.name, tg.Name)
+			t.Log(s)
+		}
+		if tg.Name != "sync.Mutex" {
+			s, err := scenario.Idle(ctx, tg, scenario.Params{Workers: 4, Duration: 50 * time.Millisecond})
+			require.NoError(t, err, "idle on %s", tg.Name)
+			t.Log(s)
+		}
+	}
+}
+
+func benchmark(b *testing.B, run scenarioFunc, p scenario.Params, skip func(name string) bool) {
+	for _, tg := range targets(b, true) {
+		if skip != nil && skip(tg.Name) {
+			continue
+		}
+		b.Run(tg.Name, func(b *testing.B) {
+			p := p
+			p.Ops = b.N
+			b.ResetTimer()
+			s, err := run(context.Background(), tg, p)
+			b.StopTimer()
+			require.NoError(b, err)
+			b.ReportMetric(s.PerSec, "ops/s")
+			if s.P50 > 0 {
+				b.ReportMetric(float64(s.P50.Microseconds()), "p50-µs")
+				b.ReportMetric(float64(s.P99.Microseconds()), "p99-µs")
+			}
+			if s.Scenario == "fight" {
+				b.ReportMetric(s.MinMax, "min/max")
+				b.ReportMetric(float64(s.Overlaps), "overlaps")
+			}
+		})
+	}
+}
+
+func noSync(name string) bool { return name == "sync.Mutex" }
+
+func BenchmarkSolo(b *testing.B)  { benchmark(b, scenario.Solo, scenario.Params{}, noSync) }
+func BenchmarkWide(b *testing.B)  { benchmark(b, scenario.Wide, scenario.Params{}, noSync) }
+func BenchmarkFight(b *testing.B) { benchmark(b, scenario.Fight, scenario.Params{}, nil) }
+func BenchmarkHandoff(b *testing.B) {
+	benchmark(b, scenario.Handoff, scenario.Params{}, nil)
+}
+
+// BenchmarkIdle reports the CPU that 8 waiters burn while a lock stays held (cpu-s/s).
+func BenchmarkIdle(b *testing.B) {
+	for _, tg := range targets(b, true) {
+		if noSync(tg.Name) {
+			continue
+		}
+		b.Run(tg.Name, func(b *testing.B) {
+			s, err := scenario.Idle(context.Background(), tg, scenario.Params{Duration: 500 * time.Millisecond})
+			require.NoError(b, err)
+			b.ReportMetric(s.CPU, "cpu-s/s")
+		})
+	}
+}
