@@ -82,9 +82,8 @@ func (f *Future[T]) Done() <-chan struct{} {
 }
 
 // Peek returns f's value and error and true if f has settled, or the zero value, nil and
-// false if it has not. It never blocks.
-//
-//lint:ignore ST1008 the comma-ok flag goes last, as in a map lookup; err is the future's outcome, not Peek's.
+// false if it has not. It never blocks. The flag comes last, as in a map lookup: err is the
+// future's outcome, not a failure of Peek.
 func (f *Future[T]) Peek() (T, error, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -4,7 +4,9 @@ import "context"
 
 // Then returns the future of fn applied to f's value. fn runs on a goroutine of its own,
 // started when f resolves; if f rejects, fn is not called and the result rejects with f's
-// error at once. fn's ctx is cancelled by the result's Cancel, and when fn returns.
+// error at once. fn's ctx is cancelled by the result's Cancel, and when fn returns. It
+// derives from no caller's ctx (Then takes none), so it carries no deadline and no values:
+// capture the ctx fn needs from the enclosing code if it must honour one.
 func Then[T, U any](f *Future[T], fn func(ctx context.Context, v T) (U, error)) *Future[U] {
 	return newStage(f, onValue, func(ctx context.Context, v T, _ error) (*Future[U], U, error) {
 		u, err := fn(ctx, v)
