@@ -135,11 +135,18 @@ func (s *suite) giveUpRacingRelease(t *testing.T) {
 		got := acquireAsync(ctx(t), next)
 		time.Sleep(5 * time.Millisecond)
 
-		var wg sync.WaitGroup
-		wg.Add(2)
-		go func() { defer wg.Done(); cancel() }()
-		go func() { defer wg.Done(); assert.NoError(t, holder.Release(ctx(t))) }()
-		wg.Wait()
+		if i%2 == 0 {
+			// The racer is woken by its ctx but has not run yet when the lock is released:
+			// the release hands it the lock just as it gives up.
+			cancel()
+			require.NoError(t, holder.Release(ctx(t)))
+		} else {
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); cancel() }()
+			go func() { defer wg.Done(); assert.NoError(t, holder.Release(ctx(t))) }()
+			wg.Wait()
+		}
 		if err := result(t, raced, "racing waiter"); err == nil {
 			require.NoError(t, racer.Release(ctx(t)), "round %d", i)
 		} else {
