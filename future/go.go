@@ -8,13 +8,21 @@ import "context"
 // has returned. A panic in fn, or a call to runtime.Goexit, rejects the future with a
 // *PanicError or ErrGoexit instead of ending the process or leaving the future pending.
 func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
-	ctx, cancel := context.WithCancel(ctx)
-	f := &Future[T]{cancel: cancel}
-	go runGo(ctx, cancel, f, fn)
-	return f
+	t := &goTask[T]{fn: fn}
+	t.ctx, t.f.cancel = context.WithCancel(ctx)
+	go t.run()
+	return &t.f
 }
 
-func runGo[T any](ctx context.Context, cancel context.CancelFunc, f *Future[T], fn func(context.Context) (T, error)) {
+// goTask is a Go future together with what its goroutine needs, in one allocation (Go's
+// cost over a bare goroutine and channel is mostly allocations).
+type goTask[T any] struct {
+	f   Future[T]
+	ctx context.Context
+	fn  func(context.Context) (T, error)
+}
+
+func (t *goTask[T]) run() {
 	var (
 		v        T
 		err      error
@@ -24,10 +32,11 @@ func runGo[T any](ctx context.Context, cancel context.CancelFunc, f *Future[T], 
 		if !returned {
 			err = recovered(recover())
 		}
-		cancel()
-		f.settle(v, err)
+		t.f.cancel()
+		t.fn, t.ctx = nil, nil // the future may be kept long after: let fn's captures go
+		t.f.settle(v, err)
 	}()
-	v, err = fn(ctx)
+	v, err = t.fn(t.ctx)
 	returned = true
 }
 
