@@ -195,3 +195,20 @@ func TestThenChainOnNeverSettlingSourceHoldsNoGoroutine(t *testing.T) {
 	_, _, ok := f.Peek()
 	assert.False(t, ok)
 }
+
+func TestAndThenKeepsCtxAliveForInner(t *testing.T) {
+	release := make(chan struct{})
+	returned := make(chan struct{})
+	f := future.AndThen(future.Resolved(1), func(ctx context.Context, v int) *future.Future[int] {
+		defer close(returned)
+		return future.Go(ctx, func(ctx context.Context) (int, error) {
+			<-release
+			return v, ctx.Err() // still nil: the callback's ctx lives until the inner future settles
+		})
+	})
+	<-returned
+	close(release)
+	v, err := await(t, f)
+	require.NoError(t, err)
+	assert.Equal(t, 1, v)
+}
