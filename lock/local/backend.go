@@ -14,14 +14,26 @@ func init() {
 	lock.Register("local", open)
 }
 
-// open serves "local://" URLs. They take no host, path or query keys beyond the shared
-// timeout and blocking, which Open has already taken out.
+// open serves "local://" URLs. Besides the shared timeout and blocking (which Open has
+// already taken out) it accepts the Redis keys prefix and lease, validated but unused, so that
+// one configuration can name either backend.
 func open(_ context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.User != nil {
 		return nil, lock.Invalidf("local backend URL %q takes no host or path (want local://)", u.Redacted())
 	}
-	for key := range u.Query() {
-		return nil, lock.Invalidf("local backend URL: unknown query key %q (known: timeout, blocking)", key)
+	q := u.Query()
+	if _, _, err := lock.PopString(q, "prefix"); err != nil {
+		return nil, err
+	}
+	lease, err := lock.PopDuration(q, "lease", 0)
+	if err != nil {
+		return nil, err
+	}
+	if lease < 0 {
+		return nil, lock.Invalidf("query key %q: %v is negative", "lease", lease)
+	}
+	for key := range q {
+		return nil, lock.Invalidf("local backend URL: unknown query key %q (known: timeout, blocking, prefix, lease)", key)
 	}
 	return New(defaults), nil
 }

@@ -1,0 +1,118 @@
+package lock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+)
+
+// DefaultEnv is the environment variable OpenEnv reads when given no name.
+const DefaultEnv = "BATON_LOCK_URL"
+
+// Config is baton's section of a service's configuration file. Every field but URL is
+// optional and overrides nothing: a key may be set in the URL's query or here, not both.
+// Durations use Go syntax ("30s", "1m30s"); Blocking also takes "forever".
+//
+// JSON decoding rejects unknown keys with an ErrInvalid error naming them. With YAML, decode
+// using a decoder that rejects unknown fields (go.yaml.in/yaml/v3's KnownFields(true)).
+type Config struct {
+	// URL picks the backend: "local://", "redis://host:6379/0", ... (required).
+	URL string `json:"url" yaml:"url"`
+	// Prefix is put before every key in a shared backend (Redis default "baton:"; the local
+	// backend accepts and ignores it, so one configuration serves both).
+	Prefix string `json:"prefix,omitempty" yaml:"prefix,omitempty"`
+	// Lease is how long a hold without timeout is kept alive between renewals (Redis default
+	// 30s; the local backend needs no lease and ignores it).
+	Lease string `json:"lease,omitempty" yaml:"lease,omitempty"`
+	// Timeout is every lock's default WithTimeout (default: none, held until Release).
+	Timeout string `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	// Blocking is every lock's default WithBlocking (default: forever).
+	Blocking string `json:"blocking,omitempty" yaml:"blocking,omitempty"`
+}
+
+// UnmarshalJSON decodes a Config, rejecting unknown keys with an ErrInvalid error that names
+// them (a typo in a lock setting should stop the service, not be ignored).
+func (c *Config) UnmarshalJSON(data []byte) error {
+	type plain Config
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p plain
+	if err := dec.Decode(&p); err != nil {
+		return Invalidf("lock config: %v", err)
+	}
+	*c = Config(p)
+	return nil
+}
+
+// String returns the configuration with any password in the URL masked.
+func (c Config) String() string {
+	u := c.URL
+	if parsed, err := url.Parse(u); err == nil {
+		u = parsed.Redacted()
+	} else {
+		u = "(malformed URL)"
+	}
+	return "lock.Config{url: " + u + ", prefix: " + c.Prefix + ", lease: " + c.Lease +
+		", timeout: " + c.Timeout + ", blocking: " + c.Blocking + "}"
+}
+
+// OpenConfig opens the backend a Config describes. The fields are merged into the URL's
+// query, so they are validated exactly as URL keys are; a key set in both places, a bad value
+// or a missing URL is an ErrInvalid error naming it.
+func OpenConfig(ctx context.Context, cfg Config) (Backend, error) {
+	if strings.TrimSpace(cfg.URL) == "" {
+		return nil, Invalidf("lock config: url is empty")
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return Open(ctx, cfg.URL) // reports the malformed URL without its password
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, Invalidf("malformed query in backend URL %q: %v", u.Redacted(), err)
+	}
+	fields := map[string]string{"prefix": cfg.Prefix, "lease": cfg.Lease, "timeout": cfg.Timeout, "blocking": cfg.Blocking}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := fields[k]
+		if v == "" {
+			continue
+		}
+		if q.Has(k) {
+			return nil, Invalidf("lock config: %q is set both in the url and as a field", k)
+		}
+		q.Set(k, v)
+	}
+	u.RawQuery = q.Encode()
+	return Open(ctx, u.String())
+}
+
+// OpenEnv opens the backend named by the URL in the environment variable env (DefaultEnv
+// when env is ""). Only when the variable is unset does it fall back to "local://", and it
+// says so at Info level on slog.Default(); a variable that is set but empty or malformed is
+// an ErrInvalid error. The local backend must be imported for the fallback to work.
+func OpenEnv(ctx context.Context, env string) (Backend, error) {
+	if env == "" {
+		env = DefaultEnv
+	}
+	raw, ok := os.LookupEnv(env)
+	if !ok {
+		slog.Info("lock: environment variable unset, using the in-memory backend", "env", env, "url", "local://")
+		return Open(ctx, "local://")
+	}
+	b, err := Open(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", env, err)
+	}
+	return b, nil
+}
