@@ -120,8 +120,8 @@ func RunInLoop[T any](ctx context.Context, ex Executor, fn func(ctx context.Cont
 	stopCtx := context.AfterFunc(ctx, func() { reject(ctx.Err()) })
 	stopCancel := p.AfterFunc(cancel) // Cancel rejects p: stop fn too
 	task := func() {
-		if ctx.Err() != nil {
-			return // the future has been rejected already
+		if _, _, settled := p.Peek(); settled || ctx.Err() != nil {
+			return // cancelled, or ctx ended: the future is (or is about to be) rejected
 		}
 		v, err := callProtected(ctx, fn)
 		stopCancel()
