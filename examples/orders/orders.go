@@ -1,0 +1,102 @@
+// Package orders is a small microservice as baton's users write one: an HTTP handler that
+// guards a per-order operation with lock.Do, on whatever backend BATON_LOCK_URL names. The same
+// code runs on the in-memory backend in tests and on Redis across replicas.
+package orders
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/batonlock/baton/lock"
+)
+
+// Server pays orders, at most once each, however many replicas receive the request.
+type Server struct {
+	locks lock.Backend
+	store *Store
+	mux   *http.ServeMux
+	// Charge is the side effect the lock protects (a payment provider call). It must not
+	// run twice for one order.
+	Charge func(ctx context.Context, order string) error
+}
+
+// NewServer serves POST /orders/{id}/pay with locks from b and state in store.
+func NewServer(b lock.Backend, store *Store) *Server {
+	s := &Server{locks: b, store: store, mux: http.NewServeMux(),
+		Charge: func(ctx context.Context, _ string) error {
+			select { // a provider call that takes a little while
+			case <-time.After(5 * time.Millisecond):
+				return nil
+			case <-ctx.Done():
+				return context.Cause(ctx)
+			}
+		}}
+	s.mux.HandleFunc("POST /orders/{id}/pay", s.pay)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	l, err := s.locks.NewLock("order:"+id, lock.WithBlocking(2*time.Second))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest) // ErrInvalid: a bad order id
+		return
+	}
+	status := http.StatusOK
+	err = lock.Do(r.Context(), l, func(ctx context.Context) error {
+		if s.store.Paid(id) {
+			status = http.StatusConflict
+			return nil
+		}
+		if err := s.Charge(ctx, id); err != nil {
+			return err
+		}
+		// The fence lets the store refuse a write from a holder that lost the lock meanwhile.
+		return s.store.MarkPaid(id, l.Fence())
+	})
+	switch {
+	case errors.Is(err, lock.ErrNotAcquired):
+		http.Error(w, "order is busy, retry later", http.StatusLocked)
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	default:
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]any{"order": id, "paid": true, "fence": l.Fence()})
+	}
+}
+
+// Store is the data the lock protects, standing in for a database. It keeps the highest fence
+// that wrote each order and refuses older ones, as a fenced database row would.
+type Store struct {
+	mu     sync.Mutex
+	paid   map[string]bool
+	fences map[string]uint64
+}
+
+// NewStore returns an empty store.
+func NewStore() *Store { return &Store{paid: map[string]bool{}, fences: map[string]uint64{}} }
+
+// Paid reports whether id has been paid.
+func (s *Store) Paid(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.paid[id]
+}
+
+// MarkPaid records the payment of id by the holder of fence, unless a newer holder wrote it.
+func (s *Store) MarkPaid(id string, fence uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if fence <= s.fences[id] {
+		return fmt.Errorf("order %s: stale fence %d (last write had %d)", id, fence, s.fences[id])
+	}
+	s.fences[id], s.paid[id] = fence, true
+	return nil
+}

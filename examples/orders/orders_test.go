@@ -1,0 +1,85 @@
+package orders_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/batonlock/baton/examples/orders"
+	"github.com/batonlock/baton/lock"
+	_ "github.com/batonlock/baton/lock/local"
+	_ "github.com/batonlock/baton/lock/redis"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestSwapIsConfigurationOnly runs the same service and the same assertions on the in-memory
+// backend and on Redis (miniredis), changing nothing but BATON_LOCK_URL.
+func TestSwapIsConfigurationOnly(t *testing.T) {
+	mr := miniredis.RunT(t)
+	for _, url := range []string{"local://", "redis://" + mr.Addr() + "/0?prefix=orders:"} {
+		t.Run(url, func(t *testing.T) {
+			t.Setenv(lock.DefaultEnv, url)
+			b, err := lock.OpenEnv(context.Background(), "")
+			require.NoError(t, err)
+			defer b.Close()
+
+			// Two instances of the handler, as two replicas would run it. (On Redis each
+			// replica would open its own backend; in memory, a process is the whole world.)
+			store := orders.NewStore()
+			var charges atomic.Int64
+			var replicas []*httptest.Server
+			for i := 0; i < 2; i++ {
+				s := orders.NewServer(b, store)
+				charge := s.Charge
+				s.Charge = func(ctx context.Context, id string) error { charges.Add(1); return charge(ctx, id) }
+				srv := httptest.NewServer(s)
+				defer srv.Close()
+				replicas = append(replicas, srv)
+			}
+
+			codes := make(chan int, 20)
+			var wg sync.WaitGroup
+			for i := 0; i < 20; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					resp, err := http.Post(replicas[i%2].URL+"/orders/42/pay", "", nil)
+					if !assert.NoError(t, err) {
+						return
+					}
+					resp.Body.Close()
+					codes <- resp.StatusCode
+				}()
+			}
+			wg.Wait()
+			close(codes)
+			count := map[int]int{}
+			for c := range codes {
+				count[c]++
+			}
+			assert.Equal(t, map[int]int{http.StatusOK: 1, http.StatusConflict: 19}, count)
+			assert.EqualValues(t, 1, charges.Load(), "the order was charged once")
+			assert.True(t, store.Paid("42"))
+
+			resp, err := http.Post(replicas[0].URL+"/orders/bad%7Bid/pay", "", nil)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "a bad name is the client's error")
+		})
+	}
+}
+
+func TestStoreRefusesStaleFence(t *testing.T) {
+	s := orders.NewStore()
+	require.NoError(t, s.MarkPaid("1", 5))
+	assert.Error(t, s.MarkPaid("1", 4))
+}
