@@ -118,8 +118,9 @@ func (f *Future[T]) AfterFunc(fn func()) (stop func() bool) {
 	return func() bool { return f.unsubscribe(w) }
 }
 
-// settle records the outcome, wakes Done, and runs the callbacks registered so far on this
-// goroutine. It reports whether this call settled f.
+// settle records the outcome, runs the callbacks registered so far on this goroutine, and
+// then wakes Done: so by the time Await returns, an aggregate has let go of its sources. It
+// reports whether this call settled f.
 func (f *Future[T]) settle(v T, err error) bool {
 	f.mu.Lock()
 	if f.settled {
@@ -130,11 +131,11 @@ func (f *Future[T]) settle(v T, err error) bool {
 	ws, done := f.waiters, f.done
 	f.waiters = nil
 	f.mu.Unlock()
-	if done != nil {
-		close(done)
-	}
 	for _, w := range ws {
 		w.fn()
+	}
+	if done != nil {
+		close(done)
 	}
 	return true
 }

@@ -60,24 +60,25 @@ func (g *Group[T]) Go(fn func(ctx context.Context) (T, error)) *Future[T] {
 	if g.sem != nil {
 		select {
 		case g.sem <- struct{}{}:
+			// A slot freed by a failure must not start fn: fail cancels ctx before the
+			// slot is freed, but select picks at random between two ready cases.
+			if ctx.Err() != nil {
+				<-g.sem
+				return g.refuse(ctx)
+			}
 		case <-ctx.Done():
-			f := Rejected[T](ctxErr(ctx))
-			g.add(f)
-			g.fail(ctxErr(ctx))
-			return f
+			return g.refuse(ctx)
 		}
 	}
 	g.wg.Add(1)
-	f := Go(ctx, func(ctx context.Context) (T, error) {
-		if g.sem != nil {
-			defer func() { <-g.sem }()
-		}
-		return fn(ctx)
-	})
+	f := Go(ctx, fn)
 	g.add(f)
 	f.onSettle(func() {
 		if _, err, _ := f.Peek(); err != nil {
 			g.fail(err)
+		}
+		if g.sem != nil {
+			<-g.sem
 		}
 		g.wg.Done()
 	})
@@ -99,6 +100,15 @@ func (g *Group[T]) Wait() ([]T, error) {
 		vals[i], _, _ = f.Peek()
 	}
 	return vals, g.err
+}
+
+// refuse records, for a function that will not run, a future rejected with ctx's error.
+func (g *Group[T]) refuse(ctx context.Context) *Future[T] {
+	err := ctxErr(ctx)
+	f := Rejected[T](err)
+	g.add(f)
+	g.fail(err)
+	return f
 }
 
 func (g *Group[T]) add(f *Future[T]) {

@@ -68,13 +68,17 @@ func TestGroupFirstErrorCancelsOthers(t *testing.T) {
 func TestGroupLimitedGoStopsWhenCtxEnds(t *testing.T) {
 	g := future.NewGroup[int](context.Background(), future.WithLimit(1))
 	g.Go(func(context.Context) (int, error) { return 0, errBoom })
-	// The failure cancels the group; a Go waiting for a slot gives up with ctx's error, or
-	// runs if the slot was freed first.
-	late := g.Go(func(ctx context.Context) (int, error) { return 0, ctx.Err() })
+	// The failure cancels the group before it frees the slot: a Go waiting for that slot
+	// gives up with ctx's error, whose cause is the failure, and never runs its function.
+	late := g.Go(func(context.Context) (int, error) {
+		t.Error("a function started after the group failed")
+		return 0, nil
+	})
 	_, err := g.Wait()
 	assert.ErrorIs(t, err, errBoom)
 	_, err = await(t, late)
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, err, errBoom)
 }
 
 func TestGroupPanic(t *testing.T) {
