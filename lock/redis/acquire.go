@@ -184,12 +184,9 @@ func (a *attempt) fail(reason error) error {
 // undo frees the lock, in the background, after a try whose reply was lost, in case it
 // took the lock. Close cuts it short.
 func (b *Backend) undo(l *Lock, token string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
+	if !b.enter() {
 		return
 	}
-	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
 		ctx, cancel := context.WithTimeout(b.ctx, time.Second)

@@ -27,7 +27,7 @@ type Backend struct {
 	closed bool
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
 	holds  map[*hold]struct{}    // holds to abandon on Close
-	wg     sync.WaitGroup        // keepAlive goroutines
+	wg     sync.WaitGroup        // renewals, expiries and undos at work
 }
 
 var _ lock.Backend = (*Backend)(nil)
@@ -131,7 +131,7 @@ func (b *Backend) isClosed() bool {
 	}
 }
 
-// addHold registers a new hold and starts its keepAlive; false when the backend is closed.
+// addHold registers a new hold; false when the backend is closed.
 func (b *Backend) addHold(h *hold) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -139,8 +139,17 @@ func (b *Backend) addHold(h *hold) bool {
 		return false
 	}
 	b.holds[h] = struct{}{}
+	return true
+}
+
+// enter registers background work that Close must wait for; false once closed.
+func (b *Backend) enter() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
 	b.wg.Add(1)
-	go h.keepAlive()
 	return true
 }
 

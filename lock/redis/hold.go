@@ -36,14 +36,14 @@ type hold struct {
 	ttl    time.Duration // the lease or the timeout
 	start  time.Time
 	lost   chan struct{}
-	stop   chan struct{} // closed when the hold ends; keepAlive returns
-	reset  chan struct{} // Extend moved the deadline
-	op     sync.Mutex    // one PEXPIRE (renewal or Extend) at a time
+	op     sync.Mutex // one PEXPIRE (renewal or Extend) at a time
 
 	// guarded by l.mu
 	state    holdState
 	deadline time.Time
-	until    time.Time // Extend asked for the hold to last until then
+	until    time.Time   // Extend asked for the hold to last until then
+	expiry   *time.Timer // fires at the deadline
+	renewal  *time.Timer // fires when the lease is due for renewal; nil with a timeout
 	hooks    map[int]func()
 	nextHook int
 }
@@ -58,14 +58,18 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 		ttl:      ttl,
 		start:    time.Now(),
 		lost:     make(chan struct{}),
-		stop:     make(chan struct{}),
-		reset:    make(chan struct{}, 1),
 		deadline: sent.Add(ttl - l.b.cfg.margin(ttl)),
 	}
 	l.mu.Lock()
 	ok := l.b.addHold(h)
 	if ok {
 		l.cur = h
+		// Timers, not a goroutine per hold: a hold that is released before its first
+		// renewal costs no scheduling at all.
+		h.expiry = time.AfterFunc(time.Until(h.deadline), h.expired)
+		if h.leased {
+			h.renewal = time.AfterFunc(l.b.renewEvery(h.ttl), h.renewDue)
+		}
 	}
 	l.mu.Unlock()
 	if !ok {
@@ -75,39 +79,48 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 	return h, nil
 }
 
-// keepAlive renews a leased hold every lease×fraction and marks the hold lost at its
-// deadline unless a renewal or Extend moved it. It returns when the hold ends.
-func (h *hold) keepAlive() {
+// expired runs at the deadline: the hold is lost unless Extend or a renewal moved it.
+func (h *hold) expired() {
 	l := h.l
-	defer l.b.wg.Done()
-	loss := time.NewTimer(time.Until(h.getDeadline()))
-	defer loss.Stop()
-	var renew <-chan time.Time
-	var renewTimer *time.Timer
-	if h.leased {
-		renewTimer = time.NewTimer(l.b.renewEvery(h.ttl))
-		defer renewTimer.Stop()
-		renew = renewTimer.C
+	if !l.b.enter() {
+		return
 	}
-	for {
-		select {
-		case <-h.stop:
-			return
-		case <-h.reset:
-			loss.Reset(time.Until(h.getDeadline()))
-		case <-loss.C:
-			if l.lose(h, h.expiredCause(), true) {
-				return
-			}
-			loss.Reset(time.Until(h.getDeadline()))
-		case <-renew:
-			next, ended := h.renew()
-			if ended {
-				return
-			}
-			renewTimer.Reset(next)
-			loss.Reset(time.Until(h.getDeadline()))
-		}
+	defer l.b.wg.Done()
+	if !l.lose(h, h.expiredCause(), true) {
+		h.rearm(-1)
+	}
+}
+
+// renewDue runs one renewal and schedules the next.
+func (h *hold) renewDue() {
+	l := h.l
+	if !l.b.enter() {
+		return
+	}
+	defer l.b.wg.Done()
+	if next, ended := h.renew(); !ended {
+		h.rearm(next)
+	}
+}
+
+// rearm sets the expiry timer to the deadline and, if next >= 0, the renewal timer to next.
+func (h *hold) rearm(next time.Duration) {
+	h.l.mu.Lock()
+	defer h.l.mu.Unlock()
+	if h.state != active {
+		return
+	}
+	h.expiry.Reset(time.Until(h.deadline))
+	if next >= 0 && h.renewal != nil {
+		h.renewal.Reset(next)
+	}
+}
+
+// stopTimers ends the hold's timers; l.mu is held and the hold is no longer active.
+func (h *hold) stopTimers() {
+	h.expiry.Stop()
+	if h.renewal != nil {
+		h.renewal.Stop()
 	}
 }
 
@@ -160,7 +173,6 @@ func (l *Lock) lose(h *hold, cause error, onlyExpired bool) bool {
 		l.mu.Unlock()
 		return false
 	}
-	close(h.stop)
 	held := h.markLost(cause)
 	<-l.sem
 	l.mu.Unlock()
@@ -173,6 +185,7 @@ func (l *Lock) lose(h *hold, cause error, onlyExpired bool) bool {
 // that whoever sees Lost closed also finds the event; l.mu is held.
 func (h *hold) markLost(cause error) (held time.Duration) {
 	h.state = stateLost
+	h.stopTimers()
 	held = time.Since(h.start)
 	h.l.opts.Notify(lock.Event{Kind: lock.Lost, Name: h.l.name, Fence: h.fence, Duration: held, Err: cause})
 	close(h.lost)
@@ -185,12 +198,6 @@ func (h *hold) markLost(cause error) (held time.Duration) {
 
 func (l *Lock) logLost(h *hold, held time.Duration, cause error) {
 	l.opts.Log().Warn("baton: lock hold lost", "lock", l.name, "fence", h.fence, "held", held, "cause", cause)
-}
-
-func (h *hold) getDeadline() time.Time {
-	h.l.mu.Lock()
-	defer h.l.mu.Unlock()
-	return h.deadline
 }
 
 func (h *hold) expiredCause() error {

@@ -66,7 +66,7 @@ func (l *Lock) Release(ctx context.Context) error {
 	}
 	expired := !time.Now().Before(h.deadline)
 	h.state = releasing
-	close(h.stop)
+	h.stopTimers()
 	l.mu.Unlock()
 	l.b.dropHold(h)
 
@@ -152,10 +152,7 @@ func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 	}
 	h.deadline = sent.Add(ttl - l.b.cfg.margin(ttl))
 	h.until = sent.Add(ttl)
-	select {
-	case h.reset <- struct{}{}:
-	default:
-	}
+	h.expiry.Reset(time.Until(h.deadline))
 	return nil
 }
 
