@@ -20,6 +20,21 @@ func BenchmarkGoAwait(b *testing.B) {
 	}
 }
 
+// BenchmarkGoAwaitCancellableParent is Go+Await under a parent that can be cancelled, as a
+// request's ctx can: fn's ctx then comes from context.WithCancel, which registers with the
+// parent.
+func BenchmarkGoAwaitCancellableParent(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	fn := func(context.Context) (int, error) { return 1, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := future.Go(ctx, fn).Await(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func BenchmarkGoroutineChannel(b *testing.B) {
 	type result struct {
 		v   int

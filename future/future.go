@@ -19,9 +19,19 @@ type Future[T any] struct {
 	done    chan struct{}
 	waiters []*waiter
 	// cancel is what Cancel does; nil when there is nothing to stop. It is set before the
-	// future is shared and never changes.
-	cancel func()
+	// future is shared and never changes. An interface rather than a func, so that the
+	// types behind it (*stage, *scope) need no method-value allocation.
+	cancel canceler
 }
+
+// canceler is what Cancel calls.
+type canceler interface{ cancel() }
+
+// cancelFunc adapts a func to canceler; a func is pointer-shaped, so the conversion does
+// not allocate.
+type cancelFunc func()
+
+func (c cancelFunc) cancel() { c() }
 
 // waiter is a callback registered on a pending future. idx is its position in waiters, so
 // that unsubscribing is O(1) however many callbacks a long-lived future collects.
@@ -105,7 +115,7 @@ func (f *Future[T]) Peek() (T, error, bool) {
 // nothing.
 func (f *Future[T]) Cancel() {
 	if f.cancel != nil {
-		f.cancel()
+		f.cancel.cancel()
 	}
 }
 

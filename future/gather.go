@@ -25,7 +25,7 @@ type gather[T, R any] struct {
 func (g *gather[T, R]) run(each func(out *Future[R], i int, v T, err error)) *Future[R] {
 	out := &Future[R]{}
 	g.out = out
-	out.cancel = func() { out.settle(zeroOf[R](), context.Canceled) }
+	out.cancel = cancelFunc(func() { out.settle(zeroOf[R](), context.Canceled) })
 	ws := make([]*waiter, len(g.srcs))
 	for i, f := range g.srcs {
 		if out.isSettled() {

@@ -9,7 +9,17 @@ import "context"
 // *PanicError or ErrGoexit instead of ending the process or leaving the future pending.
 func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *Future[T] {
 	t := &goTask[T]{fn: fn}
-	t.ctx, t.f.cancel = context.WithCancel(ctx)
+	if ctx.Done() == nil {
+		// A parent that can never be cancelled (context.Background and the like) needs no
+		// propagation: a scope of our own, allocated with the task, is enough, and costs
+		// a fraction of context.WithCancel.
+		t.scope.Context = ctx
+		t.ctx, t.f.cancel = &t.scope, &t.scope
+	} else {
+		var cancel context.CancelFunc
+		t.ctx, cancel = context.WithCancel(ctx)
+		t.f.cancel = cancelFunc(cancel)
+	}
 	go t.run()
 	return &t.f
 }
@@ -17,9 +27,10 @@ func Go[T any](ctx context.Context, fn func(ctx context.Context) (T, error)) *Fu
 // goTask is a Go future together with what its goroutine needs, in one allocation (Go's
 // cost over a bare goroutine and channel is mostly allocations).
 type goTask[T any] struct {
-	f   Future[T]
-	ctx context.Context
-	fn  func(context.Context) (T, error)
+	f     Future[T]
+	ctx   context.Context
+	scope scope // fn's ctx when the parent's Done is nil
+	fn    func(context.Context) (T, error)
 }
 
 func (t *goTask[T]) run() {
@@ -32,7 +43,7 @@ func (t *goTask[T]) run() {
 		if !returned {
 			err = recovered(recover())
 		}
-		t.f.cancel()
+		t.f.cancel.cancel()
 		t.fn, t.ctx = nil, nil // the future may be kept long after: let fn's captures go
 		t.f.settle(v, err)
 	}()
@@ -54,7 +65,7 @@ func NewPromise[T any]() (f *Future[T], resolve func(v T) bool, reject func(err 
 		var zero T
 		return f.settle(zero, err)
 	}
-	f.cancel = func() { reject(context.Canceled) }
+	f.cancel = cancelFunc(func() { reject(context.Canceled) })
 	resolve = func(v T) bool { return f.settle(v, nil) }
 	return f, resolve, reject
 }

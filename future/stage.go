@@ -49,7 +49,7 @@ func newStage[T, U any](src *Future[T], runs runsOn, body func(context.Context, 
 		return Rejected[U](ErrNilFuture)
 	}
 	s := &stage[T, U]{src: src, runs: runs, body: body}
-	s.out = &Future[U]{cancel: s.cancel}
+	s.out = &Future[U]{cancel: s}
 	w := src.onSettle(s.sourceSettled)
 	s.mu.Lock()
 	if s.phase == waitSource {
