@@ -40,8 +40,9 @@ type stage[T, U any] struct {
 	// innerW is the registration on inner; nil until set, which Cancel tolerates (the
 	// callback then finds the stage over and returns).
 	innerW *waiter
-	// stop cancels body's ctx; set when body starts.
-	stop context.CancelFunc
+	// ctx is body's context: a stage has no parent ctx to follow, so a scope (see Go) serves, inside
+	// the stage's own allocation.
+	ctx scope
 }
 
 func newStage[T, U any](src *Future[T], runs runsOn, body func(context.Context, T, error) (*Future[U], U, error)) *Future[U] {
@@ -76,10 +77,10 @@ func (s *stage[T, U]) sourceSettled() {
 		s.out.settle(u, err)
 		return
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	s.phase, s.stop = running, stop
+	s.ctx.Context = context.Background()
+	s.phase = running
 	s.mu.Unlock()
-	go s.run(ctx, v, err)
+	go s.run(&s.ctx, v, err)
 }
 
 // run calls body and hands what it returned to finish, catching panics and Goexit.
@@ -105,7 +106,7 @@ func (s *stage[T, U]) finish(inner *Future[U], u U, err error) {
 	if inner == nil {
 		s.phase = over
 		s.mu.Unlock()
-		s.stop()
+		s.ctx.cancel()
 		s.out.settle(u, err)
 		return
 	}
@@ -128,7 +129,7 @@ func (s *stage[T, U]) innerSettled() {
 	}
 	s.phase = over
 	s.mu.Unlock()
-	s.stop() // inner has settled: whatever body started under ctx is done with it
+	s.ctx.cancel() // inner has settled: whatever body started under ctx is done with it
 	s.out.settle(v, err)
 }
 
@@ -145,13 +146,13 @@ func (s *stage[T, U]) cancel() {
 		s.out.settle(zero, context.Canceled)
 	case running:
 		s.mu.Unlock()
-		s.stop()
+		s.ctx.cancel()
 	case waitInner:
 		s.phase = over
 		w := s.innerW
 		s.mu.Unlock()
 		s.inner.unsubscribe(w)
-		s.stop()
+		s.ctx.cancel()
 		s.out.settle(zero, context.Canceled)
 	default:
 		s.mu.Unlock()
