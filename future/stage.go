@@ -61,12 +61,15 @@ func newStage[T, U any](src *Future[T], runs runsOn, body func(context.Context, 
 }
 
 func (s *stage[T, U]) sourceSettled() {
-	v, err, _ := s.src.Peek()
 	s.mu.Lock()
 	if s.phase != waitSource { // cancelled
 		s.mu.Unlock()
 		return
 	}
+	v, err, _ := s.src.Peek()
+	// Drop what is no longer needed, so that the last future of a long chain does not keep
+	// every earlier one alive.
+	s.src, s.srcW = nil, nil
 	if pass := (err == nil && s.runs == onError) || (err != nil && s.runs == onValue); pass {
 		s.phase = over
 		s.mu.Unlock()
@@ -97,7 +100,9 @@ func (s *stage[T, U]) run(ctx context.Context, v T, err error) {
 		}
 		s.finish(inner, u, uerr)
 	}()
-	inner, u, uerr = s.body(ctx, v, err)
+	body := s.body
+	s.body = nil // only this goroutine reads body once the stage runs
+	inner, u, uerr = body(ctx, v, err)
 	returned = true
 }
 
@@ -121,13 +126,13 @@ func (s *stage[T, U]) finish(inner *Future[U], u U, err error) {
 }
 
 func (s *stage[T, U]) innerSettled() {
-	v, err, _ := s.inner.Peek()
 	s.mu.Lock()
 	if s.phase != waitInner { // cancelled
 		s.mu.Unlock()
 		return
 	}
-	s.phase = over
+	v, err, _ := s.inner.Peek()
+	s.phase, s.inner, s.innerW = over, nil, nil
 	s.mu.Unlock()
 	s.ctx.cancel() // inner has settled: whatever body started under ctx is done with it
 	s.out.settle(v, err)
@@ -140,18 +145,20 @@ func (s *stage[T, U]) cancel() {
 	switch s.phase {
 	case waitSource:
 		s.phase = over
-		w := s.srcW
+		src, w := s.src, s.srcW
+		s.src, s.srcW, s.body = nil, nil, nil
 		s.mu.Unlock()
-		s.src.unsubscribe(w)
+		src.unsubscribe(w)
 		s.out.settle(zero, context.Canceled)
 	case running:
 		s.mu.Unlock()
 		s.ctx.cancel()
 	case waitInner:
 		s.phase = over
-		w := s.innerW
+		inner, w := s.inner, s.innerW
+		s.inner, s.innerW = nil, nil
 		s.mu.Unlock()
-		s.inner.unsubscribe(w)
+		inner.unsubscribe(w)
 		s.ctx.cancel()
 		s.out.settle(zero, context.Canceled)
 	default:

@@ -2,7 +2,9 @@ package future_test
 
 import (
 	"context"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -211,4 +213,28 @@ func TestAndThenKeepsCtxAliveForInner(t *testing.T) {
 	v, err := await(t, f)
 	require.NoError(t, err)
 	assert.Equal(t, 1, v)
+}
+
+// TestSettledChainDoesNotKeepItsSources checks that the last future of a chain does not keep
+// the earlier ones alive once they have settled, so that a long-lived future built by
+// repeated Then (f = Then(f, step) in a loop) does not grow without bound.
+func TestSettledChainDoesNotKeepItsSources(t *testing.T) {
+	var collected atomic.Bool
+	last := func() *future.Future[int] {
+		src, resolve, _ := future.NewPromise[int]()
+		runtime.AddCleanup(src, func(*atomic.Bool) { collected.Store(true) }, &collected)
+		f := future.Then(src, func(_ context.Context, v int) (int, error) { return v + 1, nil })
+		f = future.AndThen(f, func(_ context.Context, v int) *future.Future[int] { return future.Resolved(v + 1) })
+		f = future.Recover(f, func(_ context.Context, err error) (int, error) { return 0, err })
+		resolve(1)
+		return f
+	}()
+	v, err := await(t, last)
+	require.NoError(t, err)
+	assert.Equal(t, 3, v)
+	assert.Eventually(t, func() bool {
+		runtime.GC()
+		return collected.Load()
+	}, settleWithin, 10*time.Millisecond, "the settled source is still reachable from the chain")
+	runtime.KeepAlive(last)
 }
