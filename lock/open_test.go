@@ -3,6 +3,7 @@ package lock_test
 import (
 	"context"
 	"net/url"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,16 +42,25 @@ func TestOpenErrors(t *testing.T) {
 func TestOpenPassesDefaults(t *testing.T) {
 	var got lock.Options
 	var gotQuery string
-	lock.Register("test-defaults", func(_ context.Context, u *url.URL, d lock.Options) (lock.Backend, error) {
-		got, gotQuery = d, u.RawQuery
-		return nil, lock.Invalidf("stop here")
+	registerTestDefaults.Do(func() {
+		lock.Register("test-defaults", func(_ context.Context, u *url.URL, d lock.Options) (lock.Backend, error) {
+			testDefaultsSeen(d, u.RawQuery)
+			return nil, lock.Invalidf("stop here")
+		})
 	})
+	testDefaultsSeen = func(d lock.Options, q string) { got, gotQuery = d, q }
 	_, _ = lock.Open(context.Background(), "TEST-DEFAULTS://h?timeout=3s&blocking=forever&mine=1")
 	assert.Equal(t, "3s", got.Timeout.String())
 	assert.Equal(t, lock.Forever, got.Blocking)
 	assert.Equal(t, "mine=1", gotQuery, "shared keys are taken out, the driver's stay")
 	assert.Contains(t, lock.Schemes(), "test-defaults")
 }
+
+// The scheme is registered once per process, so that -count=N runs the test N times.
+var (
+	registerTestDefaults sync.Once
+	testDefaultsSeen     func(lock.Options, string)
+)
 
 func TestRegisterPanics(t *testing.T) {
 	open := func(context.Context, *url.URL, lock.Options) (lock.Backend, error) { return nil, nil }
