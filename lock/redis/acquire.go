@@ -97,7 +97,9 @@ func (l *Lock) contend(a *attempt) (_ *hold, err error) {
 			l.b.undo(l, token)
 		}
 	}()
-	var subscribed bool
+	// When the name's channel was confirmed before the first try, no release after that
+	// try can go unheard, so there is no need to subscribe and try again.
+	subscribed := isClosed(l.b.confirmed(l))
 	var backoff time.Duration
 	for {
 		select {

@@ -72,6 +72,19 @@ func (b *Backend) subscribe(l *Lock) <-chan struct{} {
 	return b.subs.confirmation(l.channel)
 }
 
+// confirmed returns the confirmation channel of the name's subscription, nil when the
+// queue has none yet.
+func (b *Backend) confirmed(l *Lock) <-chan struct{} {
+	b.mu.Lock()
+	q := b.queues[l.name]
+	subscribed := q != nil && q.subscribed
+	b.mu.Unlock()
+	if !subscribed {
+		return nil
+	}
+	return b.subs.confirmation(l.channel)
+}
+
 // wakeHead tells the head waiter on name to try again.
 func (b *Backend) wakeHead(name string) {
 	b.mu.Lock()

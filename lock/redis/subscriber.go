@@ -90,7 +90,7 @@ func (s *subscriber) acquire(ctx context.Context, channel, name string) <-chan s
 func (s *subscriber) confirmation(channel string) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if sub := s.channels[channel]; sub != nil {
+	if sub := s.channels[channel]; sub != nil && sub.refs > 0 {
 		return sub.confirmed
 	}
 	return nil // never ready: the waiter falls back on the key's TTL

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -57,7 +58,10 @@ func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backe
 	b.owned = true
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = b.Close()
-		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %s", where, scrub(err.Error(), u))
+		if msg := scrub(err.Error(), u); msg != err.Error() {
+			err = errors.New(msg)
+		}
+		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", where, err)
 	}
 	return b, nil
 }
