@@ -24,9 +24,10 @@ type Server struct {
 	args []string
 	port int
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	out *bytes.Buffer
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
+	out    *bytes.Buffer
 }
 
 // Start starts redis-server on a free loopback port with persistence off, plus args, and
@@ -34,13 +35,7 @@ type Server struct {
 // when the environment has CI=true, where that is a failure.
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("redistest: redis-server is not on PATH (CI=true, so this cannot be skipped): %v", err)
-		}
-		t.Skipf("redistest: redis-server is not on PATH: %v", err)
-	}
+	bin := lookPath(t, "redis-server")
 	port, err := freePort()
 	if err != nil {
 		t.Fatalf("redistest: no free port: %v", err)
@@ -51,6 +46,19 @@ func Start(t testing.TB, args ...string) *Server {
 		t.Fatalf("redistest: %v", err)
 	}
 	return s
+}
+
+// lookPath finds a Redis binary, or skips the test (fails it when CI=true).
+func lookPath(t testing.TB, name string) string {
+	t.Helper()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("redistest: %s is not on PATH (CI=true, so this cannot be skipped): %v", name, err)
+		}
+		t.Skipf("redistest: %s is not on PATH: %v", name, err)
+	}
+	return bin
 }
 
 // Addr returns the server's host:port.
@@ -87,15 +95,24 @@ func (s *Server) start() error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", s.bin, err)
 	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
 	s.mu.Lock()
-	s.cmd, s.out = cmd, out
+	s.cmd, s.exited, s.out = cmd, exited, out
 	s.mu.Unlock()
 
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		if err := ping(s.Addr()); err == nil {
+		err := ping(s.Addr())
+		if err == nil {
 			return nil
-		} else if time.Now().After(deadline) {
+		}
+		select {
+		case <-exited:
+			return fmt.Errorf("redis-server on %s exited: %v\n%s", s.Addr(), cmd.ProcessState, out)
+		default:
+		}
+		if time.Now().After(deadline) {
 			s.Kill()
 			return fmt.Errorf("redis-server on %s not ready after %v: %v\n%s", s.Addr(), readyTimeout, err, out)
 		}
@@ -114,16 +131,14 @@ func (s *Server) kill(sig syscall.Signal) {
 	if s.cmd == nil {
 		return
 	}
-	cmd := s.cmd
+	cmd, exited := s.cmd, s.exited
 	s.cmd = nil
 	_ = cmd.Process.Signal(sig)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-exited:
 	case <-time.After(5 * time.Second):
 		_ = cmd.Process.Kill()
-		<-done
+		<-exited
 	}
 }
 
