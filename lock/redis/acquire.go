@@ -148,7 +148,15 @@ func (l *Lock) contend(a *attempt) (_ *hold, err error) {
 			subscribed = true
 			err = a.sleep(l.b.subscribe(l), sleep)
 		} else {
+			l.b.park(w, token, ttl)
 			err = a.sleep(w.wake, sleep)
+			if o := l.b.unpark(w); o != nil {
+				<-o.done // the Release that passes the lock is one round trip from done
+				if o.ok {
+					return l.newHold(token, o.fence, ttl, o.sent)
+				}
+				unsure = unsure || o.err != nil
+			}
 		}
 		if err != nil {
 			return nil, err

@@ -70,7 +70,23 @@ func (l *Lock) Release(ctx context.Context) error {
 	l.mu.Unlock()
 	l.b.dropHold(h)
 
-	ok, err := l.runRelease(ctx, h.token)
+	var ok bool
+	var err error
+	var o *offer
+	var next *waiter
+	var othersTurn bool
+	if !expired {
+		next, o, othersTurn = l.b.claimHead(l.name)
+	}
+	if o != nil {
+		// A waiter of this process is next: pass it the lock in the same script.
+		o.sent = time.Now()
+		ok, o.fence, err = l.runHandoff(ctx, h.token, next.token, next.ttl)
+		o.ok, o.err = ok, err
+		close(o.done)
+	} else {
+		ok, err = l.runRelease(ctx, h.token)
+	}
 
 	l.mu.Lock()
 	lost := expired || (err == nil && !ok)
@@ -98,7 +114,9 @@ func (l *Lock) Release(ctx context.Context) error {
 		return l.errorf("release", err)
 	}
 	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: h.fence, Duration: held})
-	l.b.wakeHead(l.name) // a waiter of this process need not wait for the message
+	if o == nil && !othersTurn {
+		l.b.wakeHead(l.name) // a waiter of this process need not wait for the message
+	}
 	return nil
 }
 

@@ -1,5 +1,7 @@
 package redis
 
+import "time"
+
 // waitQueue orders the Acquire calls of this process on one name. Only its head talks to
 // Redis; the others wait for their turn, so they are served in arrival order and a crowd of
 // waiters costs the server one client. It exists only while some Acquire on the name is in
@@ -7,11 +9,79 @@ package redis
 type waitQueue struct {
 	waiters    []*waiter
 	subscribed bool // the queue holds a reference on the name's channel
+	handoffs   int  // holds passed on in a row without a Release to the server
 }
 
 type waiter struct {
 	turn chan struct{} // closed when the waiter becomes the head
 	wake chan struct{} // a release was heard, or the head should try again
+
+	// guarded by b.mu
+	parked bool          // sleeping between tries: a Release may pass the lock to it
+	token  string        // the owner token it will hold with
+	ttl    time.Duration // and the TTL
+	offer  *offer        // set by the Release that is passing the lock to it
+}
+
+// offer is a hold passed from a Release of this process to the head waiter, in the same
+// script that ends the old hold: one round trip from release to the next hold, not two.
+type offer struct {
+	done  chan struct{} // closed when the fields below are set
+	ok    bool          // the waiter holds the lock
+	fence uint64
+	sent  time.Time // when the script was sent: the new hold's deadline counts from then
+	err   error     // the script failed; the lock may or may not have been passed
+}
+
+// maxHandoffs bounds how many holds in a row are passed on inside the process. Then a
+// Release frees the lock on the server and publishes it, so that waiters of other
+// processes get their chance.
+const maxHandoffs = 8
+
+// park marks the head w as sleeping between tries, ready to be passed the lock.
+func (b *Backend) park(w *waiter, token string, ttl time.Duration) {
+	b.mu.Lock()
+	w.parked, w.token, w.ttl = true, token, ttl
+	b.mu.Unlock()
+}
+
+// unpark ends the sleep of w and returns the offer a Release made it meanwhile, if any.
+// The caller must wait for the offer to be done.
+func (b *Backend) unpark(w *waiter) *offer {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	w.parked = false
+	o := w.offer
+	w.offer = nil
+	return o
+}
+
+// claimHead returns the head waiter on name, with a new offer, if it is parked and the
+// lock may be passed on; nil otherwise. turn is true when the lock has been passed on too
+// often in a row: the Release must then leave the head to hear the published release like
+// the waiters of other processes, so that they all start even.
+func (b *Backend) claimHead(name string) (_ *waiter, _ *offer, turn bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.queues[name]
+	if q == nil || len(q.waiters) == 0 {
+		return nil, nil, false
+	}
+	w := q.waiters[0]
+	if !w.parked || w.offer != nil {
+		return nil, nil, false
+	}
+	if q.handoffs >= maxHandoffs {
+		q.handoffs = 0
+		return nil, nil, true
+	}
+	q.handoffs++
+	w.offer = &offer{done: make(chan struct{})}
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	return w, w.offer, false
 }
 
 // enqueue adds a waiter for name at the back of its queue.

@@ -18,6 +18,10 @@ var (
 	releaseLua    string
 	releaseScript = goredis.NewScript(releaseLua)
 
+	//go:embed handoff.lua
+	handoffLua    string
+	handoffScript = goredis.NewScript(handoffLua)
+
 	//go:embed extend.lua
 	extendLua    string
 	extendScript = goredis.NewScript(extendLua)
@@ -57,4 +61,15 @@ func (l *Lock) runRelease(ctx context.Context, token string) (bool, error) {
 func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
 	n, err := extendScript.Run(ctx, l.b.client, []string{l.key}, token, ms(ttl)).Int64()
 	return n == 1, err
+}
+
+// runHandoff passes the lock from token to next (for ttl) and returns the new fence; ok is
+// false when token did not hold the lock.
+func (l *Lock) runHandoff(ctx context.Context, token, next string, ttl time.Duration) (ok bool, fence uint64, err error) {
+	n, err := handoffScript.Run(ctx, l.b.client, []string{l.key, l.fenceKey},
+		token, next, ms(ttl), ms(fenceTTL(ttl))).Int64()
+	if err != nil || n < 0 {
+		return false, 0, err
+	}
+	return true, uint64(n), nil
 }

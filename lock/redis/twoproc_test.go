@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,9 +24,10 @@ import (
 
 // The child processes of TestTwoProcesses run this test binary with these variables set.
 const (
-	childEnv    = "BATON_REDIS_TEST_CHILD" // the server address
-	childName   = "BATON_REDIS_TEST_NAME"
-	childRounds = "BATON_REDIS_TEST_ROUNDS"
+	childEnv     = "BATON_REDIS_TEST_CHILD" // the server address
+	childName    = "BATON_REDIS_TEST_NAME"
+	childRounds  = "BATON_REDIS_TEST_ROUNDS"
+	childWorkers = "BATON_REDIS_TEST_WORKERS"
 )
 
 // TestTwoProcesses runs the test binary as several processes that fight over one name on a
@@ -32,7 +35,7 @@ const (
 // holds must not overlap and their fences must grow in the order they happened.
 func TestTwoProcesses(t *testing.T) {
 	s := startServer(t)
-	const children, rounds = 3, 40
+	const children, workers, rounds = 3, 3, 15 // workers per child, rounds per worker
 	name := fmt.Sprintf("twoproc:%d", time.Now().UnixNano())
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -44,7 +47,7 @@ func TestTwoProcesses(t *testing.T) {
 	var cs []*child
 	for i := 0; i < children; i++ {
 		c := &child{cmd: exec.CommandContext(ctx, os.Args[0], "-test.run=^$")}
-		c.cmd.Env = append(os.Environ(), childEnv+"="+s.Addr(), childName+"="+name, childRounds+"="+strconv.Itoa(rounds))
+		c.cmd.Env = append(os.Environ(), childEnv+"="+s.Addr(), childName+"="+name, childRounds+"="+strconv.Itoa(rounds), childWorkers+"="+strconv.Itoa(workers))
 		c.cmd.Stdout = &c.out
 		c.cmd.Stderr = os.Stderr
 		require.NoError(t, c.cmd.Start())
@@ -62,7 +65,7 @@ func TestTwoProcesses(t *testing.T) {
 			recs = append(recs, r)
 		}
 	}
-	require.Len(t, recs, children*rounds)
+	require.Len(t, recs, children*workers*rounds)
 	sort.Slice(recs, func(i, j int) bool { return recs[i].enter < recs[j].enter })
 	for i := 1; i < len(recs); i++ {
 		prev, cur := recs[i-1], recs[i]
@@ -71,9 +74,11 @@ func TestTwoProcesses(t *testing.T) {
 	}
 }
 
-// runChild is a child process of TestTwoProcesses.
+// runChild is a child process of TestTwoProcesses: workers goroutines, each with its own
+// handle, take the lock rounds times each.
 func runChild() int {
 	rounds, _ := strconv.Atoi(os.Getenv(childRounds))
+	workers, _ := strconv.Atoi(os.Getenv(childWorkers))
 	client := goredis.NewClient(&goredis.Options{Addr: os.Getenv(childEnv)})
 	defer client.Close()
 	b, err := redislock.New(client)
@@ -82,28 +87,47 @@ func runChild() int {
 		return 1
 	}
 	defer b.Close()
-	l, err := b.NewLock(os.Getenv(childName))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
-	var out strings.Builder
-	for i := 0; i < rounds; i++ {
-		if err := l.Acquire(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "acquire:", err)
+	var (
+		mu     sync.Mutex
+		out    strings.Builder
+		failed atomic.Bool
+		wg     sync.WaitGroup
+	)
+	for w := 0; w < workers; w++ {
+		l, err := b.NewLock(os.Getenv(childName))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		enter := time.Now().UnixNano()
-		time.Sleep(time.Millisecond)
-		leave := time.Now().UnixNano()
-		fmt.Fprintf(&out, "hold %d %d %d\n", l.Fence(), enter, leave)
-		if err := l.Release(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "release:", err)
-			return 1
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < rounds; i++ {
+				if err := l.Acquire(ctx); err != nil {
+					fmt.Fprintln(os.Stderr, "acquire:", err)
+					failed.Store(true)
+					return
+				}
+				enter := time.Now().UnixNano()
+				time.Sleep(time.Millisecond)
+				leave := time.Now().UnixNano()
+				mu.Lock()
+				fmt.Fprintf(&out, "hold %d %d %d\n", l.Fence(), enter, leave)
+				mu.Unlock()
+				if err := l.Release(ctx); err != nil {
+					fmt.Fprintln(os.Stderr, "release:", err)
+					failed.Store(true)
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	fmt.Print(out.String())
+	if failed.Load() {
+		return 1
+	}
 	return 0
 }
