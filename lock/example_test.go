@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/batonlock/baton/lock"
@@ -64,4 +65,67 @@ func ExampleDo() {
 	// Output:
 	// generating the report under fence 1
 	// done: <nil>
+}
+
+// counters is an Observer that counts events by kind, as a Prometheus CounterVec would.
+type counters struct {
+	mu sync.Mutex
+	n  map[lock.EventKind]int
+}
+
+func (c *counters) Observe(e lock.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[e.Kind]++
+}
+
+func ExampleObserver() {
+	ctx := context.Background()
+	b, _ := lock.Open(ctx, "local://")
+	defer b.Close()
+
+	metrics := &counters{n: map[lock.EventKind]int{}}
+	l, _ := b.NewLock("job", lock.WithObserver(metrics))
+	busy, _ := b.NewLock("job", lock.WithObserver(metrics), lock.WithBlocking(lock.NoWait))
+	_ = l.Acquire(ctx)
+	_ = busy.Acquire(ctx) // not acquired: l holds it
+	_ = l.Release(ctx)
+
+	for _, k := range []lock.EventKind{lock.Acquired, lock.NotAcquired, lock.Released} {
+		fmt.Println(k, metrics.n[k])
+	}
+	// Output:
+	// acquired 1
+	// not_acquired 1
+	// released 1
+}
+
+func ExampleOpenConfig() {
+	// Usually decoded from the service's own JSON or YAML configuration file.
+	cfg := lock.Config{URL: "local://", Timeout: "30s", Blocking: "2s"}
+	b, err := lock.OpenConfig(context.Background(), cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer b.Close()
+
+	_, err = lock.OpenConfig(context.Background(), lock.Config{URL: "local://", Timeout: "half a minute"})
+	fmt.Println(err)
+	// Output:
+	// lock: invalid argument: query key "timeout": "half a minute" is not a duration such as 30s or 1m
+}
+
+func ExampleOpenEnv() {
+	// BATON_LOCK_URL unset: the in-memory backend (and an Info log line saying so).
+	// Set it to "redis://redis:6379/0?prefix=orders:" and the same code runs on Redis.
+	b, err := lock.OpenEnv(context.Background(), lock.DefaultEnv)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer b.Close()
+	l, _ := b.NewLock("invoice:42")
+	fmt.Println(l.Name())
+	// Output: invoice:42
 }
