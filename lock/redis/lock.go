@@ -50,7 +50,8 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	return nil
 }
 
-// Release frees the lock and wakes its next waiter. It returns lock.ErrNotHeld unless this
+// Release frees the lock and wakes its next waiter, or passes the lock straight to the
+// next waiter of this process when it is asleep. It returns lock.ErrNotHeld unless this
 // handle holds the lock now (a hold that expired, was lost or was released already), and
 // lock.ErrClosed after Close. If the server cannot be reached the hold ends here all the
 // same: it is no longer renewed, so its key expires within the lease or timeout.
