@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"runtime"
+	"time"
+)
+
+// report is a whole run: how it was sized, and its rows. It is what -json writes.
+type report struct {
+	Go          string   `json:"go"`
+	OS          string   `json:"os"`
+	Arch        string   `json:"arch"`
+	CPUs        int      `json:"cpus"` // GOMAXPROCS
+	Params      params   `json:"params"`
+	Interrupted bool     `json:"interrupted"` // Ctrl-C: the results cover part of the run
+	Results     []result `json:"results"`
+}
+
+type params struct {
+	DurationNS int64    `json:"duration_ns"` // -d
+	Workers    int      `json:"workers"`     // -workers (0: each scenario's default)
+	HoldNS     int64    `json:"hold_ns"`     // -hold
+	Rounds     int      `json:"rounds"`      // -rounds
+	Scenarios  []string `json:"scenarios"`
+}
+
+// result is one row of the table. Durations are in nanoseconds; fields that a scenario does
+// not measure are left out.
+type result struct {
+	Backend     string   `json:"backend"`
+	Scenario    string   `json:"scenario"`
+	Ops         int      `json:"ops"`
+	ElapsedNS   int64    `json:"elapsed_ns"`
+	OpsPerSec   float64  `json:"ops_per_sec"`
+	P50NS       *int64   `json:"p50_ns,omitempty"`  // fight: wait; handoff: release to next hold
+	P99NS       *int64   `json:"p99_ns,omitempty"`  // as P50NS
+	MinMax      *float64 `json:"min_max,omitempty"` // fight
+	Overlaps    int64    `json:"overlaps"`
+	CPU         *float64 `json:"cpu,omitempty"` // idle: CPU-seconds per second
+	Error       string   `json:"error,omitempty"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+}
+
+func newReport(c config, rows []row, interrupted bool) *report {
+	rep := &report{
+		Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.GOMAXPROCS(0),
+		Params: params{
+			DurationNS: int64(c.duration), Workers: c.workers, HoldNS: int64(c.hold),
+			Rounds: c.rounds, Scenarios: c.scenarios,
+		},
+		Interrupted: interrupted,
+		Results:     make([]result, 0, len(rows)),
+	}
+	for _, r := range rows {
+		res := result{
+			Backend: r.Target, Scenario: r.Scenario, Ops: r.Ops, ElapsedNS: int64(r.Elapsed),
+			OpsPerSec: r.PerSec, Overlaps: r.Overlaps, Interrupted: r.Interrupted,
+		}
+		if r.hasLatency() {
+			res.P50NS, res.P99NS = ptr(int64(r.P50)), ptr(int64(r.P99))
+		}
+		if r.Scenario == "fight" {
+			res.MinMax = ptr(r.MinMax)
+		}
+		if r.Scenario == "idle" {
+			res.CPU = ptr(r.CPU)
+		}
+		if r.Err != nil {
+			res.Error = r.Err.Error()
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	return rep
+}
+
+// failed counts the rows whose scenario failed.
+func (rep *report) failed() int {
+	n := 0
+	for _, r := range rep.Results {
+		if r.Error != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// hasLatency reports whether the row's scenario measures p50 and p99.
+func (r row) hasLatency() bool {
+	return r.Scenario == "fight" || r.Scenario == "handoff" || r.P50 > 0 || r.P99 > 0
+}
+
+func writeJSON(w io.Writer, rep *report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// duration formats d with three significant digits or so: 41µs, 1.25ms, 2.5s.
+func duration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0"
+	case d < 10*time.Microsecond:
+		return trim(float64(d)/1e3, 2) + "µs"
+	case d < time.Millisecond:
+		return trim(float64(d)/1e3, 0) + "µs"
+	case d < 10*time.Millisecond:
+		return trim(float64(d)/1e6, 2) + "ms"
+	case d < time.Second:
+		return trim(float64(d)/1e6, 1) + "ms"
+	}
+	return trim(d.Seconds(), 2) + "s"
+}

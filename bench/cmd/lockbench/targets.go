@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/alicebob/miniredis/v2"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/batonlock/baton/bench/scenario"
+	"github.com/batonlock/baton/lock"
+	_ "github.com/batonlock/baton/lock/local" // local://
+	_ "github.com/batonlock/baton/lock/redis" // redis://, rediss://, unix://
+)
+
+// targets are what the scenarios run on, and what must be closed afterwards.
+type targets struct {
+	list    []scenario.Target
+	closers []func() error // closed in reverse order
+	notes   []string       // lines for stderr: baselines that could not be added, ...
+}
+
+// Close closes every backend, client and server that was opened, last opened first.
+func (ts *targets) Close() error {
+	var errs []error
+	for i := len(ts.closers) - 1; i >= 0; i-- {
+		errs = append(errs, ts.closers[i]())
+	}
+	ts.closers = nil
+	return errors.Join(errs...)
+}
+
+// rawPrefix keeps the raw baseline's keys apart from baton's ("baton:" by default).
+const rawPrefix = "lockbench:raw:"
+
+// openTargets opens every backend c asks for, through lock.Open as a service would. On error
+// it closes what it opened; the error is one line and holds no password.
+func openTargets(ctx context.Context, c config) (*targets, error) {
+	ts := &targets{}
+	if err := ts.open(ctx, c); err != nil {
+		_ = ts.Close()
+		return nil, err
+	}
+	return ts, nil
+}
+
+func (ts *targets) open(ctx context.Context, c config) error {
+	if !c.noLocal {
+		if err := ts.addBackend(ctx, "local", "local://"); err != nil {
+			return fmt.Errorf("local backend: %w", err)
+		}
+		if c.baseline {
+			ts.list = append(ts.list, scenario.SyncMutex())
+		}
+	}
+	if !c.noMiniredis {
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr("127.0.0.1:0"); err != nil {
+			return fmt.Errorf("cannot start the embedded miniredis: %w", err)
+		}
+		ts.closers = append(ts.closers, func() error { m.Close(); return nil })
+		if err := ts.addRedis(ctx, "miniredis", "redis://"+m.Addr()+"/0", c.baseline); err != nil {
+			return fmt.Errorf("embedded miniredis: %w", err)
+		}
+	}
+	for _, raw := range c.urls {
+		name := redacted(raw)
+		if err := ts.addRedis(ctx, name, raw, c.baseline); err != nil {
+			return fmt.Errorf("-url %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// addRedis adds the backend that rawURL names and, when baseline is set and the URL is one
+// go-redis understands, the raw go-redis baseline on the same server.
+func (ts *targets) addRedis(ctx context.Context, name, rawURL string, baseline bool) error {
+	if err := ts.addBackend(ctx, name, rawURL); err != nil {
+		return err
+	}
+	if !baseline {
+		return nil
+	}
+	u, _ := url.Parse(rawURL) // lock.Open parsed it already
+	switch strings.ToLower(u.Scheme) {
+	case "redis", "rediss", "unix":
+	case "local":
+		return nil // -baseline puts sync.Mutex next to the built-in local backend
+	default:
+		ts.notes = append(ts.notes, fmt.Sprintf("no raw go-redis baseline for %s (not a redis://, rediss:// or unix:// URL)", name))
+		return nil
+	}
+	client, err := rawClient(u)
+	if err != nil {
+		return fmt.Errorf("raw baseline: %w", err)
+	}
+	ts.closers = append(ts.closers, client.Close)
+	if err := client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("raw baseline: cannot reach the server: %s", scrub(err.Error(), u))
+	}
+	t := scenario.RawRedis(client, rawPrefix)
+	t.Name = name + " raw"
+	ts.list = append(ts.list, t)
+	return nil
+}
+
+// addBackend opens rawURL with lock.Open and adds it as a target called name.
+func (ts *targets) addBackend(ctx context.Context, name, rawURL string) error {
+	b, err := lock.Open(ctx, rawURL)
+	if err != nil {
+		return err
+	}
+	ts.closers = append(ts.closers, b.Close)
+	ts.list = append(ts.list, scenario.Backend(name, b))
+	return nil
+}
+
+// rawClient makes the go-redis client of the baseline from the URL baton was given: the same
+// server, database and client options, without baton's own query keys.
+func rawClient(u *url.URL) (*goredis.Client, error) {
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"prefix", "lease", "timeout", "blocking"} {
+		q.Del(k)
+	}
+	r := *u
+	r.RawQuery = q.Encode()
+	opts, err := goredis.ParseURL(r.String())
+	if err != nil {
+		return nil, errors.New(scrub(err.Error(), u))
+	}
+	return goredis.NewClient(opts), nil
+}
+
+// redacted returns rawURL fit to print: without its password (in the user info or in the
+// query), or a placeholder when it does not parse.
+func redacted(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "(malformed URL)"
+	}
+	if q, err := url.ParseQuery(u.RawQuery); err == nil && q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// scrub masks u's passwords in msg.
+func scrub(msg string, u *url.URL) string {
+	if p, ok := u.User.Password(); ok && p != "" {
+		msg = strings.ReplaceAll(msg, p, "xxxxx")
+	}
+	if q, err := url.ParseQuery(u.RawQuery); err == nil {
+		for _, p := range q["password"] {
+			if p != "" {
+				msg = strings.ReplaceAll(msg, p, "xxxxx")
+			}
+		}
+	}
+	return msg
+}
