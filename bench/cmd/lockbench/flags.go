@@ -52,15 +52,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.jsonPath, "json", "", "also write the results as JSON to this file (- for stdout; the table then goes to stderr)")
 	fs.BoolVar(&c.noLocal, "no-local", false, "leave out the in-memory backend (local://)")
 	fs.BoolVar(&c.noMiniredis, "no-miniredis", false, "leave out the embedded miniredis")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: lockbench [flags]\n\n%s\n\nflags:\n", usageText)
-		fs.SetOutput(stderr)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-	}
+	fs.Usage = func() {} // a bad flag gets one line (from run), not the whole usage
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
+			fmt.Fprintf(stderr, "usage: lockbench [flags]\n\n%s\n\nflags:\n", usageText)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
 			return c, errHelp
 		}
 		return c, err

@@ -45,12 +45,17 @@ import (
 	"context"
 	"os"
 	"os/signal"
+
+	"github.com/redis/go-redis/v9/logging"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	// After the first Ctrl-C, a second one kills the process as usual.
 	context.AfterFunc(ctx, stop)
+	// go-redis logs failed dials and retries on its own; lockbench reports errors itself, in
+	// one line or in the table.
+	logging.Disable()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

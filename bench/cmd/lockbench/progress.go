@@ -26,11 +26,11 @@ type progress struct {
 // progressEvery is how often the elapsed time is redrawn.
 const progressEvery = 200 * time.Millisecond
 
-// newProgress returns a progress line on w for total steps; it is active only when w is an
-// *os.File on a terminal. Close stops it.
-func newProgress(w io.Writer, total int) *progress {
+// newProgress returns a progress line on w for total steps, or one that does nothing unless
+// on (run sets on when w is a terminal). Close stops it.
+func newProgress(w io.Writer, total int, on bool) *progress {
 	p := &progress{w: w, total: total}
-	if !isTerminal(w) {
+	if !on {
 		return p
 	}
 	p.stop, p.done = make(chan struct{}), make(chan struct{})

@@ -61,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lockbench: %s\n", n)
 	}
 
-	prog := newProgress(stderr, len(ts.list)*len(c.scenarios))
+	prog := newProgress(stderr, len(ts.list)*len(c.scenarios), isTerminal(stderr))
 	rows := measure(ctx, c, ts.list, prog)
 	prog.Close()
 

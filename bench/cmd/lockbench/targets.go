@@ -102,7 +102,7 @@ func (ts *targets) addRedis(ctx context.Context, name, rawURL string, baseline b
 		return fmt.Errorf("raw baseline: cannot reach the server: %s", scrub(err.Error(), u))
 	}
 	t := scenario.RawRedis(client, rawPrefix)
-	t.Name = name + " raw"
+	t.Name = "raw@" + name // no spaces: the table splits on them
 	ts.list = append(ts.list, t)
 	return nil
 }
