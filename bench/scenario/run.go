@@ -10,6 +10,8 @@ import (
 	"time"
 
 	crand "crypto/rand"
+
+	"github.com/batonlock/baton/bench"
 )
 
 // run counts the operations of a scenario and says when to stop.
@@ -70,6 +72,28 @@ func (r *run) workers(ctx context.Context, n int, op func(w int) error) error {
 		return *p
 	}
 	return ctx.Err()
+}
+
+// timeit makes the run's r.ops operations one at a time through bench.Timeit, and stops at
+// the first error. Count-based scenarios whose operations take milliseconds (handoff rounds)
+// use it; fast ones keep the bare loop of workers, which costs less per operation.
+func (r *run) timeit(ctx context.Context, op func() error) error {
+	bctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.start = time.Now()
+	_, err := bench.Timeit(bctx, int(r.ops), func(context.Context) error {
+		if err := op(); err != nil {
+			cancel(err) // no more calls: a failed round can leave the lock held
+			return err
+		}
+		r.done.Add(1)
+		return nil
+	}, bench.WithConcurrency(1)).Await(context.Background())
+	r.elapsed = time.Since(r.start)
+	if cause := context.Cause(bctx); cause != nil {
+		return cause // the first failed operation, or ctx's error
+	}
+	return err
 }
 
 func (r *run) stats(scenario string, t Target) Stats {

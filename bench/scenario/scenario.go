@@ -136,7 +136,7 @@ func Handoff(ctx context.Context, t Target, p Params) (Stats, error) {
 	var gaps []time.Duration
 	var overlaps atomic.Int64
 	r := newRun(p)
-	err = r.workers(ctx, 1, func(int) error {
+	round := func() error {
 		if err := a.Lock(ctx); err != nil {
 			return err
 		}
@@ -162,7 +162,12 @@ func Handoff(ctx context.Context, t Target, p Params) (Stats, error) {
 		}
 		gaps = append(gaps, t1.Sub(t0))
 		return b.Unlock(ctx)
-	})
+	}
+	if r.ops > 0 {
+		err = r.timeit(ctx, round)
+	} else {
+		err = r.workers(ctx, 1, func(int) error { return round() })
+	}
 	s := r.stats("handoff", t)
 	s.Overlaps = overlaps.Load()
 	s.P50, s.P99 = percentiles(gaps)
