@@ -72,9 +72,15 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
 // tries Redis until it gets the lock or the attempt ends.
-func (l *Lock) contend(a *attempt) (_ *hold, err error) {
+func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	w := l.b.enqueue(l.name)
-	defer l.b.dequeue(l, w)
+	defer func() {
+		var took time.Duration
+		if h != nil {
+			took = h.ttl
+		}
+		l.b.dequeue(l, w, took)
+	}()
 	if !isClosed(w.turn) {
 		if a.noWait {
 			return nil, a.fail(lock.ErrNotAcquired)
@@ -100,6 +106,13 @@ func (l *Lock) contend(a *attempt) (_ *hold, err error) {
 	// When the name's channel was confirmed before the first try, no release after that
 	// try can go unheard, so there is no need to subscribe and try again.
 	subscribed := isClosed(l.b.confirmed(l))
+	if w.after > 0 && subscribed {
+		// The waiter before this one has just taken the lock: its Release will pass the
+		// lock here, wake this waiter or publish, so sleep at once instead of trying.
+		if h, done, err := l.nap(a, w, token, ttl, w.after+time.Millisecond, &unsure); done {
+			return h, err
+		}
+	}
 	var backoff time.Duration
 	for {
 		select {
@@ -148,20 +161,32 @@ func (l *Lock) contend(a *attempt) (_ *hold, err error) {
 			subscribed = true
 			err = a.sleep(l.b.subscribe(l), sleep)
 		} else {
-			l.b.park(w, token, ttl)
-			err = a.sleep(w.wake, sleep)
-			if o := l.b.unpark(w); o != nil {
-				<-o.done // the Release that passes the lock is one round trip from done
-				if o.ok {
-					return l.newHold(token, o.fence, ttl, o.sent)
-				}
-				unsure = unsure || o.err != nil
+			var h *hold
+			var done bool
+			if h, done, err = l.nap(a, w, token, ttl, sleep, &unsure); done {
+				return h, err
 			}
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
+}
+
+// nap sleeps as the parked head w until it is woken, passed the lock, or d has passed.
+// done is true when contend must return h, err.
+func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, unsure *bool) (h *hold, done bool, err error) {
+	l.b.park(w, token, ttl)
+	err = a.sleep(w.wake, d)
+	if o := l.b.unpark(w); o != nil {
+		<-o.done // the Release that passes the lock is one round trip from done
+		if o.ok {
+			h, err = l.newHold(token, o.fence, ttl, o.sent)
+			return h, true, err
+		}
+		*unsure = *unsure || o.err != nil
+	}
+	return nil, err != nil, err
 }
 
 // sleep waits for wake (nil: never) or d (< 0: for ever), unless the attempt ends first.

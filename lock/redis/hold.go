@@ -178,6 +178,7 @@ func (l *Lock) lose(h *hold, cause error, onlyExpired bool) bool {
 	l.mu.Unlock()
 	l.b.dropHold(h)
 	l.logLost(h, held, cause)
+	l.b.wakeHead(l.name) // the key is gone, or will be within the drift margin
 	return true
 }
 

@@ -13,8 +13,9 @@ type waitQueue struct {
 }
 
 type waiter struct {
-	turn chan struct{} // closed when the waiter becomes the head
-	wake chan struct{} // a release was heard, or the head should try again
+	turn  chan struct{} // closed when the waiter becomes the head
+	wake  chan struct{} // a release was heard, or the head should try again
+	after time.Duration // set before turn closes: the head before took the lock for this TTL
 
 	// guarded by b.mu
 	parked bool          // sleeping between tries: a Release may pass the lock to it
@@ -102,15 +103,18 @@ func (b *Backend) enqueue(name string) *waiter {
 }
 
 // dequeue removes w, hands the turn to the next waiter, and drops the queue (and its
-// subscription) when it is empty. The next head tries Redis at once, so a wake-up that w
-// took and did not use is never lost.
-func (b *Backend) dequeue(l *Lock, w *waiter) {
+// subscription) when it is empty. took is the TTL of the hold w took, 0 if it gave up. The
+// next head tries Redis at once when w gave up, so a wake-up that w took and did not use is
+// never lost; when w took the lock, the next head sleeps until that hold's release reaches
+// it, or its TTL has passed.
+func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 	b.mu.Lock()
 	q := b.queues[l.name]
 	for i, x := range q.waiters {
 		if x == w {
 			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
 			if i == 0 && len(q.waiters) > 0 {
+				q.waiters[0].after = took
 				close(q.waiters[0].turn)
 			}
 			break
