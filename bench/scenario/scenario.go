@@ -176,6 +176,7 @@ func Handoff(ctx context.Context, t Target, p Params) (Stats, error) {
 
 // Idle measures the CPU the process burns while waiters (default 8) wait for a lock that
 // stays held for Duration (default 1s): a waiter that sleeps until it is woken burns none.
+// If ctx ends first, it stops then, with the CPU measured so far and ctx's error.
 func Idle(ctx context.Context, t Target, p Params) (Stats, error) {
 	p.Workers = or(p.Workers, 8)
 	d := or(p.Duration, time.Second)
@@ -202,14 +203,19 @@ func Idle(ctx context.Context, t Target, p Params) (Stats, error) {
 				errs <- err
 				return
 			}
-			errs <- m.Unlock(ctx)
+			errs <- m.Unlock(context.WithoutCancel(ctx))
 		}()
 	}
 	time.Sleep(or(p.Settle, 2*time.Millisecond) + 50*time.Millisecond)
 	cpu0, wall0 := cpuTime(), time.Now()
-	time.Sleep(d)
+	held := time.NewTimer(d)
+	select {
+	case <-held.C:
+	case <-ctx.Done(): // stop early; the waiters return ctx's error
+		held.Stop()
+	}
 	cpu, wall := cpuTime()-cpu0, time.Since(wall0)
-	uerr := holder.Unlock(ctx)
+	uerr := holder.Unlock(context.WithoutCancel(ctx))
 	wg.Wait()
 	close(errs)
 	for err := range errs {
