@@ -19,6 +19,9 @@ const (
 	exitInterrupted = 130 // Ctrl-C: what was measured so far is printed
 )
 
+// stepGrace is the part of stepLimit that does not grow with the run's size.
+var stepGrace = 30 * time.Second
+
 // openTimeout bounds how long opening the backends may take (a server that does not answer).
 const openTimeout = 15 * time.Second
 
@@ -53,6 +56,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ts, err := openTargets(openCtx, c)
 	cancel()
 	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "lockbench: interrupted while opening the backends")
+			return exitInterrupted
+		}
 		fmt.Fprintf(stderr, "lockbench: %v\n", err)
 		return exitUsage
 	}
@@ -100,18 +107,35 @@ func measure(ctx context.Context, c config, ts []scenario.Target, prog *progress
 				return rows
 			}
 			prog.Start(t.Name, name)
-			s, err := runScenario(ctx, name, t, c)
+			limit := stepLimit(c, name)
+			sctx, cancel := context.WithTimeout(ctx, limit)
+			s, err := runScenario(sctx, name, t, c)
+			cancel()
 			s.Scenario, s.Target = name, t.Name
 			r := row{Stats: s}
-			if ctx.Err() != nil {
+			switch {
+			case ctx.Err() != nil:
 				r.Interrupted = true
-			} else {
+			case errors.Is(err, context.DeadlineExceeded):
+				r.Err = fmt.Errorf("did not finish within %v; is the server answering? (%w)", limit, err)
+			default:
 				r.Err = err
 			}
 			rows = append(rows, r)
 		}
 	}
 	return rows
+}
+
+// stepLimit is how long one scenario may take before lockbench gives up on it: an Acquire that
+// waits for ever on a server that stopped answering must not hang the run. It is far above
+// what a healthy run needs.
+func stepLimit(c config, scenario string) time.Duration {
+	limit := stepGrace + 10*c.duration
+	if scenario == "handoff" {
+		limit += time.Duration(c.rounds) * 100 * time.Millisecond
+	}
+	return limit
 }
 
 // runScenario runs one scenario on t with the sizes c asks for.

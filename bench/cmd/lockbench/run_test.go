@@ -230,3 +230,21 @@ func TestInterrupted(t *testing.T) {
 		assert.Equal(t, "0", r.overlaps)
 	}
 }
+
+// TestServerGone: a server that stops answering in the middle of the run fails the
+// scenarios that need it (in the table, exit code 1) instead of hanging the run.
+func TestServerGone(t *testing.T) {
+	defer func(g time.Duration) { stepGrace = g }(stepGrace)
+	stepGrace = 0 // each scenario gives up after 10×-d
+
+	m := miniredis.RunT(t)
+	time.AfterFunc(150*time.Millisecond, m.Close)
+	code, out, stderr := runArgs(t, "-no-local", "-no-miniredis", "-url", "redis://"+m.Addr()+"/0",
+		"-d", "100ms", "-scenarios", "solo,fight")
+	assert.Equal(t, exitFailed, code, "stderr: %s", stderr)
+	assert.Contains(t, stderr, "failed")
+	rows := parseTable(t, out)
+	require.Len(t, rows, 2)
+	assert.Contains(t, rows[1].note, "error:")
+	t.Log("\n" + out)
+}
