@@ -34,16 +34,18 @@ type result struct {
 	Ops         int      `json:"ops"`
 	ElapsedNS   int64    `json:"elapsed_ns"`
 	OpsPerSec   float64  `json:"ops_per_sec"`
-	P50NS       *int64   `json:"p50_ns,omitempty"`  // fight: wait; handoff: release to next hold
-	P99NS       *int64   `json:"p99_ns,omitempty"`  // as P50NS
-	MinMax      *float64 `json:"min_max,omitempty"` // fight
+	VsBaseline  *float64 `json:"vs_baseline,omitempty"` // solo, wide, fight: OpsPerSec / the baseline's (-baseline)
+	P50NS       *int64   `json:"p50_ns,omitempty"`      // fight: wait; handoff: release to next hold
+	P99NS       *int64   `json:"p99_ns,omitempty"`      // as P50NS
+	MinMax      *float64 `json:"min_max,omitempty"`     // fight
 	Overlaps    int64    `json:"overlaps"`
 	CPU         *float64 `json:"cpu,omitempty"` // idle: CPU-seconds per second
 	Error       string   `json:"error,omitempty"`
 	Interrupted bool     `json:"interrupted,omitempty"`
 }
 
-func newReport(c config, rows []row, interrupted bool) *report {
+// newReport puts rows in a report. baselines maps a backend to the target it is compared with.
+func newReport(c config, rows []row, baselines map[string]string, interrupted bool) *report {
 	rep := &report{
 		Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.GOMAXPROCS(0),
 		Params: params{
@@ -72,7 +74,32 @@ func newReport(c config, rows []row, interrupted bool) *report {
 		}
 		rep.Results = append(rep.Results, res)
 	}
+	rep.compare(baselines)
 	return rep
+}
+
+// compare sets VsBaseline on the throughput rows of every backend that has a baseline.
+func (rep *report) compare(baselines map[string]string) {
+	perSec := map[[2]string]float64{}
+	for _, r := range rep.Results {
+		if r.Error == "" && !r.Interrupted {
+			perSec[[2]string{r.Backend, r.Scenario}] = r.OpsPerSec
+		}
+	}
+	for i, r := range rep.Results {
+		switch r.Scenario {
+		case "solo", "wide", "fight":
+		default:
+			continue // handoff's rate is set by its settle time, idle's is none
+		}
+		base, ok := baselines[r.Backend]
+		if !ok {
+			continue
+		}
+		if b := perSec[[2]string{base, r.Scenario}]; b > 0 && r.Error == "" && !r.Interrupted {
+			rep.Results[i].VsBaseline = ptr(r.OpsPerSec / b)
+		}
+	}
 }
 
 // failed counts the rows whose scenario failed.

@@ -29,7 +29,7 @@ func runArgs(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 // tableRow is one parsed line of the table.
 type tableRow struct {
-	backend, scenario, overlaps, note string
+	backend, scenario, vsBase, overlaps, note string
 }
 
 // parseTable checks the table's shape (a header, then rows, then a blank line) and returns
@@ -53,7 +53,7 @@ func parseTable(t *testing.T, out string) []tableRow {
 		}
 		f := strings.Fields(l)
 		require.GreaterOrEqual(t, len(f), len(columns)-1, "short row %q", l)
-		rows = append(rows, tableRow{backend: f[0], scenario: f[1], overlaps: f[7], note: strings.Join(f[9:], " ")})
+		rows = append(rows, tableRow{backend: f[0], scenario: f[1], vsBase: f[4], overlaps: f[8], note: strings.Join(f[10:], " ")})
 	}
 	return rows
 }
@@ -86,6 +86,9 @@ func TestBaseline(t *testing.T) {
 	for _, r := range parseTable(t, out) {
 		got = append(got, r.backend+" "+r.scenario)
 		assert.Equal(t, "0", r.overlaps, "%s %s", r.backend, r.scenario)
+		// Only a backend's throughput rows are compared with its baseline.
+		compared := r.scenario == "fight" && (r.backend == "local" || r.backend == "miniredis")
+		assert.Equal(t, compared, strings.HasSuffix(r.vsBase, "x"), "vs-base of %s %s: %q", r.backend, r.scenario, r.vsBase)
 	}
 	assert.Equal(t, []string{
 		"local fight", "local handoff",

@@ -9,7 +9,7 @@ import (
 )
 
 // columns of the table; the first two are aligned left, the others right.
-var columns = []string{"backend", "scenario", "ops", "ops/s", "p50", "p99", "min/max", "overlaps", "cpu", "note"}
+var columns = []string{"backend", "scenario", "ops", "ops/s", "vs-base", "p50", "p99", "min/max", "overlaps", "cpu", "note"}
 
 // writeTable prints rep as a table: a line about the run, a header, one line per row, and a
 // legend. Cells a scenario does not measure show "-".
@@ -56,6 +56,7 @@ func writeTable(w io.Writer, rep *report) {
 
 const legend = `
 ops/s: lock+unlock cycles (solo, wide), critical sections (fight), handoffs (handoff).
+vs-base: ops/s over the baseline's (-baseline): sync.Mutex for local, raw go-redis for Redis.
 p50/p99: fight, the wait for the lock; handoff, from A's release to B holding the lock.
 min/max: fight, sections of the least served worker / the most served (1 = fair).
 overlaps: two holders at once (must be 0).
@@ -81,6 +82,7 @@ func rowCells(r result) []string {
 		r.Scenario,
 		strconv.Itoa(r.Ops),
 		dash(r.Scenario != "idle", func() string { return trim(r.OpsPerSec, 0) }),
+		dash(r.VsBaseline != nil, func() string { return trim(*r.VsBaseline, 2) + "x" }),
 		dash(r.P50NS != nil, func() string { return duration(time.Duration(*r.P50NS)) }),
 		dash(r.P99NS != nil, func() string { return duration(time.Duration(*r.P99NS)) }),
 		dash(r.MinMax != nil, func() string { return trim(*r.MinMax, 2) }),

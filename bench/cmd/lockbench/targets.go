@@ -21,6 +21,9 @@ type targets struct {
 	list    []scenario.Target
 	closers []func() error // closed in reverse order
 	notes   []string       // lines for stderr: baselines that could not be added, ...
+
+	// baselines names each backend's baseline target: sync.Mutex for local, raw@X for X.
+	baselines map[string]string
 }
 
 // Close closes every backend, client and server that was opened, last opened first.
@@ -39,7 +42,7 @@ const rawPrefix = "lockbench:raw:"
 // openTargets opens every backend c asks for, through lock.Open as a service would. On error
 // it closes what it opened; the error is one line and holds no password.
 func openTargets(ctx context.Context, c config) (*targets, error) {
-	ts := &targets{}
+	ts := &targets{baselines: map[string]string{}}
 	if err := ts.open(ctx, c); err != nil {
 		_ = ts.Close()
 		return nil, err
@@ -53,7 +56,9 @@ func (ts *targets) open(ctx context.Context, c config) error {
 			return fmt.Errorf("local backend: %w", err)
 		}
 		if c.baseline {
-			ts.list = append(ts.list, scenario.SyncMutex())
+			t := scenario.SyncMutex()
+			ts.list = append(ts.list, t)
+			ts.baselines["local"] = t.Name
 		}
 	}
 	if !c.noMiniredis {
@@ -104,6 +109,7 @@ func (ts *targets) addRedis(ctx context.Context, name, rawURL string, baseline b
 	t := scenario.RawRedis(client, rawPrefix)
 	t.Name = "raw@" + name // no spaces: the table splits on them
 	ts.list = append(ts.list, t)
+	ts.baselines[name] = t.Name
 	return nil
 }
 
