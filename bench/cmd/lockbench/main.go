@@ -15,14 +15,16 @@
 //	handoff  A holds, B waits, A releases at t0, B holds at t1: p50/p99 of t1-t0 over -rounds
 //	idle     8 waiters (-workers) wait for -d on a held lock: CPU-seconds burnt per second
 //
-// Every row also counts overlaps (two holders at once), which must be 0.
+// Every row also counts overlaps (two holders at once), which must be 0. With -baseline, the
+// vs-base column gives a backend's ops/s over its baseline's on the same scenario: raw@X (plain
+// go-redis on the same server X) for a Redis backend, sync.Mutex for local.
 //
 // Flags:
 //
 //	-url URL         add a backend (repeatable): any URL lock.Open accepts, such as
 //	                 redis://[user:pass@]host:6379/0?prefix=bench: (passwords are never printed)
-//	-baseline        add a raw go-redis SET NX PX + EVALSHA baseline next to every Redis
-//	                 backend (miniredis and -url), and sync.Mutex next to local
+//	-baseline        add a raw go-redis baseline (SET NX PX with a busy retry, EVALSHA release)
+//	                 next to every Redis backend (miniredis and -url), and sync.Mutex next to local
 //	-d 1s            how long each timed scenario runs on each backend
 //	-workers 0       goroutines of wide, fight and idle (0: 64, 8, 8)
 //	-hold 1ms        fight's critical section
@@ -36,6 +38,10 @@
 // for the two built-in backends, 20s with -baseline. While it runs, a terminal on stderr
 // shows which backend and scenario is under way; redirected, stderr stays quiet.
 // Ctrl-C stops the run and prints what was measured so far.
+//
+// The embedded miniredis listens on a free port of 127.0.0.1 and is closed at exit. It runs
+// in the same process as the scenarios and is much slower than redis-server: its rows show
+// that the Redis backend works, not how fast it is; use -url for that.
 //
 // Exit codes: 0 done; 1 a scenario failed (its row says why); 2 bad flags or a backend that
 // cannot be opened or reached (one line on stderr); 130 interrupted.

@@ -116,6 +116,9 @@ func TestURL(t *testing.T) {
 		assert.Positive(t, r.Ops, r.Backend)
 		assert.Empty(t, r.Error, r.Backend)
 	}
+	require.NotNil(t, rep.Results[0].VsBaseline, "the backend is compared with its raw baseline")
+	assert.Positive(t, *rep.Results[0].VsBaseline)
+	assert.Nil(t, rep.Results[1].VsBaseline, "a baseline is not compared with itself")
 	assert.Contains(t, stderr, "backend") // with -json -, the table goes to stderr
 }
 
