@@ -30,7 +30,14 @@ type config struct {
 // urlList is a repeatable string flag.
 type urlList []string
 
-func (u *urlList) String() string     { return strings.Join(*u, ",") }
+func (u *urlList) String() string {
+	r := make([]string, len(*u))
+	for i, s := range *u {
+		r[i] = redacted(s)
+	}
+	return strings.Join(r, ",")
+}
+
 func (u *urlList) Set(s string) error { *u = append(*u, s); return nil }
 
 // errHelp is returned for -h: the usage was printed, and that is not a failure.
