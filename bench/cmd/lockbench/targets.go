@@ -74,6 +74,9 @@ func (ts *targets) open(ctx context.Context, c config) error {
 	for _, raw := range c.urls {
 		name := redacted(raw)
 		if err := ts.addRedis(ctx, name, raw, c.baseline); err != nil {
+			if strings.Contains(err.Error(), name) {
+				return fmt.Errorf("-url: %w", err) // the driver's error names the URL already
+			}
 			return fmt.Errorf("-url %s: %w", name, err)
 		}
 	}
