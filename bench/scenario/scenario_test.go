@@ -139,3 +139,33 @@ func BenchmarkIdle(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVersusRaw runs solo and wide on the Redis backend and on the raw go-redis
+// baseline in alternating slices of 500 operations, against one redis-server, so that
+// both see the same machine load; it reports the backend's throughput as a fraction of the
+// baseline's (the issue asks for ≥ 0.95).
+func BenchmarkVersusRaw(b *testing.B) {
+	s := redistest.Start(b)
+	ours := scenario.Backend("redis-server", redisBackend(b, s.Addr()))
+	raw := scenario.RawRedis(client(b, s.Addr()), "raw:")
+	for _, sc := range []struct {
+		name string
+		run  scenarioFunc
+	}{{"solo", scenario.Solo}, {"wide", scenario.Wide}} {
+		b.Run(sc.name, func(b *testing.B) {
+			var tOurs, tRaw time.Duration
+			ctx := context.Background()
+			for i := 0; i < b.N; i++ {
+				for _, side := range []struct {
+					t   scenario.Target
+					sum *time.Duration
+				}{{ours, &tOurs}, {raw, &tRaw}} {
+					st, err := sc.run(ctx, side.t, scenario.Params{Ops: 500})
+					require.NoError(b, err)
+					*side.sum += st.Elapsed
+				}
+			}
+			b.ReportMetric(tRaw.Seconds()/tOurs.Seconds(), "ours/raw")
+		})
+	}
+}
