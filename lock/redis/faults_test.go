@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
@@ -83,4 +84,27 @@ func TestServerRestart(t *testing.T) {
 	require.NoError(t, other.Release(ctx))
 	// The holder learns at its next renewal that its key is gone.
 	waitClosed(t, holder.Lost(), "the old holder's Lost")
+}
+
+// TestLostBeforeExpiryOnStalledLink: the link to the server stalls, so renewals get no
+// answer; the hold is marked lost while its key still exists on the server, that is before
+// anyone else could take the lock.
+func TestLostBeforeExpiryOnStalledLink(t *testing.T) {
+	s := startServer(t)
+	p := redistest.StartProxy(t, s.Addr())
+	direct := newClient(t, s.Addr())
+	const lease, margin = 600 * time.Millisecond, 100 * time.Millisecond
+	b := newBackend(t, newClient(t, p.Addr()), redislock.WithLease(lease),
+		redislock.WithDriftMargin(margin), redislock.WithPrefix("stall:"))
+	ctx := testCtx(t)
+	l := newLock(t, b, "x")
+	require.NoError(t, l.Acquire(ctx))
+	p.Pause()
+	defer p.Resume()
+
+	waitClosed(t, l.Lost(), "Lost on a stalled link")
+	ttl, err := direct.PTTL(ctx, "stall:{x}").Result()
+	require.NoError(t, err)
+	assert.Greater(t, ttl, time.Duration(0), "the key still exists when Lost closes")
+	assert.Less(t, ttl, lease, "the lease was not renewed")
 }
