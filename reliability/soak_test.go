@@ -1,0 +1,290 @@
+package reliability_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonlock/baton/internal/redistest"
+	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/local"
+	redislock "github.com/batonlock/baton/lock/redis"
+)
+
+// The soak: soakWorkers goroutines over soakNames names, each cycle with a fresh handle and
+// a random mix of blocking windows, cancelled contexts, NoWait tries and timed holds that
+// sometimes outlast their timeout. It runs for soakTime with BATON_SOAK=1, a few seconds
+// otherwise.
+const (
+	soakWorkers = 256
+	soakNames   = 1024
+	soakTime    = 30 * time.Second
+	shortSoak   = 2500 * time.Millisecond
+	soakTimeout = 150 * time.Millisecond // of the timed holds
+)
+
+func soakDuration() time.Duration {
+	if soak() {
+		return soakTime
+	}
+	return shortSoak
+}
+
+// soakState is the test's own view of each name: how many handles believe they hold it,
+// and the last fence seen while holding it.
+type soakState struct {
+	inside atomic.Int32
+	mu     sync.Mutex
+	last   uint64
+}
+
+type soakStats struct {
+	holds, gaveUp, lost, overlaps, fenceErrors atomic.Int64
+	unexpected                                 atomic.Int64
+	firstErr                                   atomic.Value
+}
+
+func (s *soakStats) String() string {
+	return fmt.Sprintf("%d holds (%d lost), %d gave up, %d overlaps, %d fences out of order, %d unexpected errors",
+		s.holds.Load(), s.lost.Load(), s.gaveUp.Load(), s.overlaps.Load(), s.fenceErrors.Load(), s.unexpected.Load())
+}
+
+func (s *soakStats) fail(err error) {
+	s.unexpected.Add(1)
+	s.firstErr.CompareAndSwap(nil, err)
+}
+
+// runSoak runs the workers against backends (worker i uses backends[i%len]) until d has
+// passed, and returns what they saw.
+func runSoak(t *testing.T, backends []lock.Backend, d time.Duration) *soakStats {
+	names := make([]string, soakNames)
+	state := make([]*soakState, soakNames)
+	for i := range names {
+		names[i] = fmt.Sprintf("soak:%d", i)
+		state[i] = &soakState{}
+	}
+	st := &soakStats{}
+	end := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := 0; w < soakWorkers; w++ {
+		b := backends[w%len(backends)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				n := rand.IntN(soakNames)
+				soakCycle(b, names[n], state[n], st)
+			}
+		}()
+	}
+	wg.Wait()
+	return st
+}
+
+// soakCycle takes one name once, the way a random kind of caller would.
+func soakCycle(b lock.Backend, name string, ns *soakState, st *soakStats) {
+	ctx, cancel := context.WithTimeout(context.Background(), eventually)
+	defer cancel()
+	var opts []lock.Option
+	hold := time.Duration(rand.IntN(500)) * time.Microsecond
+	timed := false
+	switch rand.IntN(10) {
+	case 0:
+		opts = append(opts, lock.WithBlocking(lock.NoWait))
+	case 1, 2:
+		opts = append(opts, lock.WithBlocking(time.Duration(1+rand.IntN(3000))*time.Microsecond))
+	case 3, 4:
+		var c context.CancelFunc
+		ctx, c = context.WithCancel(ctx)
+		t := time.AfterFunc(time.Duration(rand.IntN(2000))*time.Microsecond, c)
+		defer t.Stop()
+	case 5:
+		timed = true
+		opts = append(opts, lock.WithTimeout(soakTimeout))
+		if rand.IntN(4) == 0 {
+			hold = 2 * soakTimeout // outlasts its timeout: lost, on purpose
+		}
+	}
+	l, err := b.NewLock(name, opts...)
+	if err != nil {
+		st.fail(err)
+		return
+	}
+	if err := l.Acquire(ctx); err != nil {
+		if errors.Is(err, lock.ErrNotAcquired) || errors.Is(err, context.Canceled) {
+			st.gaveUp.Add(1)
+		} else {
+			st.fail(err)
+		}
+		return
+	}
+	// The hold, as this caller believes it: from now until it releases or is told of a loss.
+	if ns.inside.Add(1) != 1 {
+		st.overlaps.Add(1)
+	}
+	var ended atomic.Bool
+	leave := func() bool {
+		if ended.CompareAndSwap(false, true) {
+			ns.inside.Add(-1)
+			return true
+		}
+		return false
+	}
+	stop := l.(lock.LossNotifier).AfterLost(func() { leave() })
+	defer stop()
+	ns.mu.Lock()
+	if f := l.Fence(); f <= ns.last {
+		st.fenceErrors.Add(1)
+	} else {
+		ns.last = f
+	}
+	ns.mu.Unlock()
+	st.holds.Add(1)
+
+	t := time.NewTimer(hold)
+	select {
+	case <-t.C:
+	case <-l.Lost():
+		t.Stop()
+	}
+	wasHeld := leave()
+	rctx, rcancel := context.WithTimeout(context.Background(), eventually)
+	defer rcancel()
+	err = l.Release(rctx)
+	switch {
+	case err == nil && wasHeld:
+	case errors.Is(err, lock.ErrNotHeld) && (timed || !wasHeld):
+		st.lost.Add(1)
+	default:
+		st.fail(fmt.Errorf("release after holding %v (timed %v, told of loss %v): %v", hold, timed, !wasHeld, err))
+	}
+}
+
+// heapAlloc returns the bytes allocated on the heap after two collections.
+func heapAlloc() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// checkRecovered asserts that the goroutines and the heap are back where they were. (It
+// polls by hand: assert.Eventually would count its own goroutines.)
+func checkRecovered(t *testing.T, goroutines int, heap uint64) {
+	g, after := runtime.NumGoroutine(), heapAlloc()
+	for deadline := time.Now().Add(eventually); time.Now().Before(deadline); {
+		if g <= goroutines && after <= heap+heap/10 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+		g, after = runtime.NumGoroutine(), heapAlloc()
+	}
+	t.Logf("goroutines %d → %d; heap %d → %d bytes", goroutines, g, heap, after)
+	assert.LessOrEqual(t, g, goroutines, "goroutines left after Close")
+	assert.LessOrEqual(t, after, heap+heap/10, "heap not back within 10%% of the start")
+}
+
+// warmUp runs a short soak on a backend that open makes, and closes it, so that the
+// allocations made once per process (runtime timers, pools, lazy globals) are in the
+// baseline the real soak is compared with.
+func warmUp(t *testing.T, open func() (lock.Backend, func())) {
+	b, closeAll := open()
+	runSoak(t, []lock.Backend{b}, 300*time.Millisecond)
+	closeAll()
+}
+
+func reportSoak(t *testing.T, st *soakStats) {
+	t.Logf("soak of %v: %s", soakDuration(), st)
+	assert.Zero(t, st.overlaps.Load(), "two handles believed they held a name at once")
+	assert.Zero(t, st.fenceErrors.Load(), "a fence did not grow")
+	assert.Zero(t, st.unexpected.Load(), "first unexpected error: %v", st.firstErr.Load())
+	assert.Positive(t, st.holds.Load())
+	assert.Positive(t, st.lost.Load(), "some timed holds outlasted their timeout")
+}
+
+// TestSoakLocal: the soak on the in-memory backend; afterwards it keeps no name.
+func TestSoakLocal(t *testing.T) {
+	warmUp(t, func() (lock.Backend, func()) {
+		b := local.New(lock.Options{Blocking: lock.Forever, Logger: quiet})
+		return b, func() { _ = b.Close() }
+	})
+	goroutines, heap := runtime.NumGoroutine(), heapAlloc()
+	b := local.New(lock.Options{Blocking: lock.Forever, Logger: quiet})
+	st := runSoak(t, []lock.Backend{b}, soakDuration())
+	assert.Zero(t, b.Len(), "names left in the registry")
+	require.NoError(t, b.Close())
+	b = nil
+	reportSoak(t, st)
+	checkRecovered(t, goroutines, heap)
+}
+
+// TestSoakRedis: the soak on a real server, through two backends (two processes, as far
+// as Redis can tell). Afterwards the server keeps only fence keys, each with a TTL.
+//
+// Timed holds are lost on purpose. Their Lost fires at the safe deadline, a drift margin
+// before the key expires on the server; that margin must also cover how late this process
+// runs the timer, which under -race with 256 busy goroutines on two cores can be tens of
+// milliseconds: so the backends use a 50ms margin.
+func TestSoakRedis(t *testing.T) {
+	s := redistest.Start(t)
+	open := func() (lock.Backend, *goredis.Client) {
+		c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), ContextTimeoutEnabled: true, PoolSize: 64})
+		b, err := redislock.New(c, redislock.WithLogger(quiet), redislock.WithPrefix("soak:"),
+			redislock.WithLease(2*time.Second), redislock.WithDriftMargin(50*time.Millisecond))
+		require.NoError(t, err)
+		return b, c
+	}
+	warmUp(t, func() (lock.Backend, func()) {
+		b, c := open()
+		return b, func() { _ = b.Close(); _ = c.Close() }
+	})
+	goroutines, heap := runtime.NumGoroutine(), heapAlloc()
+	var clients []*goredis.Client
+	var backends []lock.Backend
+	for i := 0; i < 2; i++ {
+		b, c := open()
+		clients, backends = append(clients, c), append(backends, b)
+	}
+	st := runSoak(t, backends, soakDuration())
+
+	check := goredis.NewClient(&goredis.Options{Addr: s.Addr()})
+	ctx := testCtx(t)
+	var left []string
+	assert.Eventually(t, func() bool {
+		left = left[:0]
+		keys, err := check.Keys(ctx, "soak:*").Result()
+		if err != nil {
+			return false
+		}
+		for _, k := range keys {
+			if !strings.HasSuffix(k, ":fence") {
+				left = append(left, k)
+			} else if ttl, err := check.PTTL(ctx, k).Result(); err != nil || ttl <= 0 {
+				left = append(left, k+" (no TTL)")
+			}
+		}
+		return len(left) == 0
+	}, eventually, 50*time.Millisecond, "keys left on the server")
+	t.Logf("keys left: %v", left)
+
+	require.NoError(t, check.Close())
+	for i := range backends {
+		require.NoError(t, backends[i].Close())
+		require.NoError(t, clients[i].Close())
+	}
+	backends, clients = nil, nil
+	reportSoak(t, st)
+	checkRecovered(t, goroutines, heap)
+}
