@@ -22,34 +22,53 @@ func init() {
 // (prefix, lease) are taken out; the rest goes to go-redis's ParseURL, which rejects keys it
 // does not know. The backend pings the server before it is returned, and owns the client.
 func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
-	where := redact(u)
+	opts, rest, err := popOwnKeys(u, defaults)
+	if err != nil {
+		return nil, err
+	}
+	ro, err := goredis.ParseURL(rest.String())
+	if err != nil {
+		return nil, parseError(u, err)
+	}
+	return openClient(ctx, u, goredis.NewClient(ro), opts)
+}
+
+// popOwnKeys takes baton's own query keys (prefix, lease) out of u's query and returns the
+// options they set, with a copy of u that holds the rest of the query.
+func popOwnKeys(u *url.URL, defaults lock.Options) ([]Option, *url.URL, error) {
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, lock.Invalidf("malformed query in redis URL %q: %v", where, err)
+		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", redact(u), err)
 	}
 	opts := []Option{WithDefaults(defaults)}
 	if prefix, ok, err := lock.PopString(q, "prefix"); err != nil {
-		return nil, err
+		return nil, nil, err
 	} else if ok {
 		opts = append(opts, WithPrefix(prefix))
 	}
 	lease, err := lock.PopDuration(q, "lease", DefaultLease)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts = append(opts, WithLease(lease))
-
 	rest := *u
 	rest.RawQuery = q.Encode()
-	ro, err := goredis.ParseURL(rest.String())
-	if err != nil {
-		msg := strings.TrimPrefix(scrub(err.Error(), u), "redis: ")
-		if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
-			return nil, lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, timeout, blocking)", where, keys)
-		}
-		return nil, lock.Invalidf("redis URL %q: %s", where, msg)
+	return opts, &rest, nil
+}
+
+// parseError turns an error of one of go-redis's URL parsers into an lock.ErrInvalid error
+// that names the URL of u without its password.
+func parseError(u *url.URL, err error) error {
+	where := redact(u)
+	msg := strings.TrimPrefix(scrub(err.Error(), u), "redis: ")
+	if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
+		return lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, timeout, blocking)", where, keys)
 	}
-	client := goredis.NewClient(ro)
+	return lock.Invalidf("redis URL %q: %s", where, msg)
+}
+
+// openClient makes a backend that owns client and pings the server through it.
+func openClient(ctx context.Context, u *url.URL, client goredis.UniversalClient, opts []Option) (lock.Backend, error) {
 	b, err := New(client, opts...)
 	if err != nil {
 		_ = client.Close()
@@ -61,7 +80,7 @@ func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backe
 		if msg := scrub(err.Error(), u); msg != err.Error() {
 			err = errors.New(msg)
 		}
-		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", where, err)
+		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", redact(u), err)
 	}
 	return b, nil
 }
