@@ -1,0 +1,94 @@
+// Package redisscript holds the Lua scripts that take, extend, pass on and free a lock on
+// one Redis node. The Redis backend (lock/redis) runs them on its one server or cluster;
+// the quorum backend (lock/quorum) runs them on each of its independent masters.
+//
+// A lock lives in a key that holds its owner's token; its fence counter lives in a second
+// key, which the caller puts in the same cluster slot. Scripts run with EVALSHA and fall
+// back to EVAL.
+package redisscript
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+var (
+	//go:embed acquire.lua
+	acquireLua    string
+	acquireScript = goredis.NewScript(acquireLua)
+
+	//go:embed release.lua
+	releaseLua    string
+	releaseScript = goredis.NewScript(releaseLua)
+
+	//go:embed handoff.lua
+	handoffLua    string
+	handoffScript = goredis.NewScript(handoffLua)
+
+	//go:embed extend.lua
+	extendLua    string
+	extendScript = goredis.NewScript(extendLua)
+
+	//go:embed raise.lua
+	raiseLua    string
+	raiseScript = goredis.NewScript(raiseLua)
+)
+
+// FenceTTL is how long a fence key outlives the last acquisition of its name: long enough
+// that the server clock (the fallback fence) has moved past every fence handed out.
+func FenceTTL(ttl time.Duration) time.Duration { return max(24*time.Hour, 10*ttl) }
+
+// MS returns d in whole milliseconds, rounded up, at least 1.
+func MS(d time.Duration) int64 { return int64(max(1, (d+time.Millisecond-1)/time.Millisecond)) }
+
+// Acquire takes the lock for token, for ttl, if it is free. It returns the new fence when
+// it was taken, otherwise the key's remaining TTL (-1 when it has none).
+func Acquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration) (ok bool, fence uint64, pttl time.Duration, err error) {
+	res, err := acquireScript.Run(ctx, c, []string{key, fenceKey}, token, MS(ttl), MS(FenceTTL(ttl))).Int64Slice()
+	if err != nil {
+		return false, 0, 0, err
+	}
+	if len(res) != 2 {
+		return false, 0, 0, fmt.Errorf("acquire script returned %v", res)
+	}
+	if res[0] == 1 {
+		return true, uint64(res[1]), 0, nil
+	}
+	if res[1] < 0 {
+		return false, 0, -1, nil
+	}
+	return false, 0, time.Duration(res[1]) * time.Millisecond, nil
+}
+
+// Release frees the lock if token holds it and publishes on channel with publish (PUBLISH
+// or SPUBLISH). ok is false when token did not hold it.
+func Release(ctx context.Context, c goredis.Scripter, key, token, channel, publish string) (ok bool, err error) {
+	n, err := releaseScript.Run(ctx, c, []string{key}, token, channel, publish).Int64()
+	return n == 1, err
+}
+
+// Extend sets the lock's TTL to ttl if token holds it; ok is false when it does not.
+func Extend(ctx context.Context, c goredis.Scripter, key, token string, ttl time.Duration) (ok bool, err error) {
+	n, err := extendScript.Run(ctx, c, []string{key}, token, MS(ttl)).Int64()
+	return n == 1, err
+}
+
+// Handoff passes the lock from token to next (for ttl) and returns the new fence; ok is
+// false when token did not hold the lock.
+func Handoff(ctx context.Context, c goredis.Scripter, key, fenceKey, token, next string, ttl time.Duration) (ok bool, fence uint64, err error) {
+	n, err := handoffScript.Run(ctx, c, []string{key, fenceKey}, token, next, MS(ttl), MS(FenceTTL(ttl))).Int64()
+	if err != nil || n < 0 {
+		return false, 0, err
+	}
+	return true, uint64(n), nil
+}
+
+// RaiseFence makes the fence counter at least fence, so that the next acquisition on this
+// node gets a larger one.
+func RaiseFence(ctx context.Context, c goredis.Scripter, fenceKey string, fence uint64, ttl time.Duration) error {
+	return raiseScript.Run(ctx, c, []string{fenceKey}, fmt.Sprintf("%d", fence), MS(FenceTTL(ttl))).Err()
+}
