@@ -18,7 +18,14 @@ import (
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goredis.SetLogger(silent{}) // go-redis logs every failed dial, which these tests cause
+	goleak.VerifyTestMain(m)
+}
+
+type silent struct{}
+
+func (silent) Printf(context.Context, string, ...any) {}
 
 // quiet drops the log records of lost holds and failed calls, which these tests cause on
 // purpose.
