@@ -222,3 +222,32 @@ func TestStallBoundsAcquireOpenedFromURL(t *testing.T) {
 	assert.ErrorIs(t, err, lock.ErrNotAcquired)
 	assert.Less(t, took, 2*time.Second, "Acquire returned %v after it was called, with a blocking window of 200ms", took)
 }
+
+// TestStalledTryIsUndoneOrExpires: an Acquire gives up while its try is stuck in a stalled
+// link; the try reaches the server later and may take the lock for a token nobody holds.
+// Acquire undoes such a try in the background, best effort, but the undo can be stuck too
+// (or arrive before the try). So the lock may stay taken by no one, for at most one lease:
+// a rival gets it within that, and nobody ever believes it holds the ghost.
+func TestStalledTryIsUndoneOrExpires(t *testing.T) {
+	const lease = time.Second
+	k := newLink(t, lease)
+	ctx := testCtx(t)
+	l := newLock(t, k.holder, "ghost", lock.WithBlocking(100*time.Millisecond))
+	require.NoError(t, l.Acquire(ctx)) // warm: connection and scripts
+	fence := l.Fence()
+	require.NoError(t, l.Release(ctx))
+
+	k.proxy.Pause()
+	assert.ErrorIs(t, l.Acquire(ctx), lock.ErrNotAcquired)
+	assert.Equal(t, fence, l.Fence(), "no new hold was made")
+	time.Sleep(1200 * time.Millisecond) // the undo gives up (after 1s) while still stuck
+	resumed := time.Now()
+	k.proxy.Resume()
+
+	rival := newLock(t, k.rival, "ghost", lock.WithBlocking(eventually))
+	require.NoError(t, rival.Acquire(ctx))
+	waited := time.Since(resumed)
+	t.Logf("the rival got the lock %v after the link came back (lease %v)", waited.Round(time.Millisecond), lease)
+	assert.Less(t, waited, lease+time.Second, "a ghost hold lasts at most a lease")
+	require.NoError(t, rival.Release(ctx))
+}
