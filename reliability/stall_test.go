@@ -206,7 +206,6 @@ func TestStallBoundsAcquire(t *testing.T) {
 // TestStallBoundsAcquireOpenedFromURL: the same, with a backend that lock.Open made from a
 // redis:// URL (whose client it configures itself).
 func TestStallBoundsAcquireOpenedFromURL(t *testing.T) {
-	t.Skip("known bug: lock/redis openURL leaves go-redis's ContextTimeoutEnabled off, so a call on a stalled link ignores ctx and the blocking window and returns after ReadTimeout (5s)")
 	s := redistest.Start(t)
 	p := redistest.StartProxy(t, s.Addr())
 	ctx := testCtx(t)

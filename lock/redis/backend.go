@@ -35,6 +35,10 @@ var _ lock.Backend = (*Backend)(nil)
 // New returns a backend that keeps its locks on client. The backend does not own client:
 // Close leaves it open, and it must stay open until Close returns. Bad options are an
 // lock.ErrInvalid error.
+//
+// Give it a client with ContextTimeoutEnabled set (as lock.Open does): otherwise go-redis
+// ignores ctx deadlines, and on a stalled link Acquire overruns its blocking window and ctx
+// deadline, and Release and Extend theirs, by up to the client's ReadTimeout.
 func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	if client == nil {
 		return nil, lock.Invalidf("redis backend: nil client")

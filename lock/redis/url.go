@@ -30,6 +30,7 @@ func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backe
 	if err != nil {
 		return nil, parseError(u, err)
 	}
+	ro.ContextTimeoutEnabled = true // see honourDeadlines
 	return openClient(ctx, u, goredis.NewClient(ro), opts)
 }
 
@@ -66,6 +67,11 @@ func parseError(u *url.URL, err error) error {
 	}
 	return lock.Invalidf("redis URL %q: %s", where, msg)
 }
+
+// honourDeadlines: every client the backend makes from a URL has go-redis's
+// ContextTimeoutEnabled set. Without it a call on a stalled link ignores ctx and waits for
+// the client's ReadTimeout (5s by default), so Acquire would overrun its blocking window and
+// ctx deadline by that much, and Release and Extend would ignore theirs.
 
 // openClient makes a backend that owns client and pings the server through it.
 func openClient(ctx context.Context, u *url.URL, client goredis.UniversalClient, opts []Option) (lock.Backend, error) {

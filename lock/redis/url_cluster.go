@@ -57,6 +57,7 @@ func parseClusterURL(u *url.URL, defaults lock.Options) ([]Option, *goredis.Clus
 	if err != nil {
 		return nil, nil, parseError(u, err)
 	}
+	co.ContextTimeoutEnabled = true // see honourDeadlines
 	return opts, co, nil
 }
 
@@ -79,6 +80,7 @@ func parseSentinelURL(u *url.URL, defaults lock.Options) ([]Option, *goredis.Fai
 	if fo.RouteByLatency || fo.RouteRandomly || fo.ReplicaOnly {
 		return nil, nil, lock.Invalidf("redis URL %q: locks are taken on the master: route_by_latency, route_randomly and replica_only are not allowed", redact(u))
 	}
+	fo.ContextTimeoutEnabled = true // see honourDeadlines
 	return opts, fo, nil
 }
 

@@ -20,6 +20,7 @@ func TestParseClusterURL(t *testing.T) {
 	assert.Equal(t, "pw", co.Password)
 	assert.Equal(t, 2*time.Second, co.DialTimeout)
 	assert.Nil(t, co.TLSConfig)
+	assert.True(t, co.ContextTimeoutEnabled, "calls honour ctx deadlines")
 
 	co, err = redislock.ParseClusterURL("rediss+cluster://10.0.0.1:7000")
 	require.NoError(t, err)
@@ -36,6 +37,7 @@ func TestParseSentinelURL(t *testing.T) {
 	assert.Equal(t, "mpw", fo.Password)
 	assert.Equal(t, 2, fo.DB)
 	assert.Equal(t, time.Second, fo.ReadTimeout)
+	assert.True(t, fo.ContextTimeoutEnabled, "calls honour ctx deadlines")
 }
 
 // TestOpenClusterAndSentinelURLBad: bad URLs of the two schemes are ErrInvalid errors that
