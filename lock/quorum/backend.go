@@ -1,0 +1,182 @@
+package quorum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/batonlock/baton/lock"
+)
+
+// Backend makes locks that live on a majority of N independent Redis masters. Locks with
+// the same name and prefix exclude each other across every backend on the same masters.
+type Backend struct {
+	clients []goredis.UniversalClient
+	addrs   []string // for errors: each node's address
+	quorum  int      // len(clients)/2 + 1
+	owned   bool     // Close closes the clients (they were made from a URL)
+	cfg     config
+	subs    []*nodeSubscriber
+
+	ctx    context.Context // background work; cancelled by Close
+	cancel context.CancelFunc
+	done   chan struct{} // closed by Close
+
+	mu     sync.Mutex
+	closed bool
+	queues map[string]*waitQueue // names with an Acquire in progress in this process
+	holds  map[*hold]struct{}    // holds to abandon on Close
+	wg     sync.WaitGroup        // node calls, renewals and expiries at work
+}
+
+var _ lock.Backend = (*Backend)(nil)
+
+// New returns a backend whose locks are taken on a majority of clients, each an
+// independent master (not replicas of one another, not shards of one cluster). An even
+// number of nodes works, but tolerates no more failures than one fewer; 3 or 5 is usual.
+// The backend does not own the clients: Close leaves them open, and they must stay open
+// until Close returns. Bad options are a lock.ErrInvalid error.
+func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
+	if len(clients) == 0 {
+		return nil, lock.Invalidf("quorum backend: no clients")
+	}
+	addrs := make([]string, len(clients))
+	for i, c := range clients {
+		if c == nil {
+			return nil, lock.Invalidf("quorum backend: client %d is nil", i)
+		}
+		addrs[i] = fmt.Sprint(i)
+		if cc, ok := c.(*goredis.Client); ok {
+			addrs[i] = cc.Options().Addr
+		}
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			return nil, lock.Invalidf("quorum backend: nil Option")
+		}
+		o(&cfg)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	b := &Backend{
+		clients: clients,
+		addrs:   addrs,
+		quorum:  len(clients)/2 + 1,
+		cfg:     cfg,
+		done:    make(chan struct{}),
+		queues:  make(map[string]*waitQueue),
+		holds:   make(map[*hold]struct{}),
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	for _, c := range clients {
+		b.subs = append(b.subs, newNodeSubscriber(c, cfg.nodeTimeout, b.wakeHead))
+	}
+	return b, nil
+}
+
+// NewLock returns a handle on the named lock. The name and options are validated here (an
+// lock.ErrInvalid error); after Close it returns lock.ErrClosed. A handle holds nothing in
+// the process or on the nodes until Acquire.
+func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
+	if b.isClosed() {
+		return nil, fmt.Errorf("quorum lock %q: %w", name, lock.ErrClosed)
+	}
+	o, err := lock.Resolve(name, b.cfg.defaults, opts...)
+	if err != nil {
+		return nil, err
+	}
+	key := b.cfg.prefix + "{" + name + "}"
+	return &Lock{
+		b:        b,
+		name:     name,
+		key:      key,
+		fenceKey: key + ":fence",
+		channel:  key + ":released",
+		opts:     o,
+		sem:      make(chan struct{}, 1),
+	}, nil
+}
+
+// Close stops every renewal and marks the holds it abandons lost (their Lost channels
+// close; their keys are left to expire on the nodes), ends the subscriptions, and makes
+// Acquire calls that are waiting return lock.ErrClosed. It returns when no goroutine of the
+// backend is left. It closes the clients only when the backend opened them (lock.Open). A
+// second Close returns nil.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	close(b.done)
+	holds := make([]*hold, 0, len(b.holds))
+	for h := range b.holds {
+		holds = append(holds, h)
+	}
+	b.mu.Unlock()
+
+	b.cancel()
+	for _, h := range holds {
+		h.l.lose(h, lock.ErrClosed, false)
+	}
+	for _, s := range b.subs {
+		s.close()
+	}
+	b.wg.Wait()
+	if !b.owned {
+		return nil
+	}
+	var errs []error
+	for _, c := range b.clients {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (b *Backend) isClosed() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// enter registers n pieces of background work that Close must wait for; false once closed.
+func (b *Backend) enter(n int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.wg.Add(n)
+	return true
+}
+
+// addHold registers a new hold; false when the backend is closed.
+func (b *Backend) addHold(h *hold) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.holds[h] = struct{}{}
+	return true
+}
+
+func (b *Backend) dropHold(h *hold) {
+	b.mu.Lock()
+	delete(b.holds, h)
+	b.mu.Unlock()
+}
+
+func (b *Backend) renewEvery(lease time.Duration) time.Duration {
+	return max(time.Duration(float64(lease)*b.cfg.renewFraction), time.Millisecond)
+}

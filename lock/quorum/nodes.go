@@ -1,0 +1,113 @@
+package quorum
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/batonlock/baton/lock"
+)
+
+// reply is one node's answer to one call.
+type reply struct {
+	node int
+	ok   bool  // the node did it (took, freed, extended the lock; the key exists)
+	n    int64 // acquire: the fence when ok, else the key's PTTL in ms (-1: none)
+	err  error // the node could not be asked, or did not answer in time
+}
+
+// call is one operation sent to every node at once. Its caller tallies the replies until
+// the outcome is known, then decides; the nodes that had not answered yet finish in the
+// background, bounded by the node timeout.
+type call struct {
+	replies chan reply
+	decided chan struct{}
+	once    sync.Once
+	keep    bool // written before decided is closed: the operation succeeded
+}
+
+// fanout sends op to every node, each on its own goroutine with a ctx bounded by the node
+// timeout and by Close, so that a dead or slow node never holds up a majority. When undo is
+// not nil, each node's goroutine waits after its reply for the caller's decision and, if the
+// operation failed, runs undo on the nodes that did it or may have done it (no answer).
+// It returns nil once the backend is closed.
+func (b *Backend) fanout(op func(ctx context.Context, c goredis.UniversalClient) reply, undo func(ctx context.Context, c goredis.UniversalClient)) *call {
+	if !b.enter(len(b.clients)) {
+		return nil
+	}
+	c := &call{replies: make(chan reply, len(b.clients)), decided: make(chan struct{})}
+	for i, client := range b.clients {
+		go func() {
+			defer b.wg.Done()
+			ctx, cancel := context.WithTimeout(b.ctx, b.cfg.nodeTimeout)
+			r := op(ctx, client)
+			cancel()
+			if r.err != nil {
+				r.err = fmt.Errorf("node %s: %w", b.addrs[i], r.err)
+			}
+			r.node = i
+			c.replies <- r
+			if undo == nil {
+				return
+			}
+			<-c.decided
+			if !c.keep && (r.ok || r.err != nil) {
+				ctx, cancel := context.WithTimeout(b.ctx, b.cfg.nodeTimeout)
+				undo(ctx, client)
+				cancel()
+			}
+		}()
+	}
+	return c
+}
+
+// tally collects replies until need of them are ok, or so many are not that need cannot be
+// reached. It stops early, with the error of the call, when ctx ends or the backend closes.
+func (c *call) tally(ctx context.Context, done <-chan struct{}, n, need int) (oks, fails []reply, err error) {
+	for len(oks) < need && len(fails) <= n-need {
+		select {
+		case r := <-c.replies:
+			if r.ok {
+				oks = append(oks, r)
+			} else {
+				fails = append(fails, r)
+			}
+		case <-ctx.Done():
+			return oks, fails, ctx.Err()
+		case <-done:
+			return oks, fails, lock.ErrClosed
+		}
+	}
+	return oks, fails, nil
+}
+
+// decide records the outcome and lets the nodes' goroutines finish.
+func (c *call) decide(keep bool) {
+	c.once.Do(func() {
+		c.keep = keep
+		close(c.decided)
+	})
+}
+
+// answered counts the failed replies that came from a node (not an error).
+func answered(fails []reply) (n int) {
+	for _, r := range fails {
+		if r.err == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// nodeErrors returns the errors among replies.
+func nodeErrors(rs []reply) []error {
+	var errs []error
+	for _, r := range rs {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+	}
+	return errs
+}

@@ -1,0 +1,154 @@
+package quorum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/batonlock/baton/internal/redisscript"
+	"github.com/batonlock/baton/lock"
+)
+
+// errTooSlow: a majority took the lock, but so late that its keys may expire (or have
+// expired) before the hold could be used.
+var errTooSlow = errors.New("a majority of the nodes answered after the hold's validity ended")
+
+// try is the outcome of one acquisition attempt on every node.
+type try struct {
+	ok      bool
+	fence   uint64
+	sent    time.Time     // when the attempt began: the hold's deadline counts from then
+	held    bool          // some node said another owner holds the lock
+	pttl    time.Duration // the shortest TTL left of those holds (-1: a key without one)
+	partial bool          // some nodes were taken, not a majority: they are being freed
+	err     error         // node errors, when the nodes could not decide it
+}
+
+// tryAcquire runs the acquire script on every node at once and returns when a majority
+// took the lock (within its validity: ttl minus the time taken minus the drift margin) or
+// cannot. On failure the nodes that took it, or may have, are freed in the background.
+// Only ctx ending or Close is returned as an error; node errors are in try.err.
+func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) (try, error) {
+	b := l.b
+	t := try{sent: time.Now(), pttl: -1}
+	c := b.fanout(func(ctx context.Context, c goredis.UniversalClient) reply {
+		ok, fence, pttl, err := redisscript.Acquire(ctx, c, l.key, l.fenceKey, token, ttl)
+		n := int64(fence)
+		if !ok {
+			n = pttl.Milliseconds()
+			if pttl < 0 {
+				n = -1
+			}
+		}
+		return reply{ok: ok, n: n, err: err}
+	}, func(ctx context.Context, c goredis.UniversalClient) {
+		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, "PUBLISH")
+	})
+	if c == nil {
+		return t, lock.ErrClosed
+	}
+	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
+	deadline := t.sent.Add(ttl - b.cfg.margin(ttl))
+	if err == nil && len(oks) >= b.quorum && time.Now().Before(deadline) {
+		c.decide(true)
+		t.ok = true
+		for _, r := range oks {
+			t.fence = max(t.fence, uint64(r.n))
+		}
+		l.raiseFence(oks, t.fence, ttl)
+		return t, nil
+	}
+	c.decide(false)
+	if err != nil {
+		return t, err
+	}
+	if len(oks) >= b.quorum {
+		t.err = fmt.Errorf("%w (took %v of a %v TTL)", errTooSlow, time.Since(t.sent).Round(time.Millisecond), ttl)
+		return t, nil
+	}
+	t.partial = len(oks) > 0
+	for _, r := range fails {
+		if r.err != nil {
+			continue
+		}
+		d := time.Duration(r.n) * time.Millisecond
+		if r.n < 0 {
+			d = -1
+		}
+		if !t.held || (d >= 0 && (t.pttl < 0 || d < t.pttl)) {
+			t.pttl = d
+		}
+		t.held = true
+	}
+	t.err = errors.Join(nodeErrors(fails)...)
+	return t, nil
+}
+
+// raiseFence makes the fence counter of every node that gave a smaller fence than the
+// hold's at least as large, in the background, so that the next hold (whose majority
+// shares a node with this one's) gets a larger fence even if the nodes' clocks disagree.
+func (l *Lock) raiseFence(oks []reply, fence uint64, ttl time.Duration) {
+	var behind []goredis.UniversalClient
+	for _, r := range oks {
+		if uint64(r.n) < fence {
+			behind = append(behind, l.b.clients[r.node])
+		}
+	}
+	if len(behind) == 0 || !l.b.enter(len(behind)) {
+		return
+	}
+	for _, c := range behind {
+		go func() {
+			defer l.b.wg.Done()
+			ctx, cancel := context.WithTimeout(l.b.ctx, l.b.cfg.nodeTimeout)
+			defer cancel()
+			_ = redisscript.RaiseFence(ctx, c, l.fenceKey, fence, ttl)
+		}()
+	}
+}
+
+// majority runs op on every node and reports whether a majority did it. held is false,
+// with a nil error, when so many nodes answered no that a majority cannot have; err joins
+// the node errors when the nodes could not decide it, or is ctx's error or ErrClosed.
+func (l *Lock) majority(ctx context.Context, op func(ctx context.Context, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
+	b := l.b
+	c := b.fanout(func(ctx context.Context, c goredis.UniversalClient) reply {
+		ok, err := op(ctx, c)
+		return reply{ok: ok, err: err}
+	}, nil)
+	if c == nil {
+		return false, lock.ErrClosed
+	}
+	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
+	switch {
+	case err != nil:
+		return false, err
+	case len(oks) >= b.quorum:
+		return true, nil
+	case answered(fails) > len(b.clients)-b.quorum:
+		return false, nil
+	}
+	return false, errors.Join(nodeErrors(fails)...)
+}
+
+func (l *Lock) runRelease(ctx context.Context, token string) (bool, error) {
+	return l.majority(ctx, func(ctx context.Context, c goredis.UniversalClient) (bool, error) {
+		return redisscript.Release(ctx, c, l.key, token, l.channel, "PUBLISH")
+	})
+}
+
+func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
+	return l.majority(ctx, func(ctx context.Context, c goredis.UniversalClient) (bool, error) {
+		return redisscript.Extend(ctx, c, l.key, token, ttl)
+	})
+}
+
+func (l *Lock) runExists(ctx context.Context) (bool, error) {
+	return l.majority(ctx, func(ctx context.Context, c goredis.UniversalClient) (bool, error) {
+		n, err := c.Exists(ctx, l.key).Result()
+		return n > 0, err
+	})
+}

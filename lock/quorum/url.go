@@ -1,0 +1,148 @@
+package quorum
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/batonlock/baton/lock"
+)
+
+func init() {
+	lock.Register("redis+quorum", openURL)
+	lock.Register("rediss+quorum", openURL)
+}
+
+// openURL is the lock.Opener of redis+quorum:// URLs:
+//
+//	redis+quorum://[user:pass@]host1:port1,host2:port2,host3:port3[/db]?prefix=..&lease=..
+//
+// Every node gets the same user, password, database and go-redis query keys (dial_timeout,
+// read_timeout, ...; rediss+quorum:// for TLS). Baton's own keys are prefix, lease and
+// node_timeout. The backend pings the nodes and needs a majority to answer; it owns the
+// clients.
+func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
+	clients, opts, err := parseURL(u, defaults)
+	if err != nil {
+		return nil, err
+	}
+	b, err := New(clients, opts...)
+	if err != nil {
+		for _, c := range clients {
+			_ = c.Close()
+		}
+		return nil, err
+	}
+	b.owned = true
+	if err := b.ping(ctx); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("quorum backend %q: %w", redact(u), errors.New(scrub(err.Error(), u)))
+	}
+	return b, nil
+}
+
+func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []Option, error) {
+	where := redact(u)
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", where, err)
+	}
+	opts := []Option{WithDefaults(defaults)}
+	if prefix, ok, err := lock.PopString(q, "prefix"); err != nil {
+		return nil, nil, err
+	} else if ok {
+		opts = append(opts, WithPrefix(prefix))
+	}
+	lease, err := lock.PopDuration(q, "lease", DefaultLease)
+	if err != nil {
+		return nil, nil, err
+	}
+	nodeTimeout, err := lock.PopDuration(q, "node_timeout", DefaultNodeTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts = append(opts, WithLease(lease), WithNodeTimeout(nodeTimeout))
+
+	if u.Host == "" {
+		return nil, nil, lock.Invalidf("redis URL %q: no nodes (want host1:port1,host2:port2,...)", where)
+	}
+	scheme, _, _ := strings.Cut(strings.ToLower(u.Scheme), "+")
+	var ropts []*goredis.Options
+	seen := make(map[string]bool)
+	for _, host := range strings.Split(u.Host, ",") {
+		if host == "" {
+			return nil, nil, lock.Invalidf("redis URL %q: an empty node in the host list", where)
+		}
+		if seen[host] {
+			return nil, nil, lock.Invalidf("redis URL %q: node %s is listed twice", where, host)
+		}
+		seen[host] = true
+		one := url.URL{Scheme: scheme, User: u.User, Host: host, Path: u.Path, RawQuery: q.Encode()}
+		o, err := goredis.ParseURL(one.String())
+		if err != nil {
+			msg := strings.TrimPrefix(scrub(err.Error(), u), "redis: ")
+			if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
+				return nil, nil, lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, node_timeout, timeout, blocking)", where, keys)
+			}
+			return nil, nil, lock.Invalidf("redis URL %q: %s", where, msg)
+		}
+		ropts = append(ropts, o)
+	}
+	clients := make([]goredis.UniversalClient, len(ropts))
+	for i, o := range ropts {
+		clients[i] = goredis.NewClient(o)
+	}
+	return clients, opts, nil
+}
+
+// ping checks that a majority of the nodes answer.
+func (b *Backend) ping(ctx context.Context) error {
+	c := b.fanout(func(ctx context.Context, c goredis.UniversalClient) reply {
+		err := c.Ping(ctx).Err()
+		return reply{ok: err == nil, err: err}
+	}, nil)
+	if c == nil {
+		return lock.ErrClosed
+	}
+	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
+	if err != nil {
+		return err
+	}
+	if len(oks) < b.quorum {
+		return fmt.Errorf("cannot reach a majority of the nodes: %w", errors.Join(nodeErrors(fails)...))
+	}
+	return nil
+}
+
+// redact returns u as text without its password, wherever it was given.
+func redact(u *url.URL) string {
+	r := *u
+	if q, err := url.ParseQuery(u.RawQuery); err == nil && q.Has("password") {
+		q.Set("password", "xxxxx")
+		r.RawQuery = q.Encode()
+	}
+	return r.Redacted()
+}
+
+// scrub removes u's password from a message that might repeat it.
+func scrub(msg string, u *url.URL) string {
+	var secrets []string
+	if p, ok := u.User.Password(); ok && p != "" {
+		secrets = append(secrets, p)
+	}
+	if q, err := url.ParseQuery(u.RawQuery); err == nil {
+		for _, p := range q["password"] {
+			if p != "" {
+				secrets = append(secrets, p)
+			}
+		}
+	}
+	for _, s := range secrets {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return msg
+}
