@@ -250,3 +250,20 @@ func TestStalledTryIsUndoneOrExpires(t *testing.T) {
 	assert.Less(t, waited, lease+time.Second, "a ghost hold lasts at most a lease")
 	require.NoError(t, rival.Release(ctx))
 }
+
+// TestSlowColdLink: a hold taken over a slow link on a cold connection (the handshake and
+// the script loads cost round trips of their own) is kept by its renewals, which are due a
+// third of the lease after Acquire sent its request, not after the slow reply came back.
+func TestSlowColdLink(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	k := newLink(t, lease)
+	ctx := testCtx(t)
+	k.proxy.SetLatency(lease / 20)
+	a := newLock(t, k.holder, "cold")
+	start := time.Now()
+	require.NoError(t, a.Acquire(ctx))
+	t.Logf("Acquire took %v on a cold link", time.Since(start).Round(time.Millisecond))
+	time.Sleep(2 * lease)
+	assert.False(t, isClosed(a.Lost()), "the renewals kept the hold")
+	require.NoError(t, a.Release(ctx))
+}

@@ -68,7 +68,7 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 		// renewal costs no scheduling at all.
 		h.expiry = time.AfterFunc(time.Until(h.deadline), h.expired)
 		if h.leased {
-			h.renewal = time.AfterFunc(l.b.renewEvery(h.ttl), h.renewDue)
+			h.renewal = time.AfterFunc(max(l.b.renewEvery(h.ttl)-time.Since(sent), 0), h.renewDue)
 		}
 	}
 	l.mu.Unlock()
@@ -151,7 +151,7 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 			h.deadline = sent.Add(ttl - l.b.cfg.margin(ttl))
 		}
 		l.mu.Unlock()
-		return l.b.renewEvery(h.ttl), false
+		return max(l.b.renewEvery(h.ttl)-time.Since(sent), 0), false
 	case err == nil:
 		l.lose(h, errTaken, false)
 		return 0, true
@@ -208,6 +208,9 @@ func (h *hold) expiredCause() error {
 	return fmt.Errorf("the timeout of %v ended", h.ttl)
 }
 
+// renewEvery is how long after a successful SET or PEXPIRE was sent the next renewal is
+// due. It counts from the sending, as the deadline does, not from the reply: a slow reply
+// (a cold connection, a slow link) must not eat into the next renewal's time to answer.
 func (b *Backend) renewEvery(lease time.Duration) time.Duration {
 	return max(time.Duration(float64(lease)*b.cfg.renewFraction), time.Millisecond)
 }
