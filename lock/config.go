@@ -54,7 +54,7 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 func (c Config) String() string {
 	u := c.URL
 	if parsed, err := url.Parse(u); err == nil {
-		u = parsed.Redacted()
+		u = Redact(parsed)
 	} else {
 		u = "(malformed URL)"
 	}
@@ -75,7 +75,7 @@ func OpenConfig(ctx context.Context, cfg Config) (Backend, error) {
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, Invalidf("malformed query in backend URL %q: %v", u.Redacted(), err)
+		return nil, Invalidf("malformed query in backend URL %q: %v", Redact(u), err)
 	}
 	fields := map[string]string{"prefix": cfg.Prefix, "lease": cfg.Lease, "timeout": cfg.Timeout, "blocking": cfg.Blocking}
 	keys := make([]string, 0, len(fields))

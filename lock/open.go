@@ -72,7 +72,7 @@ func openWith(ctx context.Context, rawURL string, defaults Options) (Backend, er
 		return nil, Invalidf("malformed backend URL: %v", err)
 	}
 	if u.Scheme == "" {
-		return nil, Invalidf("backend URL %q has no scheme (registered: %s)", u.Redacted(), strings.Join(Schemes(), ", "))
+		return nil, Invalidf("backend URL %q has no scheme (registered: %s)", Redact(u), strings.Join(Schemes(), ", "))
 	}
 	scheme := strings.ToLower(u.Scheme)
 	registry.RLock()
@@ -84,7 +84,7 @@ func openWith(ctx context.Context, rawURL string, defaults Options) (Backend, er
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, Invalidf("malformed query in backend URL %q: %v", u.Redacted(), err)
+		return nil, Invalidf("malformed query in backend URL %q: %v", Redact(u), err)
 	}
 	if defaults.Timeout, err = PopDuration(q, "timeout", defaults.Timeout); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package lock_test
 import (
 	"context"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -77,4 +78,29 @@ func TestResolve(t *testing.T) {
 	assert.NotNil(t, o.Log(), "a nil Logger means slog.Default()")
 	_, err = lock.Resolve("n", lock.Options{Timeout: -1})
 	assert.ErrorIs(t, err, lock.ErrInvalid, "bad defaults are caught too")
+}
+
+func TestRedact(t *testing.T) {
+	cases := map[string]string{
+		"redis://u:hunter2@h:1/0":                        "redis://u:xxxxx@h:1/0",
+		"redis://h:1/0?password=hunter2&db=1":            "redis://h:1/0?password=xxxxx&db=1",
+		"redis+sentinel://h:1?sentinel_password=hunter2": "redis+sentinel://h:1?sentinel_password=xxxxx",
+		"redis://h:1/0?%zz&password=hunter2":             "redis://h:1/0?%zz&password=xxxxx",
+		"redis://h:1/0?pass%77ord=hunter2":               "redis://h:1/0?pass%77ord=xxxxx",
+		"local://":                                       "local:", // url.URL.String drops an empty host
+	}
+	for in, want := range cases {
+		u, err := url.Parse(in)
+		require.NoError(t, err)
+		assert.Equal(t, want, lock.Redact(u))
+		if strings.Contains(in, "hunter2") {
+			assert.NotContains(t, lock.Scrub("dial "+in+" failed: hunter2", u), "hunter2")
+		}
+	}
+	for _, raw := range []string{"//h?password=hunter2", "local://?password=hunter2&%zz"} {
+		_, err := lock.Open(context.Background(), raw)
+		require.ErrorIs(t, err, lock.ErrInvalid)
+		assert.NotContains(t, err.Error(), "hunter2", raw)
+	}
+	assert.NotContains(t, lock.Config{URL: "redis://h:1/0?password=hunter2"}.String(), "hunter2")
 }

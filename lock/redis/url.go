@@ -39,7 +39,7 @@ func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backe
 func popOwnKeys(u *url.URL, defaults lock.Options) ([]Option, *url.URL, error) {
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", redact(u), err)
+		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", lock.Redact(u), err)
 	}
 	opts := []Option{WithDefaults(defaults)}
 	if prefix, ok, err := lock.PopString(q, "prefix"); err != nil {
@@ -60,8 +60,8 @@ func popOwnKeys(u *url.URL, defaults lock.Options) ([]Option, *url.URL, error) {
 // parseError turns an error of one of go-redis's URL parsers into an lock.ErrInvalid error
 // that names the URL of u without its password.
 func parseError(u *url.URL, err error) error {
-	where := redact(u)
-	msg := strings.TrimPrefix(scrub(err.Error(), u), "redis: ")
+	where := lock.Redact(u)
+	msg := strings.TrimPrefix(lock.Scrub(err.Error(), u), "redis: ")
 	if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
 		return lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, timeout, blocking)", where, keys)
 	}
@@ -83,39 +83,10 @@ func openClient(ctx context.Context, u *url.URL, client goredis.UniversalClient,
 	b.owned = true
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = b.Close()
-		if msg := scrub(err.Error(), u); msg != err.Error() {
+		if msg := lock.Scrub(err.Error(), u); msg != err.Error() {
 			err = errors.New(msg)
 		}
-		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", redact(u), err)
+		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", lock.Redact(u), err)
 	}
 	return b, nil
-}
-
-// redact returns u as text without its password, wherever it was given.
-func redact(u *url.URL) string {
-	r := *u
-	if q, err := url.ParseQuery(u.RawQuery); err == nil && q.Has("password") {
-		q.Set("password", "xxxxx")
-		r.RawQuery = q.Encode()
-	}
-	return r.Redacted()
-}
-
-// scrub removes u's password from a message that might repeat it.
-func scrub(msg string, u *url.URL) string {
-	var secrets []string
-	if p, ok := u.User.Password(); ok && p != "" {
-		secrets = append(secrets, p)
-	}
-	if q, err := url.ParseQuery(u.RawQuery); err == nil {
-		for _, p := range q["password"] {
-			if p != "" {
-				secrets = append(secrets, p)
-			}
-		}
-	}
-	for _, s := range secrets {
-		msg = strings.ReplaceAll(msg, s, "xxxxx")
-	}
-	return msg
 }
