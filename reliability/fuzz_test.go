@@ -115,7 +115,7 @@ func FuzzOpenURL(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		if !harmless(raw) {
-			t.Skip()
+			t.Skip("would connect somewhere else than " + nowhere)
 		}
 		checkOpen(t, raw, func(ctx context.Context) (lock.Backend, error) { return lock.Open(ctx, raw) })
 	})
@@ -154,7 +154,7 @@ func FuzzConfig(f *testing.F) {
 			}
 		}
 		if !harmless(cfg.URL) {
-			t.Skip()
+			t.Skip("would connect somewhere else than " + nowhere)
 		}
 		checkOpen(t, cfg.URL, func(ctx context.Context) (lock.Backend, error) { return lock.OpenConfig(ctx, cfg) })
 	})
@@ -243,7 +243,7 @@ func FuzzKeyspace(f *testing.F) {
 	ks := newKeyset(f)
 	f.Fuzz(func(t *testing.T, a, b string) {
 		if a == b || lock.ValidateName(a) != nil || lock.ValidateName(b) != nil {
-			t.Skip()
+			t.Skip("the same name, or an invalid one")
 		}
 		ctx := testCtx(t)
 		defer ks.m.FlushAll()

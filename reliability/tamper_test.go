@@ -158,6 +158,7 @@ func TestScriptFlush(t *testing.T) {
 		require.NoError(t, c.ScriptFlush(ctx).Err())
 		time.Sleep(lease / 10)
 	}
+	t.Logf("%d SCRIPT FLUSHes while holding and waiting", flushes+3)
 	assert.False(t, isClosed(holder.Lost()), "renewals survived %d flushes", flushes)
 	require.NoError(t, c.ScriptFlush(ctx).Err())
 	require.NoError(t, holder.Extend(ctx, lease))
