@@ -111,6 +111,9 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		// A fresh token (128 random bits) for every try: the nodes a failed try took are
 		// freed in the background, and that must not free a later try's hold.
 		token := rand.Text()
+		// Releases published after a majority confirmed the subscription cannot go
+		// unheard; that must hold before the try, not only after it.
+		heard := subscribed && l.b.confirmed(l)
 		t, err := l.tryAcquire(a.tryCtx, token, ttl)
 		switch {
 		case err != nil && a.ctx.Err() != nil:
@@ -152,7 +155,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			backoff = min(max(2*backoff, minRetry), maxRetry)
 			sleep = backoff
 		}
-		if !t.held || !l.b.confirmed(l) {
+		if !t.held || !heard {
 			// Releases may go unheard: do not sleep past the retry backoff.
 			sleep = min(sleep, max(backoff, minRetry))
 		}

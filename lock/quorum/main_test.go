@@ -16,7 +16,14 @@ import (
 	"github.com/batonlock/baton/lock/quorum"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	goredis.SetLogger(silent{}) // go-redis logs every failed dial, which these tests cause
+	goleak.VerifyTestMain(m)
+}
+
+type silent struct{}
+
+func (silent) Printf(context.Context, string, ...any) {}
 
 // quiet drops the log records of lost holds and dead nodes, which many tests cause.
 var quiet = slog.New(slog.DiscardHandler)
