@@ -23,6 +23,7 @@ type Server struct {
 	bin  string
 	args []string
 	port int
+	conf string // a sentinel's configuration file: the server runs with --sentinel
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -89,6 +90,10 @@ func (s *Server) start() error {
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--protected-mode", "no",
 	}, s.args...)
+	if s.conf != "" {
+		args = append([]string{s.conf, "--sentinel", "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+			"--protected-mode", "no"}, s.args...)
+	}
 	out := &bytes.Buffer{}
 	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout, cmd.Stderr = out, out
