@@ -201,7 +201,7 @@ func checkRecovered(t *testing.T, goroutines int, heap uint64) {
 // baseline the real soak is compared with.
 func warmUp(t *testing.T, open func() (lock.Backend, func())) {
 	b, closeAll := open()
-	runSoak(t, []lock.Backend{b}, 300*time.Millisecond)
+	runSoak(t, []lock.Backend{b}, time.Second)
 	closeAll()
 }
 
