@@ -28,8 +28,9 @@ type Sentinel struct {
 func StartSentinel(t testing.TB) *Sentinel {
 	t.Helper()
 	cli := lookPath(t, "redis-cli")
-	master := Start(t)
-	replica := Start(t, "--replicaof", "127.0.0.1", fmt.Sprint(master.port))
+	// A full sync writes an RDB file: keep it out of the working directory.
+	master := Start(t, "--dir", t.TempDir())
+	replica := Start(t, "--dir", t.TempDir(), "--replicaof", "127.0.0.1", fmt.Sprint(master.port))
 	port, err := freePort()
 	if err != nil {
 		t.Fatalf("redistest: no free port: %v", err)
