@@ -13,9 +13,11 @@ type Cluster struct {
 	Nodes []*Server
 }
 
-// StartCluster starts n (at least 3) redis-server nodes in cluster mode, joins them with
-// redis-cli --cluster create, and waits until every slot is served. Skips like Start.
-func StartCluster(t testing.TB, n int) *Cluster {
+// StartCluster starts n (at least 3) redis-server nodes in cluster mode, plus args, joins
+// them with redis-cli --cluster create, and waits until every slot is served. Skips like
+// Start. With "--cluster-require-full-coverage", "no" the other nodes keep serving their
+// slots after one is killed.
+func StartCluster(t testing.TB, n int, args ...string) *Cluster {
 	t.Helper()
 	cli := lookPath(t, "redis-cli")
 	dir := t.TempDir()
@@ -25,12 +27,12 @@ func StartCluster(t testing.TB, n int) *Cluster {
 		if err != nil {
 			t.Fatalf("redistest: no free port: %v", err)
 		}
-		c.Nodes = append(c.Nodes, Start(t, "--cluster-enabled", "yes", "--dir", dir,
-			"--cluster-config-file", fmt.Sprintf("nodes-%d.conf", i), "--cluster-port", fmt.Sprint(bus)))
+		c.Nodes = append(c.Nodes, Start(t, append([]string{"--cluster-enabled", "yes", "--dir", dir,
+			"--cluster-config-file", fmt.Sprintf("nodes-%d.conf", i), "--cluster-port", fmt.Sprint(bus)}, args...)...))
 	}
-	args := append([]string{"--cluster", "create"}, c.Addrs()...)
-	args = append(args, "--cluster-replicas", "0", "--cluster-yes")
-	if out, err := exec.Command(cli, args...).CombinedOutput(); err != nil {
+	create := append([]string{"--cluster", "create"}, c.Addrs()...)
+	create = append(create, "--cluster-replicas", "0", "--cluster-yes")
+	if out, err := exec.Command(cli, create...).CombinedOutput(); err != nil {
 		t.Fatalf("redistest: redis-cli --cluster create: %v\n%s", err, out)
 	}
 	deadline := time.Now().Add(readyTimeout)
