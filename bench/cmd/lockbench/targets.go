@@ -12,8 +12,9 @@ import (
 
 	"github.com/batonlock/baton/bench/scenario"
 	"github.com/batonlock/baton/lock"
-	_ "github.com/batonlock/baton/lock/local" // local://
-	_ "github.com/batonlock/baton/lock/redis" // redis://, rediss://, unix://
+	_ "github.com/batonlock/baton/lock/local"  // local://
+	_ "github.com/batonlock/baton/lock/quorum" // redis+quorum://
+	_ "github.com/batonlock/baton/lock/redis"  // redis://, rediss://, unix://
 )
 
 // targets are what the scenarios run on, and what must be closed afterwards.
