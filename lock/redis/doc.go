@@ -1,7 +1,15 @@
 // Package redis is baton's Redis backend: named locks that exclude each other across every
 // process that uses the same server and key prefix. Import it to register the URL schemes
-// redis://, rediss:// and unix:// with lock.Open, or call New with any go-redis
-// UniversalClient (single node, Sentinel or Cluster).
+// redis://, rediss:// and unix:// (one server), redis+cluster:// (Redis Cluster) and
+// redis+sentinel:// (a master watched by Sentinel) with lock.Open, or call New with any
+// go-redis UniversalClient.
+//
+// Cluster and Sentinel keep the lock service up when a master fails, but Redis replicates
+// asynchronously: a failover can lose a hold, or a renewal, written just before it, and
+// another process can then take the lock while its holder still believes it holds it, until
+// the holder's next renewal (or its timeout) tells it the hold is lost. Locks that must stay
+// exclusive through the crash of a server belong on lock/quorum, a majority of independent
+// masters; and whatever the backend, the storage a lock protects should check Fence().
 //
 // A lock named n lives in the key prefix+"{n}", which holds a random token of the current
 // owner (fresh for every acquisition); its fence counter lives in prefix+"{n}:fence", in the
