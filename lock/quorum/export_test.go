@@ -1,0 +1,14 @@
+package quorum
+
+// State reports how much per-name state the backend keeps in the process: wait queues,
+// registered holds and, summed over the nodes, pub/sub channels. Tests use it to check that
+// nothing is left behind.
+func (b *Backend) State() (queues, holds, channels int) {
+	b.mu.Lock()
+	queues, holds = len(b.queues), len(b.holds)
+	b.mu.Unlock()
+	for _, s := range b.subs {
+		channels += s.channelCount()
+	}
+	return
+}
