@@ -31,7 +31,7 @@ func TestKillWithHoldersAndWaiters(t *testing.T) {
 	const lease = time.Second
 	const window = 1500 * time.Millisecond
 	s := redistest.Start(t)
-	a := newBackend(t, newClient(t, s.Addr()), redislock.WithLease(lease))
+	a := newBackend(t, newClient(t, s.Addr()), redislock.WithLease(lease), redislock.WithDriftMargin(lease/10))
 	b := newBackend(t, newClient(t, s.Addr()), redislock.WithLease(lease))
 	ctx := testCtx(t)
 
