@@ -17,8 +17,9 @@
 // hold's safe deadline, or the hold is lost: Lost closes and lock.Do's ctx is cancelled
 // before the keys can expire on a majority. The fence is the largest of the fences the
 // majority handed out; the nodes of the majority that gave a smaller one are raised to it
-// in the background, so that the next hold, whose majority shares a node with this one's,
-// gets a larger fence.
+// in the background (Release waits for that before it frees the lock), so that the next
+// hold, whose majority shares a node with this one's, gets a larger fence whatever the
+// nodes' clocks say.
 //
 // Waiting does not poll: the backend subscribes to a name's release channel on every node
 // while some Acquire of the process waits for it, and a waiter sleeps until a release is

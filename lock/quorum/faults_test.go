@@ -148,3 +148,29 @@ func TestRestartedNodeCatchesUp(t *testing.T) {
 	require.NoError(t, l.Acquire(ctx), "nodes 0 and 2 are a majority")
 	require.NoError(t, l.Release(ctx))
 }
+
+// TestFenceRaisedOnTheMajority: the nodes' fence counters disagree (node 0's is far ahead,
+// as after a clock jump); a hold taken on nodes 0 and 1 gets node 0's fence, and the next
+// hold, taken on nodes 1 and 2 after node 0 died, still gets a larger one, because the
+// first hold raised node 1's counter to its fence.
+func TestFenceRaisedOnTheMajority(t *testing.T) {
+	ss := startServers(t, 3)
+	ctx := testCtx(t)
+	cs := clients(t, addrs(ss))
+	const ahead = uint64(1) << 52 // ahead of the clock in µs, and exact in Lua's doubles
+	require.NoError(t, cs[0].Set(ctx, "baton:{f}:fence", ahead, 0).Err())
+	b := newBackend(t, cs, quorum.WithNodeTimeout(300*time.Millisecond))
+	l := newLock(t, b, "f")
+
+	ss[2].Kill()
+	require.NoError(t, l.Acquire(ctx))
+	first := l.Fence()
+	assert.Greater(t, first, ahead, "the fence is the largest of the majority's")
+	require.NoError(t, l.Release(ctx))
+
+	ss[2].Restart()
+	ss[0].Kill()
+	require.NoError(t, l.Acquire(ctx))
+	assert.Greater(t, l.Fence(), first, "fences grow across majorities")
+	require.NoError(t, l.Release(ctx))
+}

@@ -36,7 +36,8 @@ type hold struct {
 	ttl    time.Duration // the lease or the timeout
 	start  time.Time
 	lost   chan struct{}
-	op     sync.Mutex // one renewal or Extend at a time
+	raised <-chan struct{} // closed when the fence was raised on the nodes behind; nil: none
+	op     sync.Mutex      // one renewal or Extend at a time
 
 	// guarded by l.mu
 	state    holdState
@@ -49,8 +50,9 @@ type hold struct {
 }
 
 // newHold records the hold a successful try made and starts keeping it alive.
-func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time) (*hold, error) {
+func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, raised <-chan struct{}) (*hold, error) {
 	h := &hold{
+		raised:   raised,
 		l:        l,
 		token:    token,
 		fence:    fence,

@@ -72,6 +72,14 @@ func (l *Lock) Release(ctx context.Context) error {
 	l.mu.Unlock()
 	l.b.dropHold(h)
 
+	if h.raised != nil {
+		// The next holder's fence must be larger: let the raise land first (it has, in
+		// all but the shortest holds; each raise is bounded by the node timeout).
+		select {
+		case <-h.raised:
+		case <-ctx.Done():
+		}
+	}
 	ok, err := l.runRelease(ctx, h.token)
 
 	l.mu.Lock()

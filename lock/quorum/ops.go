@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -20,11 +21,12 @@ var errTooSlow = errors.New("a majority of the nodes answered after the hold's v
 type try struct {
 	ok      bool
 	fence   uint64
-	sent    time.Time     // when the attempt began: the hold's deadline counts from then
-	held    bool          // some node said another owner holds the lock
-	pttl    time.Duration // the shortest TTL left of those holds (-1: a key without one)
-	partial bool          // some nodes were taken, not a majority: they are being freed
-	err     error         // node errors, when the nodes could not decide it
+	sent    time.Time       // when the attempt began: the hold's deadline counts from then
+	held    bool            // some node said another owner holds the lock
+	pttl    time.Duration   // the shortest TTL left of those holds (-1: a key without one)
+	partial bool            // some nodes were taken, not a majority: they are being freed
+	err     error           // node errors, when the nodes could not decide it
+	raised  <-chan struct{} // closed when the nodes behind on the fence have been raised
 }
 
 // tryAcquire runs the acquire script on every node at once and returns when a majority
@@ -58,7 +60,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		for _, r := range oks {
 			t.fence = max(t.fence, uint64(r.n))
 		}
-		l.raiseFence(oks, t.fence, ttl)
+		t.raised = l.raiseFence(oks, t.fence, ttl)
 		return t, nil
 	}
 	c.decide(false)
@@ -87,10 +89,12 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 	return t, nil
 }
 
-// raiseFence makes the fence counter of every node that gave a smaller fence than the
-// hold's at least as large, in the background, so that the next hold (whose majority
-// shares a node with this one's) gets a larger fence even if the nodes' clocks disagree.
-func (l *Lock) raiseFence(oks []reply, fence uint64, ttl time.Duration) {
+// raiseFence makes the fence counter of every node of the majority that gave a smaller
+// fence than the hold's at least as large, in the background, so that the next hold, whose
+// majority shares a node with this one's, gets a larger fence even if the nodes' clocks
+// disagree. The returned channel (nil when there is nothing to raise) is closed once every
+// raise has been answered or has timed out; Release waits for it before it frees the lock.
+func (l *Lock) raiseFence(oks []reply, fence uint64, ttl time.Duration) <-chan struct{} {
 	var behind []goredis.UniversalClient
 	for _, r := range oks {
 		if uint64(r.n) < fence {
@@ -98,16 +102,23 @@ func (l *Lock) raiseFence(oks []reply, fence uint64, ttl time.Duration) {
 		}
 	}
 	if len(behind) == 0 || !l.b.enter(len(behind)) {
-		return
+		return nil
 	}
+	done := make(chan struct{})
+	var left atomic.Int32
+	left.Store(int32(len(behind)))
 	for _, c := range behind {
 		go func() {
 			defer l.b.wg.Done()
 			ctx, cancel := context.WithTimeout(l.b.ctx, l.b.cfg.nodeTimeout)
 			defer cancel()
 			_ = redisscript.RaiseFence(ctx, c, l.fenceKey, fence, ttl)
+			if left.Add(-1) == 0 {
+				close(done)
+			}
 		}()
 	}
+	return done
 }
 
 // majority runs op on every node and reports whether a majority did it. held is false,
