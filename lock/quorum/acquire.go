@@ -141,7 +141,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		var sleep time.Duration
 		wake := w.wake
 		switch {
-		case t.partial:
+		case t.partial && t.held:
 			// A split vote: the others' freed nodes publish at once, so a woken waiter
 			// would collide again. Back off a random while instead.
 			sleep, wake = mrand.N(maxSplit)+time.Millisecond, nil
@@ -151,7 +151,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 				sleep = t.pttl + time.Millisecond
 			}
 			backoff = 0
-		default: // no majority could answer
+		default: // no majority could answer (what a minority took is being freed)
 			backoff = min(max(2*backoff, minRetry), maxRetry)
 			sleep = backoff
 		}
