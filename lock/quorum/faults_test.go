@@ -174,3 +174,45 @@ func TestFenceRaisedOnTheMajority(t *testing.T) {
 	assert.Greater(t, l.Fence(), first, "fences grow across majorities")
 	require.NoError(t, l.Release(ctx))
 }
+
+// TestStalledNodeDoesNotHoldUpAMajority: one node of three stops answering (its link is
+// paused, as a hung server or a partition would do). With a node timeout far longer than
+// the test's patience, every call still returns: each needs a majority, not every node.
+func TestStalledNodeDoesNotHoldUpAMajority(t *testing.T) {
+	ss := startServers(t, 3)
+	p := redistest.StartProxy(t, ss[0].Addr())
+	as := addrs(ss)
+	as[0] = p.Addr()
+	b := newBackend(t, clients(t, as), quorum.WithNodeTimeout(time.Minute))
+	ctx := testCtx(t)
+	l := newLock(t, b, "stalled")
+	require.NoError(t, l.Acquire(ctx)) // the connections are open: then stall the link
+	require.NoError(t, l.Release(ctx))
+	p.Pause()
+	defer p.Resume()
+
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		for i := 0; i < 5 && err == nil; i++ {
+			if err = l.Acquire(ctx); err == nil {
+				if err = l.Extend(ctx, time.Minute); err == nil {
+					var held bool
+					if held, err = l.Locked(ctx); err == nil && !held {
+						err = errors.New("Locked says free while the lock is held")
+					}
+				}
+				if err == nil {
+					err = l.Release(ctx)
+				}
+			}
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(eventually):
+		t.Fatal("calls waited for the stalled node")
+	}
+}
