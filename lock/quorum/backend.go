@@ -39,7 +39,9 @@ var _ lock.Backend = (*Backend)(nil)
 // independent master (not replicas of one another, not shards of one cluster). An even
 // number of nodes works, but tolerates no more failures than one fewer; 3 or 5 is usual.
 // The backend does not own the clients: Close leaves them open, and they must stay open
-// until Close returns. Bad options are a lock.ErrInvalid error.
+// until Close returns. Make them with ContextTimeoutEnabled, so that a call on a stalled
+// link ends at its node timeout, not at the client's read timeout. Bad options are a
+// lock.ErrInvalid error.
 func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	if len(clients) == 0 {
 		return nil, lock.Invalidf("quorum backend: no clients")

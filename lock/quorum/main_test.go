@@ -45,7 +45,8 @@ func startServers(t testing.TB, n int) []*redistest.Server {
 func clients(t testing.TB, addrs []string) []goredis.UniversalClient {
 	var cs []goredis.UniversalClient
 	for _, a := range addrs {
-		c := goredis.NewClient(&goredis.Options{Addr: a, MaxRetries: -1, DialTimeout: time.Second, DialerRetries: 1})
+		c := goredis.NewClient(&goredis.Options{Addr: a, MaxRetries: -1, DialTimeout: time.Second, DialerRetries: 1,
+			ContextTimeoutEnabled: true})
 		t.Cleanup(func() { _ = c.Close() })
 		cs = append(cs, c)
 	}

@@ -40,13 +40,13 @@ func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backe
 	b.owned = true
 	if err := b.ping(ctx); err != nil {
 		_ = b.Close()
-		return nil, fmt.Errorf("quorum backend %q: %w", redact(u), errors.New(scrub(err.Error(), u)))
+		return nil, fmt.Errorf("quorum backend %q: %w", lock.Redact(u), errors.New(lock.Scrub(err.Error(), u)))
 	}
 	return b, nil
 }
 
 func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []Option, error) {
-	where := redact(u)
+	where := lock.Redact(u)
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", where, err)
@@ -84,12 +84,15 @@ func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []O
 		one := url.URL{Scheme: scheme, User: u.User, Host: host, Path: u.Path, RawQuery: q.Encode()}
 		o, err := goredis.ParseURL(one.String())
 		if err != nil {
-			msg := strings.TrimPrefix(scrub(err.Error(), u), "redis: ")
+			msg := strings.TrimPrefix(lock.Scrub(err.Error(), u), "redis: ")
 			if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
 				return nil, nil, lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, node_timeout, timeout, blocking)", where, keys)
 			}
 			return nil, nil, lock.Invalidf("redis URL %q: %s", where, msg)
 		}
+		// Without it a call on a stalled link ignores its ctx (and so the node timeout)
+		// until the read timeout.
+		o.ContextTimeoutEnabled = true
 		ropts = append(ropts, o)
 	}
 	clients := make([]goredis.UniversalClient, len(ropts))
@@ -116,33 +119,4 @@ func (b *Backend) ping(ctx context.Context) error {
 		return fmt.Errorf("cannot reach a majority of the nodes: %w", errors.Join(nodeErrors(fails)...))
 	}
 	return nil
-}
-
-// redact returns u as text without its password, wherever it was given.
-func redact(u *url.URL) string {
-	r := *u
-	if q, err := url.ParseQuery(u.RawQuery); err == nil && q.Has("password") {
-		q.Set("password", "xxxxx")
-		r.RawQuery = q.Encode()
-	}
-	return r.Redacted()
-}
-
-// scrub removes u's password from a message that might repeat it.
-func scrub(msg string, u *url.URL) string {
-	var secrets []string
-	if p, ok := u.User.Password(); ok && p != "" {
-		secrets = append(secrets, p)
-	}
-	if q, err := url.ParseQuery(u.RawQuery); err == nil {
-		for _, p := range q["password"] {
-			if p != "" {
-				secrets = append(secrets, p)
-			}
-		}
-	}
-	for _, s := range secrets {
-		msg = strings.ReplaceAll(msg, s, "xxxxx")
-	}
-	return msg
 }
