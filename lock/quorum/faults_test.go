@@ -127,6 +127,7 @@ func killMinorityThenMajority(t *testing.T, n int) {
 	start := time.Now()
 	err := newLock(t, b, "new", lock.WithBlocking(500*time.Millisecond)).Acquire(ctx)
 	require.ErrorIs(t, err, lock.ErrNotAcquired)
+	t.Logf("Acquire with no majority: %v", err)
 	assert.Contains(t, err.Error(), "node 127.0.0.1:", "the node errors say why")
 	assert.GreaterOrEqual(t, time.Since(start), 500*time.Millisecond, "it tried until the blocking deadline")
 	assert.False(t, errors.Is(err, context.DeadlineExceeded), "not ambiguous with a ctx error")
