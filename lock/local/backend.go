@@ -3,8 +3,10 @@ package local
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/batonlock/baton/lock"
@@ -40,25 +42,44 @@ func open(_ context.Context, u *url.URL, defaults lock.Options) (lock.Backend, e
 
 // Backend is the in-memory backend: locks that exclude each other within one process. Two
 // Backends are independent. The zero value is not usable; call New.
+//
+// Names are spread over shards, each with its own mutex, so that goroutines locking
+// different names rarely wait for each other; everything about one name lives in one shard.
 type Backend struct {
 	defaults lock.Options
+	seed     maphash.Seed
+	fence    atomic.Uint64 // last fencing token handed out, for any name
+	closed   atomic.Bool
+	shards   [numShards]shard
+}
 
+// shard keeps the names that hash to it. Its mutex guards its fields and the hold state of
+// every handle on those names.
+type shard struct {
 	mu     sync.Mutex
+	fence  *atomic.Uint64
 	names  map[string]*entry // only names that are held or waited on
 	free   []*entry          // spare entries, so a lock/unlock cycle allocates nothing
-	fence  uint64            // last fencing token handed out, for any name
 	closed bool
+	_      [64]byte // keep neighbouring shards' mutexes off one cache line
 }
 
 var _ lock.Backend = (*Backend)(nil)
 
-// maxFree bounds the spare entries kept for reuse.
-const maxFree = 64
+const (
+	numShards = 64
+	maxFree   = 16 // spare entries kept per shard
+)
 
 // New returns an in-memory backend whose locks start from defaults (lock.DefaultOptions()
 // when you have none to give) before their own options are applied.
 func New(defaults lock.Options) *Backend {
-	return &Backend{defaults: defaults, names: make(map[string]*entry)}
+	b := &Backend{defaults: defaults, seed: maphash.MakeSeed()}
+	for i := range b.shards {
+		b.shards[i].names = make(map[string]*entry)
+		b.shards[i].fence = &b.fence
+	}
+	return b
 }
 
 // NewLock returns a handle on the named lock. The name and options are validated here.
@@ -67,35 +88,49 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	if err != nil {
 		return nil, err
 	}
-	b.mu.Lock()
-	closed := b.closed
-	b.mu.Unlock()
-	if closed {
+	if b.closed.Load() {
 		return nil, fmt.Errorf("lock %q: new lock: %w", name, lock.ErrClosed)
 	}
-	return &Lock{b: b, name: name, opts: o}, nil
+	sh := &b.shards[maphash.String(b.seed, name)%numShards]
+	return &Lock{sh: sh, name: name, opts: o}, nil
 }
 
 // Len returns how many names are held or waited on now: the backend keeps no state for any
 // other name.
 func (b *Backend) Len() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.names)
+	n := 0
+	for i := range b.shards {
+		s := &b.shards[i]
+		s.mu.Lock()
+		n += len(s.names)
+		s.mu.Unlock()
+	}
+	return n
 }
 
 // Close wakes every waiter with lock.ErrClosed, marks every hold lost (closing its Lost
 // channel) and stops every expiry timer. Later calls return lock.ErrClosed; a second Close
 // returns nil.
 func (b *Backend) Close() error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	if b.closed.Swap(true) {
 		return nil
 	}
-	b.closed = true
 	var lost []*Lock
-	for _, e := range b.names {
+	for i := range b.shards {
+		lost = append(lost, b.shards[i].close()...)
+	}
+	for _, h := range lost {
+		h.reportLost(lock.ErrClosed)
+	}
+	return nil
+}
+
+// close ends every hold and wait in the shard and returns the handles whose holds it ended.
+func (s *shard) close() (lost []*Lock) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	for _, e := range s.names {
 		for w := e.pop(); w != nil; w = e.pop() {
 			w.err = lock.ErrClosed
 			close(w.ready)
@@ -106,50 +141,46 @@ func (b *Backend) Close() error {
 			lost = append(lost, h)
 		}
 	}
-	b.names, b.free = nil, nil
-	b.mu.Unlock()
-	for _, h := range lost {
-		h.reportLost(lock.ErrClosed)
-	}
-	return nil
+	s.names, s.free = nil, nil
+	return lost
 }
 
-// grantLocked makes l the holder of e with a fresh fencing token. b.mu must be held.
-func (b *Backend) grantLocked(e *entry, l *Lock) {
-	b.fence++
+// grantLocked makes l the holder of e with a fresh fencing token. s.mu must be held, which
+// is what makes the tokens of one name grow in the order its holds begin.
+func (s *shard) grantLocked(e *entry, l *Lock) {
 	e.holder = l
-	l.beginLocked(e, b.fence)
+	l.beginLocked(e, s.fence.Add(1))
 }
 
 // handOffLocked passes e to its next waiter after a hold ended, or forgets it when no one
-// waits. The waiter is woken by this call: nothing polls. b.mu must be held.
-func (b *Backend) handOffLocked(e *entry) {
+// waits. The waiter is woken by this call: nothing polls. s.mu must be held.
+func (s *shard) handOffLocked(e *entry) {
 	if w := e.pop(); w != nil {
-		b.grantLocked(e, w.l)
+		s.grantLocked(e, w.l)
 		w.granted = true
 		close(w.ready)
 		return
 	}
-	delete(b.names, e.name)
-	if len(b.free) < maxFree {
+	delete(s.names, e.name)
+	if len(s.free) < maxFree {
 		*e = entry{}
-		b.free = append(b.free, e)
+		s.free = append(s.free, e)
 	}
 }
 
-// entryLocked returns the entry for name, making one if needed. b.mu must be held.
-func (b *Backend) entryLocked(name string) *entry {
-	if e := b.names[name]; e != nil {
+// entryLocked returns the entry for name, making one if needed. s.mu must be held.
+func (s *shard) entryLocked(name string) *entry {
+	if e := s.names[name]; e != nil {
 		return e
 	}
 	var e *entry
-	if n := len(b.free); n > 0 {
-		e, b.free = b.free[n-1], b.free[:n-1]
+	if n := len(s.free); n > 0 {
+		e, s.free = s.free[n-1], s.free[:n-1]
 	} else {
 		e = new(entry)
 	}
 	e.name = name
-	b.names[name] = e
+	s.names[name] = e
 	return e
 }
 

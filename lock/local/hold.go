@@ -7,7 +7,7 @@ import (
 )
 
 // beginLocked starts a new hold on l: fresh token, fresh Lost channel, expiry armed if the
-// lock has a timeout. b.mu must be held.
+// lock has a timeout. s.mu must be held.
 func (l *Lock) beginLocked(e *entry, fence uint64) {
 	l.e, l.held, l.fence = e, true, fence
 	l.lost, l.wasLost, l.hooks, l.deadline = nil, false, nil, time.Time{}
@@ -19,7 +19,7 @@ func (l *Lock) beginLocked(e *entry, fence uint64) {
 	}
 }
 
-// armLocked makes the current hold expire d from now. b.mu must be held.
+// armLocked makes the current hold expire d from now. s.mu must be held.
 func (l *Lock) armLocked(d time.Duration) {
 	l.deadline = time.Now().Add(d)
 	if l.timer == nil {
@@ -33,26 +33,26 @@ func (l *Lock) armLocked(d time.Duration) {
 // after an Extend moved the deadline, so it acts only if the current hold's own deadline has
 // passed: a late timer never frees a newer hold.
 func (l *Lock) expire() {
-	b := l.b
-	b.mu.Lock()
+	s := l.sh
+	s.mu.Lock()
 	if !l.held || l.deadline.IsZero() {
-		b.mu.Unlock()
+		s.mu.Unlock()
 		return
 	}
 	if left := time.Until(l.deadline); left > 0 {
 		l.timer.Reset(left)
-		b.mu.Unlock()
+		s.mu.Unlock()
 		return
 	}
 	e := l.e
 	l.endLocked(true)
-	b.handOffLocked(e)
-	b.mu.Unlock()
+	s.handOffLocked(e)
+	s.mu.Unlock()
 	l.reportLost(nil)
 }
 
 // endLocked ends the current hold. A lost hold runs its AfterLost hooks and closes its Lost
-// channel here, before the caller can hand the name to anyone else. b.mu must be held.
+// channel here, before the caller can hand the name to anyone else. s.mu must be held.
 func (l *Lock) endLocked(lost bool) {
 	l.held, l.e = false, nil
 	if !l.deadline.IsZero() {
@@ -72,11 +72,11 @@ func (l *Lock) endLocked(lost bool) {
 	}
 }
 
-// reportLost logs and reports a hold that ended without Release. Called without b.mu.
+// reportLost logs and reports a hold that ended without Release. Called without s.mu.
 func (l *Lock) reportLost(why error) {
-	l.b.mu.Lock()
+	l.sh.mu.Lock()
 	fence, held := l.fence, since(l.since)
-	l.b.mu.Unlock()
+	l.sh.mu.Unlock()
 	if why == nil {
 		l.opts.Log().Warn("lock: hold expired", "lock", l.name, "fence", fence, "timeout", l.opts.Timeout)
 	} else {
@@ -88,9 +88,9 @@ func (l *Lock) reportLost(why error) {
 // AfterLost calls fn when the current hold is lost, from the goroutine that marks it lost
 // and before the name is handed to anyone else. See lock.LossNotifier.
 func (l *Lock) AfterLost(fn func()) (stop func() bool) {
-	b := l.b
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	s := l.sh
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if !l.held {
 		if l.wasLost {
 			fn()
@@ -104,8 +104,8 @@ func (l *Lock) AfterLost(fn func()) (stop func() bool) {
 	l.hooks = append(l.hooks, lossHook{id: id, fn: fn})
 	fence := l.fence
 	return func() bool {
-		b.mu.Lock()
-		defer b.mu.Unlock()
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		if l.fence != fence {
 			return false
 		}

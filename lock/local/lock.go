@@ -14,11 +14,11 @@ import (
 // A handle has at most one hold at a time (its Acquires exclude each other), so the hold's
 // state lives in the handle itself: a lock/unlock cycle allocates nothing.
 type Lock struct {
-	b    *Backend
+	sh   *shard // the part of the backend that keeps this name
 	name string
 	opts lock.Options
 
-	// The current (or last) hold, guarded by b.mu.
+	// The current (or last) hold, guarded by s.mu.
 	e        *entry        // the name's entry while held
 	held     bool          // the hold is current: not released, expired or lost
 	fence    uint64        // the hold's fencing token, also its owner token
@@ -59,27 +59,27 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	if l.opts.Observer != nil {
 		start = time.Now()
 	}
-	b := l.b
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	s := l.sh
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
 		return errClosed("acquire", l.name)
 	}
-	e := b.entryLocked(l.name)
+	e := s.entryLocked(l.name)
 	if e.holder == nil {
-		b.grantLocked(e, l)
+		s.grantLocked(e, l)
 		fence := l.fence
-		b.mu.Unlock()
+		s.mu.Unlock()
 		l.opts.Notify(lock.Event{Kind: lock.Acquired, Name: l.name, Fence: fence})
 		return nil
 	}
 	if l.opts.Blocking == lock.NoWait {
-		b.mu.Unlock()
+		s.mu.Unlock()
 		return l.giveUp(start, fmt.Errorf("lock %q: acquire: held elsewhere: %w", l.name, lock.ErrNotAcquired))
 	}
 	w := &waiter{l: l, ready: make(chan struct{})}
 	e.push(w)
-	b.mu.Unlock()
+	s.mu.Unlock()
 
 	var window <-chan time.Time
 	if l.opts.Blocking > 0 {
@@ -97,21 +97,21 @@ func (l *Lock) Acquire(ctx context.Context) error {
 		cause = fmt.Errorf("lock %q: acquire: still held after %v: %w", l.name, l.opts.Blocking, lock.ErrNotAcquired)
 	}
 
-	b.mu.Lock()
+	s.mu.Lock()
 	select {
 	case <-w.ready:
 		if w.granted && l.held && e.holder == l {
 			// Handed to us as we gave up: pass it on rather than swallow the wake-up.
 			l.endLocked(false)
-			b.handOffLocked(e)
+			s.handOffLocked(e)
 		}
 	default:
 		e.remove(w)
 		if e.holder == nil && e.head == nil {
-			b.handOffLocked(e) // forgets the entry
+			s.handOffLocked(e) // forgets the entry
 		}
 	}
-	b.mu.Unlock()
+	s.mu.Unlock()
 	return l.giveUp(start, cause)
 }
 
@@ -133,34 +133,34 @@ func (l *Lock) giveUp(start time.Time, err error) error {
 // Release frees the lock and hands it to the first waiter. It returns an error wrapping
 // lock.ErrNotHeld unless this handle holds the lock now. It never blocks; ctx is unused.
 func (l *Lock) Release(_ context.Context) error {
-	b := l.b
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	s := l.sh
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
 		return errClosed("release", l.name)
 	}
 	if !l.held {
-		b.mu.Unlock()
+		s.mu.Unlock()
 		return fmt.Errorf("lock %q: release: %w", l.name, lock.ErrNotHeld)
 	}
 	fence, held := l.fence, since(l.since)
 	e := l.e
 	l.endLocked(false)
-	b.handOffLocked(e)
-	b.mu.Unlock()
+	s.handOffLocked(e)
+	s.mu.Unlock()
 	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: fence, Duration: held})
 	return nil
 }
 
 // Locked reports whether any handle holds the lock now.
 func (l *Lock) Locked(_ context.Context) (bool, error) {
-	b := l.b
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
+	s := l.sh
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
 		return false, errClosed("locked", l.name)
 	}
-	e := b.names[l.name]
+	e := s.names[l.name]
 	return e != nil && e.holder != nil, nil
 }
 
@@ -170,10 +170,10 @@ func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
 		return lock.Invalidf("lock %q: extend by %v: ttl must be positive", l.name, ttl)
 	}
-	b := l.b
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
+	s := l.sh
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
 		return errClosed("extend", l.name)
 	}
 	if !l.held {
@@ -187,16 +187,16 @@ func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
 
 // Fence returns the fencing token of the current or last hold, 0 before the first.
 func (l *Lock) Fence() uint64 {
-	l.b.mu.Lock()
-	defer l.b.mu.Unlock()
+	l.sh.mu.Lock()
+	defer l.sh.mu.Unlock()
 	return l.fence
 }
 
 // Lost returns a channel closed when the current hold ends without Release: nil before the
 // first hold, never closed for a hold that was released.
 func (l *Lock) Lost() <-chan struct{} {
-	l.b.mu.Lock()
-	defer l.b.mu.Unlock()
+	l.sh.mu.Lock()
+	defer l.sh.mu.Unlock()
 	switch {
 	case l.fence == 0:
 		return nil
