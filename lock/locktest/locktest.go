@@ -30,7 +30,7 @@ import (
 // event gives it a generous bound so a loaded machine does not fail the suite.
 const (
 	shortTTL   = 150 * time.Millisecond
-	settle     = 60 * time.Millisecond // time for a goroutine to reach its blocking point
+	settle     = 100 * time.Millisecond // time for a goroutine to reach its blocking point (generous: CI runs packages side by side under -race)
 	eventually = 10 * time.Second
 )
 

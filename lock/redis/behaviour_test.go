@@ -54,7 +54,9 @@ func TestLossBehindTheHoldersBack(t *testing.T) {
 			servers(t, func(t *testing.T, addr string) {
 				ctx := testCtx(t)
 				c := newClient(t, addr)
-				const lease = 300 * time.Millisecond
+				// Renewals come every 400ms; the deadline is 1.2s away, so even a renewal that
+				// a loaded machine delays finds the key gone before the deadline passes.
+				const lease = 1200 * time.Millisecond
 				b := newBackend(t, c, redislock.WithLease(lease), redislock.WithPrefix("loss:"))
 				ev := &events{}
 				l := newLock(t, b, "x", lock.WithObserver(ev))
