@@ -91,7 +91,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	}
 	ttl := l.opts.Timeout
 	if ttl == 0 {
-		ttl = l.b.cfg.lease
+		ttl = l.b.cfg.Lease
 	}
 	subscribed := false
 	if w.after > 0 && l.b.confirmed(l) {
@@ -146,7 +146,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// would collide again. Back off a random while instead.
 			sleep, wake = mrand.N(maxSplit)+time.Millisecond, nil
 		case t.held:
-			sleep = l.b.cfg.lease // the key has no TTL: someone else's, set by hand
+			sleep = l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
 			if t.pttl >= 0 {
 				sleep = t.pttl + time.Millisecond
 			}

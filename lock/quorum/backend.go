@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -89,11 +88,11 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	if b.isClosed() {
 		return nil, fmt.Errorf("quorum lock %q: %w", name, lock.ErrClosed)
 	}
-	o, err := lock.Resolve(name, b.cfg.defaults, opts...)
+	o, err := lock.Resolve(name, b.cfg.Defaults, opts...)
 	if err != nil {
 		return nil, err
 	}
-	key := b.cfg.prefix + "{" + name + "}"
+	key := b.cfg.Prefix + "{" + name + "}"
 	return &Lock{
 		b:        b,
 		name:     name,
@@ -177,8 +176,4 @@ func (b *Backend) dropHold(h *hold) {
 	b.mu.Lock()
 	delete(b.holds, h)
 	b.mu.Unlock()
-}
-
-func (b *Backend) renewEvery(lease time.Duration) time.Duration {
-	return max(time.Duration(float64(lease)*b.cfg.renewFraction), time.Millisecond)
 }

@@ -60,7 +60,7 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 		ttl:      ttl,
 		start:    time.Now(),
 		lost:     make(chan struct{}),
-		deadline: sent.Add(ttl - l.b.cfg.margin(ttl)),
+		deadline: l.b.cfg.Deadline(sent, ttl),
 	}
 	l.mu.Lock()
 	ok := l.b.addHold(h)
@@ -68,7 +68,7 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 		l.cur = h
 		h.expiry = time.AfterFunc(time.Until(h.deadline), h.expired)
 		if h.leased {
-			h.renewal = time.AfterFunc(l.b.renewEvery(h.ttl), h.renewDue)
+			h.renewal = time.AfterFunc(l.b.cfg.NextRenewal(h.ttl, sent), h.renewDue)
 		}
 	}
 	l.mu.Unlock()
@@ -147,10 +147,10 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 	case err == nil && ok:
 		l.mu.Lock()
 		if h.state == active {
-			h.deadline = sent.Add(ttl - l.b.cfg.margin(ttl))
+			h.deadline = l.b.cfg.Deadline(sent, ttl)
 		}
 		l.mu.Unlock()
-		return l.b.renewEvery(h.ttl), false
+		return l.b.cfg.NextRenewal(h.ttl, sent), false
 	case err == nil:
 		l.lose(h, errTaken, false)
 		return 0, true
@@ -161,7 +161,7 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 	if l.lose(h, fmt.Errorf("%w: %w", errNotRenewed, err), true) {
 		return 0, true
 	}
-	return min(max(time.Until(deadline)/4, minRetry), l.b.renewEvery(h.ttl)), false
+	return min(max(time.Until(deadline)/4, minRetry), l.b.cfg.RenewEvery(h.ttl)), false
 }
 
 // lose marks h lost, when it is still active (and, if onlyExpired, past its deadline): it

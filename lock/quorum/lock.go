@@ -162,7 +162,7 @@ func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 	if h.state != active || !time.Now().Before(h.deadline) {
 		return l.errorf("extend", lock.ErrNotHeld)
 	}
-	h.deadline = sent.Add(ttl - l.b.cfg.margin(ttl))
+	h.deadline = l.b.cfg.Deadline(sent, ttl)
 	h.until = sent.Add(ttl)
 	h.expiry.Reset(time.Until(h.deadline))
 	return nil

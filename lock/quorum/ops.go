@@ -53,7 +53,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		return t, lock.ErrClosed
 	}
 	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
-	deadline := t.sent.Add(ttl - b.cfg.margin(ttl))
+	deadline := b.cfg.Deadline(t.sent, ttl)
 	if err == nil && len(oks) >= b.quorum && time.Now().Before(deadline) {
 		c.decide(true)
 		t.ok = true

@@ -94,7 +94,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 
 	ttl := l.opts.Timeout
 	if ttl == 0 {
-		ttl = l.b.cfg.lease
+		ttl = l.b.cfg.Lease
 	}
 	token := rand.Text() // 128 random bits, fresh for every acquisition
 	unsure := false      // a try may have taken the lock without our knowing
@@ -151,7 +151,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		if a.noWait {
 			return nil, a.fail(lock.ErrNotAcquired)
 		}
-		sleep := l.b.cfg.lease // the key has no TTL: someone else's, set by hand
+		sleep := l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
 		if pttl >= 0 {
 			sleep = pttl + time.Millisecond
 		}

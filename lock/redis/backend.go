@@ -66,8 +66,8 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.subs = newSubscriber(client, b.wakeHead, func(op string, err error) {
-		b.cfg.defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
-		b.cfg.defaults.Log().Warn("baton: redis subscription failed", "op", op, "err", err)
+		b.cfg.Defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
+		b.cfg.Defaults.Log().Warn("baton: redis subscription failed", "op", op, "err", err)
 	})
 	return b, nil
 }
@@ -79,11 +79,11 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	if b.isClosed() {
 		return nil, fmt.Errorf("redis lock %q: %w", name, lock.ErrClosed)
 	}
-	o, err := lock.Resolve(name, b.cfg.defaults, opts...)
+	o, err := lock.Resolve(name, b.cfg.Defaults, opts...)
 	if err != nil {
 		return nil, err
 	}
-	key := b.cfg.prefix + "{" + name + "}"
+	key := b.cfg.Prefix + "{" + name + "}"
 	return &Lock{
 		b:        b,
 		name:     name,

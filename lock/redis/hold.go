@@ -58,7 +58,7 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 		ttl:      ttl,
 		start:    time.Now(),
 		lost:     make(chan struct{}),
-		deadline: sent.Add(ttl - l.b.cfg.margin(ttl)),
+		deadline: l.b.cfg.Deadline(sent, ttl),
 	}
 	l.mu.Lock()
 	ok := l.b.addHold(h)
@@ -68,7 +68,7 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 		// renewal costs no scheduling at all.
 		h.expiry = time.AfterFunc(time.Until(h.deadline), h.expired)
 		if h.leased {
-			h.renewal = time.AfterFunc(max(l.b.renewEvery(h.ttl)-time.Since(sent), 0), h.renewDue)
+			h.renewal = time.AfterFunc(l.b.cfg.NextRenewal(h.ttl, sent), h.renewDue)
 		}
 	}
 	l.mu.Unlock()
@@ -148,10 +148,10 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 	case err == nil && ok:
 		l.mu.Lock()
 		if h.state == active {
-			h.deadline = sent.Add(ttl - l.b.cfg.margin(ttl))
+			h.deadline = l.b.cfg.Deadline(sent, ttl)
 		}
 		l.mu.Unlock()
-		return max(l.b.renewEvery(h.ttl)-time.Since(sent), 0), false
+		return l.b.cfg.NextRenewal(h.ttl, sent), false
 	case err == nil:
 		l.lose(h, errTaken, false)
 		return 0, true
@@ -162,7 +162,7 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 	if l.lose(h, fmt.Errorf("%w: %w", errNotRenewed, err), true) {
 		return 0, true
 	}
-	return min(max(time.Until(deadline)/4, minRetry), l.b.renewEvery(h.ttl)), false
+	return min(max(time.Until(deadline)/4, minRetry), l.b.cfg.RenewEvery(h.ttl)), false
 }
 
 // lose marks h lost, when it is still active (and, if onlyExpired, past its deadline): it
@@ -206,11 +206,4 @@ func (h *hold) expiredCause() error {
 		return errNotRenewed
 	}
 	return fmt.Errorf("the timeout of %v ended", h.ttl)
-}
-
-// renewEvery is how long after a successful SET or PEXPIRE was sent the next renewal is
-// due. It counts from the sending, as the deadline does, not from the reply: a slow reply
-// (a cold connection, a slow link) must not eat into the next renewal's time to answer.
-func (b *Backend) renewEvery(lease time.Duration) time.Duration {
-	return max(time.Duration(float64(lease)*b.cfg.renewFraction), time.Millisecond)
 }
