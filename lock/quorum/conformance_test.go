@@ -7,6 +7,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/locktest"
 	"github.com/batonlock/baton/lock/quorum"
@@ -42,11 +43,11 @@ func TestConformanceFiveServersThroughOpen(t *testing.T) {
 func TestConformanceThreeMiniredis(t *testing.T) {
 	var as []string
 	for i := 0; i < 3; i++ {
-		as = append(as, startMini(t).Addr())
+		as = append(as, redistest.StartMini(t).Addr())
 	}
 	locktest.Run(t, func(t *testing.T) lock.Backend {
 		cs := make([]goredis.UniversalClient, 0, 3)
 		cs = append(cs, clients(t, as)...)
-		return newBackend(t, cs, quorum.WithDriftMargin(miniDrift))
+		return newBackend(t, cs, quorum.WithDriftMargin(redistest.MiniDrift))
 	})
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -81,32 +80,3 @@ func testCtx(t testing.TB) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
-
-// startMini starts a miniredis whose clock follows real time (see lock/redis's tests):
-// its keys can expire up to a tick early, so backends on it use miniDrift as their margin.
-func startMini(t testing.TB) *miniredis.Miniredis {
-	m := miniredis.RunT(t)
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(miniTick)
-		defer tick.Stop()
-		last := time.Now()
-		for {
-			select {
-			case <-stop:
-				return
-			case now := <-tick.C:
-				m.FastForward(now.Sub(last))
-				last = now
-			}
-		}
-	}()
-	t.Cleanup(func() { close(stop); <-done })
-	return m
-}
-
-const (
-	miniTick  = 2 * time.Millisecond
-	miniDrift = 15 * time.Millisecond
-)

@@ -8,11 +8,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
 )
 
 func TestOpenURL(t *testing.T) {
-	ms := []string{startMini(t).Addr(), startMini(t).Addr(), startMini(t).Addr()}
+	ms := []string{redistest.StartMini(t).Addr(), redistest.StartMini(t).Addr(), redistest.StartMini(t).Addr()}
 	hosts := ms[0] + "," + ms[1] + "," + ms[2]
 	good := []string{
 		"redis+quorum://" + hosts,
@@ -61,7 +62,7 @@ func TestOpenURL(t *testing.T) {
 // TestOpenNeedsAMajority: Open fails, without the password, when fewer than a majority of
 // the nodes answer, and works when a minority is down.
 func TestOpenNeedsAMajority(t *testing.T) {
-	m := startMini(t).Addr()
+	m := redistest.StartMini(t).Addr()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := lock.Open(ctx, "redis+quorum://user:s3cret@127.0.0.1:1,127.0.0.1:2,"+m+"?dial_timeout=1s")
@@ -69,7 +70,7 @@ func TestOpenNeedsAMajority(t *testing.T) {
 	assert.Contains(t, err.Error(), "majority")
 	assert.NotContains(t, err.Error(), "s3cret")
 
-	b, err := lock.Open(ctx, "redis+quorum://127.0.0.1:1,"+m+","+startMini(t).Addr()+"?dial_timeout=1s")
+	b, err := lock.Open(ctx, "redis+quorum://127.0.0.1:1,"+m+","+redistest.StartMini(t).Addr()+"?dial_timeout=1s")
 	require.NoError(t, err)
 	assert.NoError(t, b.Close())
 }

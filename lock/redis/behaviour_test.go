@@ -12,13 +12,14 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
 // servers runs a test against miniredis and against a real redis-server (when present).
 func servers(t *testing.T, test func(t *testing.T, addr string)) {
-	t.Run("miniredis", func(t *testing.T) { test(t, startMini(t).Addr()) })
+	t.Run("miniredis", func(t *testing.T) { test(t, redistest.StartMini(t).Addr()) })
 	t.Run("redis-server", func(t *testing.T) { test(t, startServer(t).Addr()) })
 }
 
@@ -86,7 +87,7 @@ func TestLossBehindTheHoldersBack(t *testing.T) {
 }
 
 func TestFenceKeyExpiresAndFencesStillGrow(t *testing.T) {
-	m := startMini(t)
+	m := redistest.StartMini(t)
 	c := newClient(t, m.Addr())
 	b := newBackend(t, c, redislock.WithPrefix("f:"))
 	ctx := testCtx(t)

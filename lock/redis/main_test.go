@@ -24,43 +24,12 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// startMini starts a miniredis whose clock follows real time: its keys expire only when
-// FastForward is called, so a goroutine calls it every tick. FastForward takes the whole
-// tick off every key's TTL, even a key set in the middle of it, so a key can expire up to a
-// tick (plus scheduling delays) early: backends on miniredis use miniDrift as their margin.
-func startMini(t testing.TB) *miniredis.Miniredis {
-	m := miniredis.RunT(t)
-	stop, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(miniTick)
-		defer tick.Stop()
-		last := time.Now()
-		for {
-			select {
-			case <-stop:
-				return
-			case now := <-tick.C:
-				m.FastForward(now.Sub(last))
-				last = now
-			}
-		}
-	}()
-	t.Cleanup(func() { close(stop); <-done })
-	return m
-}
-
-const (
-	miniTick  = 2 * time.Millisecond
-	miniDrift = 15 * time.Millisecond
-)
-
 // newMiniBackend returns a backend on a fresh miniredis, with a drift margin that covers
 // the miniredis clock's steps.
 func newMiniBackend(t testing.TB, opts ...redislock.Option) (*redislock.Backend, *miniredis.Miniredis, *goredis.Client) {
-	m := startMini(t)
+	m := redistest.StartMini(t)
 	c := newClient(t, m.Addr())
-	opts = append([]redislock.Option{redislock.WithDriftMargin(miniDrift)}, opts...)
+	opts = append([]redislock.Option{redislock.WithDriftMargin(redistest.MiniDrift)}, opts...)
 	return newBackend(t, c, opts...), m, c
 }
 

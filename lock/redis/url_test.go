@@ -8,11 +8,12 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
 )
 
 func TestOpenURL(t *testing.T) {
-	m := startMini(t)
+	m := redistest.StartMini(t)
 	good := []string{
 		"redis://" + m.Addr(),
 		"redis://" + m.Addr() + "/0",
@@ -63,7 +64,7 @@ func TestOpenUnreachable(t *testing.T) {
 }
 
 func TestOpenedBackendWorks(t *testing.T) {
-	m := startMini(t)
+	m := redistest.StartMini(t)
 	ctx := testCtx(t)
 	b, err := lock.Open(ctx, "redis://"+m.Addr()+"/0?prefix=svc:&timeout=1m&blocking=0s")
 	require.NoError(t, err)
