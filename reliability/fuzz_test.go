@@ -38,6 +38,7 @@ var urlSeeds = []string{
 	"redis://" + nowhere, "redis://" + nowhere + "/0", "redis://" + nowhere + "/x", "redis://" + nowhere + "/99999999999999999999",
 	"redis://user:s3cretpassword@" + nowhere + "/0?prefix=orders:&lease=30s",
 	"redis://" + nowhere + "/0?password=s3cretpassword&frobnicate=1",
+	"//" + nowhere + "/0?password=s3cretpassword", "local://?password=s3cretpassword&%zz",
 	"redis://" + nowhere + "/0?lease=0s", "redis://" + nowhere + "/0?lease=soon", "redis://" + nowhere + "/0?prefix=a&prefix=b",
 	"redis://" + nowhere + "/0?dial_timeout=banana", "redis://" + nowhere + "/0?max_retries=-5&protocol=9",
 	"rediss://" + nowhere + "/0", "unix:///nonexistent/baton.sock?db=1", "redis+cluster://" + nowhere,
@@ -85,13 +86,29 @@ func checkOpen(t *testing.T, raw string, open func(context.Context) (lock.Backen
 }
 
 // lookable reports whether pw can be looked for in output made from raw: it is long enough
-// to mean something, and (half of it) shows nowhere in raw but as the password itself, nor
-// in any of the other texts the output may repeat (a key named "password", the host, ...).
+// to mean something, and (half of it) shows nowhere in the parts of raw that may be printed
+// (scheme, host, path, fragment, user name, query keys and other values), nor in any of the
+// other texts the output may repeat.
 func lookable(pw, raw string, other ...string) bool {
 	if len(pw) < 8 {
 		return false
 	}
-	rest := strings.NewReplacer("="+pw, "=", ":"+pw+"@", ":@").Replace(raw) + strings.Join(other, " ")
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	shown := []string{u.Scheme, u.Opaque, u.Host, u.Path, u.EscapedPath(), u.Fragment, u.EscapedFragment(), u.User.Username()}
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		k, v, _ := strings.Cut(part, "=")
+		shown = append(shown, k)
+		if key, err := url.QueryUnescape(k); err == nil {
+			k = key
+		}
+		if !strings.Contains(strings.ToLower(k), "password") {
+			shown = append(shown, v)
+		}
+	}
+	rest := strings.Join(append(shown, other...), " ")
 	return !strings.Contains(rest, pw[:len(pw)/2])
 }
 
