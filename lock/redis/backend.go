@@ -7,6 +7,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -14,8 +15,9 @@ import (
 // the same name and prefix exclude each other across every backend on the server.
 type Backend struct {
 	client  goredis.UniversalClient
-	owned   bool   // Close closes client (it was made from a URL)
-	publish string // PUBLISH, or SPUBLISH on a cluster
+	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines
+	owned   bool                // Close closes client (it was made from a URL)
+	publish string              // PUBLISH, or SPUBLISH on a cluster
 	cfg     config
 	subs    *subscriber
 
@@ -55,6 +57,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	}
 	b := &Backend{
 		client:  client,
+		scripts: redisbatch.New(client, redisbatch.DefaultInFlight),
 		publish: "PUBLISH",
 		cfg:     cfg,
 		done:    make(chan struct{}),
@@ -120,6 +123,7 @@ func (b *Backend) Close() error {
 	}
 	b.subs.close()
 	b.wg.Wait()
+	b.scripts.Close()
 	if b.owned {
 		return b.client.Close()
 	}

@@ -1,0 +1,232 @@
+// Package redisbatch runs the Lua scripts that many goroutines send at once in shared
+// pipelines, so that the Redis server reads and answers them in one go instead of one
+// network round trip, one read and one write each.
+//
+// A call goes to the server at once when fewer than a few are in flight, so a lone
+// goroutine pays nothing. Calls made while that many are in flight queue up, and the next
+// flush sends them together. A call whose context ends while it is queued leaves the queue
+// and is never sent; one that ends while its pipeline is in flight returns at once with the
+// context's error, and its reply, when it comes, is dropped.
+package redisbatch
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+// DefaultInFlight is how many calls or pipelines a Batcher lets run at once.
+const DefaultInFlight = 2
+
+// Batcher is a goredis.Scripter whose EVALSHA calls share pipelines. Other script commands
+// (EVAL, SCRIPT LOAD, ...) go straight to the client.
+type Batcher struct {
+	client   goredis.UniversalClient
+	inFlight int
+	ctx      context.Context // ends on Close: cuts pipelines in flight short
+	cancel   context.CancelFunc
+
+	mu     sync.Mutex
+	busy   int     // calls and pipelines in flight
+	queue  []*call // calls waiting for a flush
+	spare  []*call // an emptied queue, to be reused
+	wg     sync.WaitGroup
+	closed bool
+}
+
+type call struct {
+	ctx  context.Context
+	cmd  *goredis.Cmd
+	done chan struct{} // closed when cmd has its reply
+	sent bool          // taken from the queue for a flush; guarded by Batcher.mu
+}
+
+var _ goredis.Scripter = (*Batcher)(nil)
+
+// New returns a Batcher that sends its calls through client, with at most inFlight calls
+// or pipelines at once (DefaultInFlight when inFlight < 1). The client must stay open
+// until Close returns.
+func New(client goredis.UniversalClient, inFlight int) *Batcher {
+	if inFlight < 1 {
+		inFlight = DefaultInFlight
+	}
+	b := &Batcher{client: client, inFlight: inFlight}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	return b
+}
+
+// Close cuts short the pipelines in flight and returns when their goroutines are gone.
+// Calls made after Close go straight to the client.
+func (b *Batcher) Close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.cancel()
+	b.wg.Wait()
+}
+
+// EvalSha runs EVALSHA, alone or in a pipeline with other goroutines' calls.
+func (b *Batcher) EvalSha(ctx context.Context, sha1 string, keys []string, args ...interface{}) *goredis.Cmd {
+	return b.do(ctx, evalArgs("evalsha", sha1, keys, args), len(keys) > 0)
+}
+
+// EvalShaRO runs EVALSHA_RO, alone or in a pipeline with other goroutines' calls.
+func (b *Batcher) EvalShaRO(ctx context.Context, sha1 string, keys []string, args ...interface{}) *goredis.Cmd {
+	return b.do(ctx, evalArgs("evalsha_ro", sha1, keys, args), len(keys) > 0)
+}
+
+// Eval runs EVAL on the client: it is the rare fallback after NOSCRIPT.
+func (b *Batcher) Eval(ctx context.Context, script string, keys []string, args ...interface{}) *goredis.Cmd {
+	return b.client.Eval(ctx, script, keys, args...)
+}
+
+// EvalRO runs EVAL_RO on the client.
+func (b *Batcher) EvalRO(ctx context.Context, script string, keys []string, args ...interface{}) *goredis.Cmd {
+	return b.client.EvalRO(ctx, script, keys, args...)
+}
+
+// ScriptExists runs SCRIPT EXISTS on the client.
+func (b *Batcher) ScriptExists(ctx context.Context, hashes ...string) *goredis.BoolSliceCmd {
+	return b.client.ScriptExists(ctx, hashes...)
+}
+
+// ScriptLoad runs SCRIPT LOAD on the client.
+func (b *Batcher) ScriptLoad(ctx context.Context, script string) *goredis.StringCmd {
+	return b.client.ScriptLoad(ctx, script)
+}
+
+func evalArgs(name, sha1 string, keys []string, args []interface{}) []interface{} {
+	a := make([]interface{}, 0, 3+len(keys)+len(args))
+	a = append(a, name, sha1, len(keys))
+	for _, k := range keys {
+		a = append(a, k)
+	}
+	return append(a, args...)
+}
+
+func (b *Batcher) do(ctx context.Context, args []interface{}, keyed bool) *goredis.Cmd {
+	cmd := goredis.NewCmd(ctx, args...)
+	if keyed {
+		cmd.SetFirstKeyPos(3) // a cluster client routes the call by its first key
+	}
+	b.mu.Lock()
+	if b.closed || (b.busy < b.inFlight && len(b.queue) == 0) {
+		b.busy++
+		b.mu.Unlock()
+		_ = b.client.Process(ctx, cmd)
+		b.finish()
+		return cmd
+	}
+	c := &call{ctx: ctx, cmd: cmd, done: make(chan struct{})}
+	b.queue = append(b.queue, c)
+	b.mu.Unlock()
+
+	select {
+	case <-c.done:
+		return cmd
+	case <-ctx.Done():
+	}
+	b.mu.Lock()
+	sent := c.sent
+	if !sent {
+		b.queue = slices.DeleteFunc(b.queue, func(x *call) bool { return x == c })
+	}
+	b.mu.Unlock()
+	if sent {
+		select {
+		case <-c.done: // the reply came in the meantime
+			return cmd
+		default:
+		}
+		// The pipeline owns cmd until it is done: answer with another.
+		cmd = goredis.NewCmd(ctx, args...)
+	}
+	cmd.SetErr(ctx.Err())
+	return cmd
+}
+
+// finish ends a call or pipeline in flight: if calls queued up meanwhile, a goroutine
+// flushes them (and whatever queues after them) and keeps the slot; otherwise it frees it.
+func (b *Batcher) finish() {
+	b.mu.Lock()
+	batch := b.take()
+	if batch == nil {
+		b.busy--
+		b.mu.Unlock()
+		return
+	}
+	b.wg.Add(1)
+	b.mu.Unlock()
+	go b.drain(batch)
+}
+
+// take empties the queue and returns the calls to flush, nil when there are none; b.mu is
+// held.
+func (b *Batcher) take() []*call {
+	if len(b.queue) == 0 {
+		return nil
+	}
+	batch := b.queue
+	b.queue = b.spare[:0]
+	b.spare = nil
+	for _, c := range batch {
+		c.sent = true
+	}
+	return batch
+}
+
+func (b *Batcher) drain(batch []*call) {
+	defer b.wg.Done()
+	for {
+		b.flush(batch)
+		clear(batch)
+		b.mu.Lock()
+		if b.spare == nil {
+			b.spare = batch[:0]
+		}
+		batch = b.take()
+		if batch == nil {
+			b.busy--
+			b.mu.Unlock()
+			return
+		}
+		b.mu.Unlock()
+	}
+}
+
+// flush sends batch in one pipeline, bounded by the latest of the calls' deadlines, and
+// wakes each call.
+func (b *Batcher) flush(batch []*call) {
+	ctx := b.ctx
+	var latest time.Time
+	for _, c := range batch {
+		d, ok := c.ctx.Deadline()
+		if !ok {
+			latest = time.Time{}
+			break
+		}
+		if d.After(latest) {
+			latest = d
+		}
+	}
+	if !latest.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, latest)
+		defer cancel()
+	}
+	if len(batch) == 1 {
+		_ = b.client.Process(ctx, batch[0].cmd)
+	} else {
+		pipe := b.client.Pipeline()
+		for _, c := range batch {
+			_ = pipe.Process(ctx, c.cmd)
+		}
+		_, _ = pipe.Exec(ctx)
+	}
+	for _, c := range batch {
+		close(c.done)
+	}
+}
