@@ -1,4 +1,5 @@
--- Pass the lock from one owner to the next in one step, and advance its fence.
+-- Pass the lock from one owner to the next in one step, and advance its fence (next_fence:
+-- fence.lua, run first).
 -- KEYS[1] lock key, KEYS[2] fence key
 -- ARGV[1] old owner token, ARGV[2] new owner token, ARGV[3] TTL in ms, ARGV[4] fence key TTL in ms
 -- Returns the new hold's fence, or -1 when the old token did not hold the lock.
@@ -6,11 +7,4 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 	return -1
 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-local t = redis.call('TIME')
-local fence = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local last = tonumber(redis.call('SET', KEYS[2], string.format('%d', fence), 'PX', ARGV[4], 'GET') or '0')
-if last >= fence then
-	fence = last + 1
-	redis.call('SET', KEYS[2], string.format('%d', fence), 'PX', ARGV[4])
-end
-return fence
+return next_fence(KEYS[2], ARGV[4])

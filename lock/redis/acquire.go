@@ -176,11 +176,14 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 // nap sleeps as the parked head w until it is woken, passed the lock, or d has passed.
 // done is true when contend must return h, err.
 func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, unsure *bool) (h *hold, done bool, err error) {
-	l.b.park(w, token, ttl)
+	l.b.park(l, w, token, ttl)
 	err = a.sleep(w.wake, d)
 	if o := l.b.unpark(w); o != nil {
-		<-o.done // the Release that passes the lock is one round trip from done
+		<-o.done // the Release that passes the lock is one round trip from done, or none
 		if o.ok {
+			if o.token != "" {
+				token = o.token // the key stays in the process's hands: keep its owner token
+			}
 			h, err = l.newHold(token, o.fence, ttl, o.sent)
 			return h, true, err
 		}

@@ -39,26 +39,28 @@ type hold struct {
 	op     sync.Mutex // one PEXPIRE (renewal or Extend) at a time
 
 	// guarded by l.mu
-	state    holdState
-	deadline time.Time
-	until    time.Time   // Extend asked for the hold to last until then
-	expiry   *time.Timer // fires at the deadline
-	renewal  *time.Timer // fires when the lease is due for renewal; nil with a timeout
-	hooks    map[int]func()
-	nextHook int
+	state     holdState
+	deadline  time.Time
+	confirmed time.Time   // when the last write that set the key's TTL to >= ttl was sent
+	until     time.Time   // Extend asked for the hold to last until then
+	expiry    *time.Timer // fires at the deadline
+	renewal   *time.Timer // fires when the lease is due for renewal; nil with a timeout
+	hooks     map[int]func()
+	nextHook  int
 }
 
 // newHold records the hold a successful try made and starts keeping it alive.
 func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time) (*hold, error) {
 	h := &hold{
-		l:        l,
-		token:    token,
-		fence:    fence,
-		leased:   l.opts.Timeout == 0,
-		ttl:      ttl,
-		start:    time.Now(),
-		lost:     make(chan struct{}),
-		deadline: l.b.cfg.Deadline(sent, ttl),
+		l:         l,
+		token:     token,
+		fence:     fence,
+		leased:    l.opts.Timeout == 0,
+		ttl:       ttl,
+		start:     time.Now(),
+		lost:      make(chan struct{}),
+		deadline:  l.b.cfg.Deadline(sent, ttl),
+		confirmed: sent,
 	}
 	l.mu.Lock()
 	ok := l.b.addHold(h)
@@ -149,6 +151,7 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 		l.mu.Lock()
 		if h.state == active {
 			h.deadline = l.b.cfg.Deadline(sent, ttl)
+			h.confirmed = sent
 		}
 		l.mu.Unlock()
 		return l.b.cfg.NextRenewal(h.ttl, sent), false

@@ -77,15 +77,19 @@ func (l *Lock) Release(ctx context.Context) error {
 	var next *waiter
 	var othersTurn bool
 	if !expired {
-		next, o, othersTurn = l.b.claimHead(l.name)
+		next, o, othersTurn = l.b.claimHead(l.name, h)
 	}
-	if o != nil {
+	switch {
+	case o != nil && o.token != "":
+		// Passed in memory: the next hold keeps this one's claim on the key.
+		ok = true
+	case o != nil:
 		// A waiter of this process is next: pass it the lock in the same script.
 		o.sent = time.Now()
 		ok, o.fence, err = l.runHandoff(ctx, h.token, next.token, next.ttl)
 		o.ok, o.err = ok, err
 		close(o.done)
-	} else {
+	default:
 		ok, err = l.runRelease(ctx, h.token)
 	}
 
@@ -170,6 +174,7 @@ func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 		return l.errorf("extend", lock.ErrNotHeld)
 	}
 	h.deadline = l.b.cfg.Deadline(sent, ttl)
+	h.confirmed = sent
 	h.until = sent.Add(ttl)
 	h.expiry.Reset(time.Until(h.deadline))
 	return nil

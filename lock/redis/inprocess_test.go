@@ -1,0 +1,187 @@
+package redis_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonlock/baton/lock"
+	redislock "github.com/batonlock/baton/lock/redis"
+)
+
+// commandCounter counts the commands a client sends, alone or in pipelines.
+type commandCounter struct{ n atomic.Int64 }
+
+func (c *commandCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (c *commandCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *commandCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		c.n.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// waitFor starts l.Acquire in the background and returns its result channel.
+func waitFor(ctx context.Context, l lock.Locker) <-chan error {
+	got := make(chan error, 1)
+	go func() { got <- l.Acquire(ctx) }()
+	return got
+}
+
+// prefenced waits until the head waiter on name has its fence in advance.
+func prefenced(t *testing.T, b *redislock.Backend, name string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return b.Prefenced(name) }, eventually, time.Millisecond,
+		"the waiter never got its fence in advance")
+}
+
+// TestPassedInMemory: a leased hold whose process has a leased waiter on the same name
+// passes it the lock without a round trip: the Release sends no command, the key keeps its
+// owner token (it never leaves the process's hands), the fence still grows, and the new
+// hold is renewed and released like any other.
+func TestPassedInMemory(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		counter := &commandCounter{}
+		c.AddHook(counter)
+		const lease = 900 * time.Millisecond // renewed every 300ms
+		b := newBackend(t, c, redislock.WithPrefix("mem:"), redislock.WithLease(lease))
+		holder, waiter := newLock(t, b, "pass"), newLock(t, b, "pass")
+
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		prefenced(t, b, "pass")
+		token, err := c.Get(ctx, "mem:{pass}").Result()
+		require.NoError(t, err)
+
+		before := counter.n.Load()
+		require.NoError(t, holder.Release(ctx))
+		require.NoError(t, <-got)
+		// A renewal of the new hold may be due at once (it inherits the old one's lease);
+		// nothing else may have been sent.
+		assert.LessOrEqual(t, counter.n.Load()-before, int64(1), "the pass sent commands")
+		assert.Greater(t, waiter.Fence(), holder.Fence())
+		kept, err := c.Get(ctx, "mem:{pass}").Result()
+		require.NoError(t, err)
+		assert.Equal(t, token, kept, "the key changed hands on the server")
+
+		time.Sleep(3 * lease) // the inherited lease is renewed, not left to run out
+		select {
+		case <-waiter.Lost():
+			t.Fatal("the hold passed in memory was lost")
+		default:
+		}
+		n, err := c.Exists(ctx, "mem:{pass}").Result()
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), n)
+
+		require.NoError(t, waiter.Release(ctx))
+		n, err = c.Exists(ctx, "mem:{pass}").Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "Release of the passed hold deletes the key")
+		assert.ErrorIs(t, holder.Release(ctx), lock.ErrNotHeld)
+	})
+}
+
+// TestPassedByScriptWithTimeout: a waiter with a timeout cannot inherit a lease, so the
+// lock is passed to it by the hand-off script: a new owner token, the waiter's own TTL.
+func TestPassedByScriptWithTimeout(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		b := newBackend(t, c, redislock.WithPrefix("mem:"))
+		holder := newLock(t, b, "timed")
+		waiter := newLock(t, b, "timed", lock.WithTimeout(5*time.Second))
+
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		time.Sleep(50 * time.Millisecond) // the waiter is parked
+		assert.False(t, b.Prefenced("timed"), "a timed waiter asked for a fence in advance")
+		token, err := c.Get(ctx, "mem:{timed}").Result()
+		require.NoError(t, err)
+
+		require.NoError(t, holder.Release(ctx))
+		require.NoError(t, <-got)
+		assert.Greater(t, waiter.Fence(), holder.Fence())
+		now, err := c.Get(ctx, "mem:{timed}").Result()
+		require.NoError(t, err)
+		assert.NotEqual(t, token, now, "the waiter holds with its own token")
+		ttl, err := c.PTTL(ctx, "mem:{timed}").Result()
+		require.NoError(t, err)
+		assert.LessOrEqual(t, ttl, 5*time.Second)
+		require.NoError(t, waiter.Release(ctx))
+	})
+}
+
+// TestPassedInMemoryAfterKeyDeleted: the key is deleted behind the holder's back while a
+// waiter of its process waits with its fence in advance. The Release, which sends nothing,
+// cannot know: it passes the lock, and the new hold's first renewal finds the key gone and
+// reports it lost, within one renewal period, as the old hold's would have. A rival that
+// took the lock meanwhile holds a larger fence.
+func TestPassedInMemoryAfterKeyDeleted(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		const lease = 1200 * time.Millisecond
+		b := newBackend(t, c, redislock.WithPrefix("mem:"), redislock.WithLease(lease))
+		holder, waiter := newLock(t, b, "gone"), newLock(t, b, "gone")
+		rival := newLock(t, newBackend(t, c, redislock.WithPrefix("mem:")), "gone", lock.WithBlocking(lock.NoWait))
+
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		prefenced(t, b, "gone")
+		require.NoError(t, c.Del(ctx, "mem:{gone}").Err())
+		require.NoError(t, rival.Acquire(ctx))
+
+		require.NoError(t, holder.Release(ctx))
+		require.NoError(t, <-got)
+		assert.Greater(t, rival.Fence(), waiter.Fence(), "the rival's fence orders it after the stale hold")
+		waitClosed(t, waiter.Lost(), "the stale hold's Lost")
+		assert.ErrorIs(t, waiter.Release(ctx), lock.ErrNotHeld)
+		require.NoError(t, rival.Release(ctx))
+	})
+}
+
+// TestSubscriptionLingers: a channel stays subscribed for a while after its last waiter
+// got the lock, so the winner does not unsubscribe on its way out and a name waited on
+// again soon needs no new SUBSCRIBE; then it is unsubscribed and forgotten.
+func TestSubscriptionLingers(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		a := newBackend(t, c, redislock.WithPrefix("sub:"))
+		b := newBackend(t, newClient(t, addr), redislock.WithPrefix("sub:"))
+		holder, waiter := newLock(t, a, "linger"), newLock(t, b, "linger")
+		const channel = "sub:{linger}:released"
+		numsub := func() int64 {
+			m, err := c.PubSubNumSub(ctx, channel).Result()
+			require.NoError(t, err)
+			return m[channel]
+		}
+
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		require.Eventually(t, func() bool { return numsub() == 1 }, eventually, time.Millisecond)
+		require.NoError(t, holder.Release(ctx))
+		require.NoError(t, <-got)
+		require.NoError(t, waiter.Release(ctx))
+		assert.Equal(t, int64(1), numsub(), "unsubscribed at once")
+		require.Eventually(t, func() bool {
+			_, _, channels := b.State()
+			return numsub() == 0 && channels == 0
+		}, eventually, 10*time.Millisecond, "the idle channel was never unsubscribed")
+	})
+}
