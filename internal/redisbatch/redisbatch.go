@@ -11,6 +11,7 @@ package redisbatch
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -49,9 +50,16 @@ var _ goredis.Scripter = (*Batcher)(nil)
 // New returns a Batcher that sends its calls through client, with at most inFlight calls
 // or pipelines at once (DefaultInFlight when inFlight < 1). The client must stay open
 // until Close returns.
+//
+// The calls of a ClusterClient are never batched: a pipeline that spans nodes is as slow as
+// its slowest node, so one dead master would hold up the calls (and the lease renewals) of
+// the locks on the live ones.
 func New(client goredis.UniversalClient, inFlight int) *Batcher {
 	if inFlight < 1 {
 		inFlight = DefaultInFlight
+	}
+	if _, ok := client.(*goredis.ClusterClient); ok {
+		inFlight = math.MaxInt
 	}
 	b := &Batcher{client: client, inFlight: inFlight}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
@@ -126,6 +134,13 @@ func (b *Batcher) do(ctx context.Context, args []interface{}, keyed bool) *gored
 
 	select {
 	case <-c.done:
+		// The pipeline ran until the latest deadline of its calls. If it failed once this
+		// call's own had passed, answer as a direct call would have: with the context's
+		// error, once the context says so too (its timer may lag the deadline a little).
+		if d, ok := ctx.Deadline(); ok && cmd.Err() != nil && !time.Now().Before(d) {
+			<-ctx.Done()
+			cmd.SetErr(ctx.Err())
+		}
 		return cmd
 	case <-ctx.Done():
 	}

@@ -3,13 +3,16 @@ package redis
 import (
 	"context"
 	"sync"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
 
 // subscriber is the backend's one pub/sub connection (one per shard on a cluster), shared
 // by every name that has waiters in this process. A channel is subscribed while some name's
-// wait queue holds a reference to it, and unsubscribed when none does.
+// wait queue holds a reference to it, and for linger after the last reference is dropped:
+// a name that is waited on again soon finds its channel confirmed already, and the winner of
+// a lock does not write an UNSUBSCRIBE on its way out of Acquire.
 //
 // A waiter must not sleep on a subscription the server has not confirmed, or a release
 // published in between would be missed; so each channel counts the SUBSCRIBE commands still
@@ -27,16 +30,23 @@ type subscriber struct {
 	closed   bool
 	shards   map[string]*shard // by node address; "" when not sharded
 	channels map[string]*subscription
+	idle     map[string]*subscription // subscribed, with no reference: unsubscribed by sweep
+	sweeper  *time.Timer              // runs sweep while idle is not empty
 	wg       sync.WaitGroup
 }
+
+// linger is how long a channel stays subscribed after its last reference is dropped.
+const linger = time.Second
 
 type shard struct{ ps *goredis.PubSub }
 
 type subscription struct {
 	name      string
 	shard     *shard
-	refs      int // wait queues that want the channel
-	pending   int // SUBSCRIBE commands not yet confirmed
+	refs      int  // wait queues that want the channel
+	pending   int  // SUBSCRIBE commands not yet confirmed
+	live      bool // SUBSCRIBE sent, and no UNSUBSCRIBE since
+	idleSince time.Time
 	confirmed chan struct{}
 }
 
@@ -49,6 +59,7 @@ func newSubscriber(client goredis.UniversalClient, wake func(string), onError fu
 		onError:  onError,
 		shards:   make(map[string]*shard),
 		channels: make(map[string]*subscription),
+		idle:     make(map[string]*subscription),
 	}
 }
 
@@ -63,8 +74,9 @@ func (s *subscriber) acquire(ctx context.Context, channel, name string) <-chan s
 		s.channels[channel] = sub
 	}
 	sub.refs++
-	if sub.refs > 1 || s.closed {
-		return sub.confirmed
+	delete(s.idle, channel)
+	if sub.refs > 1 || sub.live || s.closed {
+		return sub.confirmed // a live channel's is closed when its SUBSCRIBE is confirmed
 	}
 	if isClosed(sub.confirmed) {
 		sub.confirmed = make(chan struct{})
@@ -76,6 +88,7 @@ func (s *subscriber) acquire(ctx context.Context, channel, name string) <-chan s
 	}
 	sub.shard = sh
 	sub.pending++
+	sub.live = true
 	// A failed write makes go-redis reconnect and resubscribe before it records the new
 	// channel, so the channel would be left out: send it once more on the new connection.
 	if err := s.subscribe(ctx, sh, channel); err != nil {
@@ -96,7 +109,8 @@ func (s *subscriber) confirmation(channel string) <-chan struct{} {
 	return nil // never ready: the waiter falls back on the key's TTL
 }
 
-// release drops a reference taken by acquire, unsubscribing with the last one.
+// release drops a reference taken by acquire. The channel stays subscribed for linger
+// after the last one.
 func (s *subscriber) release(channel string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -107,7 +121,47 @@ func (s *subscriber) release(channel string) {
 	if sub.refs--; sub.refs > 0 {
 		return
 	}
-	if sub.shard != nil && !s.closed {
+	if !sub.live || s.closed {
+		if sub.pending == 0 {
+			delete(s.channels, channel)
+		}
+		return
+	}
+	sub.idleSince = time.Now()
+	s.idle[channel] = sub
+	if s.sweeper == nil {
+		s.sweeper = time.AfterFunc(linger, s.sweep)
+	}
+}
+
+// sweep unsubscribes the channels that have had no reference for linger.
+func (s *subscriber) sweep() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweeper = nil
+	if s.closed {
+		return
+	}
+	var next time.Duration = -1
+	for channel, sub := range s.idle {
+		if left := linger - time.Since(sub.idleSince); left > 0 {
+			if next < 0 || left < next {
+				next = left
+			}
+			continue
+		}
+		delete(s.idle, channel)
+		s.unsubscribe(channel, sub)
+	}
+	if next >= 0 {
+		s.sweeper = time.AfterFunc(next, s.sweep)
+	}
+}
+
+// unsubscribe ends a channel's subscription; s.mu is held.
+func (s *subscriber) unsubscribe(channel string, sub *subscription) {
+	sub.live = false
+	if sub.shard != nil {
 		ctx := context.Background() // only writes; bounded by the client's WriteTimeout
 		if s.sharded {
 			_ = sub.shard.ps.SUnsubscribe(ctx, channel)
@@ -182,9 +236,9 @@ func (s *subscriber) confirm(channel string) {
 	}
 	name, live := sub.name, sub.refs > 0
 	if sub.pending == 0 {
-		if live {
+		if sub.live {
 			closeOnce(sub.confirmed)
-		} else {
+		} else if !live {
 			delete(s.channels, channel)
 		}
 	}
@@ -211,6 +265,9 @@ func (s *subscriber) heard(channel string) {
 func (s *subscriber) close() {
 	s.mu.Lock()
 	s.closed = true
+	if s.sweeper != nil {
+		s.sweeper.Stop()
+	}
 	for _, sh := range s.shards {
 		_ = sh.ps.Close()
 	}
