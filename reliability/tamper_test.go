@@ -83,10 +83,16 @@ func TestFenceCounterReset(t *testing.T) {
 	ctx := testCtx(t)
 	l := newLock(t, a, "fence")
 	resets := map[string]func() error{
-		"deleted":   func() error { return c.Del(ctx, "t:{fence}:fence").Err() },
-		"set to 1":  func() error { return c.Set(ctx, "t:{fence}:fence", "1", time.Hour).Err() },
-		"set lower": func() error { return c.Set(ctx, "t:{fence}:fence", strconv.FormatUint(l.Fence()/2, 10), 0).Err() },
-		"no TTL":    func() error { return c.Persist(ctx, "t:{fence}:fence").Err() },
+		"deleted":  func() error { return c.Del(ctx, "t:{fence}:fence").Err() },
+		"set to 1": func() error { return c.Set(ctx, "t:{fence}:fence", "1", time.Hour).Err() },
+		"set lower": func() error {
+			n, err := c.Get(ctx, "t:{fence}:fence").Uint64()
+			if err != nil {
+				return err
+			}
+			return c.Set(ctx, "t:{fence}:fence", strconv.FormatUint(n/2, 10), 0).Err()
+		},
+		"no TTL": func() error { return c.Persist(ctx, "t:{fence}:fence").Err() },
 	}
 	var last uint64
 	for _, what := range []string{"deleted", "set to 1", "set lower", "no TTL", "deleted"} {

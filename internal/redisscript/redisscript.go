@@ -32,10 +32,6 @@ var (
 	handoffLua    string
 	handoffScript = goredis.NewScript(fenceLua + handoffLua)
 
-	//go:embed advance.lua
-	advanceLua    string
-	advanceScript = goredis.NewScript(fenceLua + advanceLua)
-
 	//go:embed extend.lua
 	extendLua    string
 	extendScript = goredis.NewScript(extendLua)
@@ -88,16 +84,6 @@ func Extend(ctx context.Context, c goredis.Scripter, key, token string, ttl time
 // false when token did not hold the lock.
 func Handoff(ctx context.Context, c goredis.Scripter, key, fenceKey, token, next string, ttl time.Duration) (ok bool, fence uint64, err error) {
 	n, err := handoffScript.Run(ctx, c, []string{key, fenceKey}, token, next, MS(ttl), MS(FenceTTL(ttl))).Int64()
-	if err != nil || n < 0 {
-		return false, 0, err
-	}
-	return true, uint64(n), nil
-}
-
-// Advance issues the next fence while token holds the lock, for a hold that the caller
-// will pass on inside its process; ok is false when token does not hold the lock.
-func Advance(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration) (ok bool, fence uint64, err error) {
-	n, err := advanceScript.Run(ctx, c, []string{key, fenceKey}, token, MS(FenceTTL(ttl))).Int64()
 	if err != nil || n < 0 {
 		return false, 0, err
 	}

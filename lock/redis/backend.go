@@ -29,10 +29,7 @@ type Backend struct {
 	closed bool
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
 	holds  map[*hold]struct{}    // holds to abandon on Close
-	// current is the hold of this process on each name, from its start to its release or
-	// loss; a waiter parked behind it may get a fence for its own hold in advance.
-	current map[string]*hold
-	wg      sync.WaitGroup // renewals, expiries and undos at work
+	wg     sync.WaitGroup        // renewals, expiries and undos at work
 }
 
 var _ lock.Backend = (*Backend)(nil)
@@ -66,7 +63,6 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 		done:    make(chan struct{}),
 		queues:  make(map[string]*waitQueue),
 		holds:   make(map[*hold]struct{}),
-		current: make(map[string]*hold),
 	}
 	if _, ok := client.(*goredis.ClusterClient); ok {
 		b.publish = "SPUBLISH"
@@ -151,7 +147,6 @@ func (b *Backend) addHold(h *hold) bool {
 		return false
 	}
 	b.holds[h] = struct{}{}
-	b.current[h.l.name] = h
 	return true
 }
 
@@ -169,8 +164,5 @@ func (b *Backend) enter() bool {
 func (b *Backend) dropHold(h *hold) {
 	b.mu.Lock()
 	delete(b.holds, h)
-	if b.current[h.l.name] == h {
-		delete(b.current, h.l.name)
-	}
 	b.mu.Unlock()
 }

@@ -4,7 +4,7 @@ package redis
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
 func (b *Backend) State() (queues, holds, channels int) {
 	b.mu.Lock()
-	queues, holds = len(b.queues), len(b.holds)+len(b.current)
+	queues, holds = len(b.queues), len(b.holds)
 	b.mu.Unlock()
 	b.subs.mu.Lock()
 	channels = len(b.subs.channels)
@@ -12,11 +12,11 @@ func (b *Backend) State() (queues, holds, channels int) {
 	return
 }
 
-// Prefenced reports whether the head waiter on name holds a fence issued in advance, so
-// that the current hold's Release can pass it the lock without a round trip.
-func (b *Backend) Prefenced(name string) bool {
+// Parked reports whether the head waiter on name sleeps between tries, so that a Release
+// of this process can pass it the lock.
+func (b *Backend) Parked(name string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	q := b.queues[name]
-	return q != nil && len(q.waiters) > 0 && q.waiters[0].prefence > 0
+	return q != nil && len(q.waiters) > 0 && q.waiters[0].parked
 }

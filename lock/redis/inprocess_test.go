@@ -40,17 +40,18 @@ func waitFor(ctx context.Context, l lock.Locker) <-chan error {
 	return got
 }
 
-// prefenced waits until the head waiter on name has its fence in advance.
-func prefenced(t *testing.T, b *redislock.Backend, name string) {
+// parked waits until the head waiter on name sleeps between tries.
+func parked(t *testing.T, b *redislock.Backend, name string) {
 	t.Helper()
-	require.Eventually(t, func() bool { return b.Prefenced(name) }, eventually, time.Millisecond,
-		"the waiter never got its fence in advance")
+	require.Eventually(t, func() bool { return b.Parked(name) }, eventually, time.Millisecond,
+		"the waiter never went to sleep")
 }
 
 // TestPassedInMemory: a leased hold whose process has a leased waiter on the same name
 // passes it the lock without a round trip: the Release sends no command, the key keeps its
-// owner token (it never leaves the process's hands), the fence still grows, and the new
-// hold is renewed and released like any other.
+// owner token (it never leaves the process's hands), the fence is one more, and the new
+// hold is renewed and released like any other. After 15 passes in a row the fence slots of
+// the server's fence are used up and the next pass goes through the server.
 func TestPassedInMemory(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
@@ -62,8 +63,9 @@ func TestPassedInMemory(t *testing.T) {
 		holder, waiter := newLock(t, b, "pass"), newLock(t, b, "pass")
 
 		require.NoError(t, holder.Acquire(ctx))
+		assert.Zero(t, holder.Fence()%16, "a fence from the server")
 		got := waitFor(ctx, waiter)
-		prefenced(t, b, "pass")
+		parked(t, b, "pass")
 		token, err := c.Get(ctx, "mem:{pass}").Result()
 		require.NoError(t, err)
 
@@ -73,7 +75,7 @@ func TestPassedInMemory(t *testing.T) {
 		// A renewal of the new hold may be due at once (it inherits the old one's lease);
 		// nothing else may have been sent.
 		assert.LessOrEqual(t, counter.n.Load()-before, int64(1), "the pass sent commands")
-		assert.Greater(t, waiter.Fence(), holder.Fence())
+		assert.Equal(t, holder.Fence()+1, waiter.Fence())
 		kept, err := c.Get(ctx, "mem:{pass}").Result()
 		require.NoError(t, err)
 		assert.Equal(t, token, kept, "the key changed hands on the server")
@@ -93,6 +95,29 @@ func TestPassedInMemory(t *testing.T) {
 		require.NoError(t, err)
 		assert.Zero(t, n, "Release of the passed hold deletes the key")
 		assert.ErrorIs(t, holder.Release(ctx), lock.ErrNotHeld)
+
+		// Pass the lock back and forth: fences 16k+0 ... 16k+15 in memory, then the
+		// server's next fence, on a new owner token.
+		locks := []*redislock.Lock{holder, waiter}
+		require.NoError(t, holder.Acquire(ctx))
+		base := holder.Fence()
+		for i := 1; i <= 16; i++ {
+			cur, next := locks[(i-1)%2], locks[i%2]
+			got := waitFor(ctx, next)
+			parked(t, b, "pass")
+			require.NoError(t, cur.Release(ctx))
+			require.NoError(t, <-got)
+			if i < 16 {
+				assert.Equal(t, base+uint64(i), next.Fence(), "pass %d", i)
+			} else {
+				assert.GreaterOrEqual(t, next.Fence(), base+16, "pass %d", i)
+				assert.Zero(t, next.Fence()%16, "pass %d: a fence from the server", i)
+			}
+		}
+		now, err := c.Get(ctx, "mem:{pass}").Result()
+		require.NoError(t, err)
+		assert.NotEqual(t, token, now)
+		require.NoError(t, locks[0].Release(ctx))
 	})
 }
 
@@ -108,14 +133,13 @@ func TestPassedByScriptWithTimeout(t *testing.T) {
 
 		require.NoError(t, holder.Acquire(ctx))
 		got := waitFor(ctx, waiter)
-		time.Sleep(50 * time.Millisecond) // the waiter is parked
-		assert.False(t, b.Prefenced("timed"), "a timed waiter asked for a fence in advance")
+		parked(t, b, "timed")
 		token, err := c.Get(ctx, "mem:{timed}").Result()
 		require.NoError(t, err)
 
 		require.NoError(t, holder.Release(ctx))
 		require.NoError(t, <-got)
-		assert.Greater(t, waiter.Fence(), holder.Fence())
+		assert.GreaterOrEqual(t, waiter.Fence(), holder.Fence()+16, "a new fence from the server")
 		now, err := c.Get(ctx, "mem:{timed}").Result()
 		require.NoError(t, err)
 		assert.NotEqual(t, token, now, "the waiter holds with its own token")
@@ -127,7 +151,7 @@ func TestPassedByScriptWithTimeout(t *testing.T) {
 }
 
 // TestPassedInMemoryAfterKeyDeleted: the key is deleted behind the holder's back while a
-// waiter of its process waits with its fence in advance. The Release, which sends nothing,
+// waiter of its process waits. The Release, which sends nothing,
 // cannot know: it passes the lock, and the new hold's first renewal finds the key gone and
 // reports it lost, within one renewal period, as the old hold's would have. A rival that
 // took the lock meanwhile holds a larger fence.
@@ -142,7 +166,7 @@ func TestPassedInMemoryAfterKeyDeleted(t *testing.T) {
 
 		require.NoError(t, holder.Acquire(ctx))
 		got := waitFor(ctx, waiter)
-		prefenced(t, b, "gone")
+		parked(t, b, "gone")
 		require.NoError(t, c.Del(ctx, "mem:{gone}").Err())
 		require.NoError(t, rival.Acquire(ctx))
 

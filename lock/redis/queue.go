@@ -1,11 +1,6 @@
 package redis
 
-import (
-	"context"
-	"time"
-
-	"github.com/batonlock/baton/internal/redisscript"
-)
+import "time"
 
 // waitQueue orders the Acquire calls of this process on one name. Only its head talks to
 // Redis; the others wait for their turn, so they are served in arrival order and a crowd of
@@ -28,13 +23,6 @@ type waiter struct {
 	ttl    time.Duration // and the TTL
 	leased bool          // it will hold without a timeout, renewed
 	offer  *offer        // set by the Release that is passing the lock to it
-
-	// A fence issued for this waiter on the server while under, a leased hold of this
-	// process, held the lock (advance.lua): under's Release can pass it the lock with no
-	// round trip at all.
-	prefence uint64
-	under    *hold
-	fetching bool // an advance script is in flight for it
 }
 
 // offer is a hold passed from a Release of this process to the head waiter, in the same
@@ -53,40 +41,11 @@ type offer struct {
 // processes get their chance.
 const maxHandoffs = 8
 
-// park marks the head w as sleeping between tries, ready to be passed the lock. When a
-// leased hold of this process holds the lock and w will hold leased too, it also asks the
-// server, in the background, for the fence w will hold with: then the hold's Release can
-// pass w the lock in memory.
+// park marks the head w as sleeping between tries, ready to be passed the lock.
 func (b *Backend) park(l *Lock, w *waiter, token string, ttl time.Duration) {
 	b.mu.Lock()
 	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.opts.Timeout == 0
-	h := b.current[l.name]
-	if w.under != h {
-		w.prefence, w.under = 0, nil // issued under an earlier hold: of no use now
-	}
-	fetch := w.leased && h != nil && h.leased && w.under == nil && !w.fetching && !b.closed
-	if fetch {
-		w.fetching = true
-		b.wg.Add(1)
-	}
 	b.mu.Unlock()
-	if fetch {
-		go b.advance(l, w, h)
-	}
-}
-
-// advance gets a fence for w while h holds the lock; see park.
-func (b *Backend) advance(l *Lock, w *waiter, h *hold) {
-	defer b.wg.Done()
-	ctx, cancel := context.WithTimeout(b.ctx, h.ttl)
-	defer cancel()
-	ok, fence, err := redisscript.Advance(ctx, b.scripts, l.key, l.fenceKey, h.token, h.ttl)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	w.fetching = false
-	if err == nil && ok && b.current[l.name] == h {
-		w.prefence, w.under = fence, h
-	}
 }
 
 // unpark ends the sleep of w and returns the offer a Release made it meanwhile, if any.
@@ -105,9 +64,9 @@ func (b *Backend) unpark(w *waiter) *offer {
 // often in a row: the Release must then leave the head to hear the published release like
 // the waiters of other processes, so that they all start even.
 //
-// When the head holds a fence issued under h (see park), the offer is already done: the
-// head takes over h's claim on the key (its token and lease) with that fence, and the
-// caller must not run the hand-off script.
+// When both h and the head hold leased, and h's fence leaves room for one more pass, the
+// offer is already done: the head takes over h's claim on the key (its owner token and its
+// lease) with the next fence, and the caller must not run the hand-off script.
 func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -125,11 +84,10 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	}
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
-	if w.under == h && w.prefence > 0 && w.leased && w.ttl == h.ttl {
-		o.ok, o.fence, o.token, o.sent = true, w.prefence, h.token, h.confirmed
+	if h.leased && w.leased && w.ttl == h.ttl && h.fence%fenceSlots < fenceSlots-1 {
+		o.ok, o.fence, o.token, o.sent = true, h.fence+1, h.token, h.confirmed
 		close(o.done)
 	}
-	w.prefence, w.under = 0, nil
 	w.offer = o
 	select {
 	case w.wake <- struct{}{}:

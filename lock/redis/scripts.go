@@ -7,10 +7,19 @@ import (
 	"github.com/batonlock/baton/internal/redisscript"
 )
 
+// fenceSlots is how many holds share one fence the server hands out: a hold's Fence() is
+// the server's fence × fenceSlots, and each time the hold is passed on inside the process,
+// with no round trip, the next hold's fence is one more. A pass leaves the key in the
+// process's hands, so no other process can get a fence in between, and the server's next
+// fence is at least one more than this one: fenceSlots more in Fence() terms. Passes in a
+// row stop at fenceSlots - 1, then the next hold gets a fence from the server again.
+const fenceSlots = 16
+
 // tryAcquire runs the acquire script once. It returns the fence when the lock was taken,
 // otherwise the key's remaining TTL (-1 when it has none).
 func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) (ok bool, fence uint64, pttl time.Duration, err error) {
-	return redisscript.Acquire(ctx, l.b.scripts, l.key, l.fenceKey, token, ttl)
+	ok, fence, pttl, err = redisscript.Acquire(ctx, l.b.scripts, l.key, l.fenceKey, token, ttl)
+	return ok, fence * fenceSlots, pttl, err
 }
 
 func (l *Lock) runRelease(ctx context.Context, token string) (bool, error) {
@@ -24,5 +33,6 @@ func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (
 // runHandoff passes the lock from token to next (for ttl) and returns the new fence; ok is
 // false when token did not hold the lock.
 func (l *Lock) runHandoff(ctx context.Context, token, next string, ttl time.Duration) (ok bool, fence uint64, err error) {
-	return redisscript.Handoff(ctx, l.b.scripts, l.key, l.fenceKey, token, next, ttl)
+	ok, fence, err = redisscript.Handoff(ctx, l.b.scripts, l.key, l.fenceKey, token, next, ttl)
+	return ok, fence * fenceSlots, err
 }
