@@ -6,11 +6,13 @@
 // goroutine pays nothing. Calls made while that many are in flight queue up, and the next
 // flush sends them together. A call whose context ends while it is queued leaves the queue
 // and is never sent; one that ends while its pipeline is in flight returns at once with the
-// context's error, and its reply, when it comes, is dropped.
+// context's error, and its reply, when it comes, is dropped. Close answers the calls still
+// waiting with ErrClosed.
 package redisbatch
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"sync"
@@ -66,12 +68,20 @@ func New(client goredis.UniversalClient, inFlight int) *Batcher {
 	return b
 }
 
-// Close cuts short the pipelines in flight and returns when their goroutines are gone.
-// Calls made after Close go straight to the client.
+// ErrClosed answers the calls that were waiting for a pipeline when Close was called.
+var ErrClosed = errors.New("redisbatch: closed")
+
+// Close answers the calls waiting for a pipeline with ErrClosed, at once, and returns when
+// the Batcher's goroutines are gone. A pipeline stalled on the network ends, and Close
+// returns, at the client's ReadTimeout or when the client is closed: go-redis ends a read
+// at its context's deadline, not at its cancellation. Calls made after Close go straight
+// to the client.
 func (b *Batcher) Close() {
 	b.mu.Lock()
 	b.closed = true
+	queued := b.take()
 	b.mu.Unlock()
+	fail(queued)
 	b.cancel()
 	b.wg.Wait()
 }
@@ -121,7 +131,12 @@ func (b *Batcher) do(ctx context.Context, args []interface{}, keyed bool) *gored
 		cmd.SetFirstKeyPos(3) // a cluster client routes the call by its first key
 	}
 	b.mu.Lock()
-	if b.closed || (b.busy < b.inFlight && len(b.queue) == 0) {
+	if b.closed {
+		b.mu.Unlock()
+		_ = b.client.Process(ctx, cmd)
+		return cmd
+	}
+	if b.busy < b.inFlight && len(b.queue) == 0 {
 		b.busy++
 		b.mu.Unlock()
 		_ = b.client.Process(ctx, cmd)
@@ -132,17 +147,14 @@ func (b *Batcher) do(ctx context.Context, args []interface{}, keyed bool) *gored
 	b.queue = append(b.queue, c)
 	b.mu.Unlock()
 
+	var quit error
 	select {
 	case <-c.done:
-		// The pipeline ran until the latest deadline of its calls. If it failed once this
-		// call's own had passed, answer as a direct call would have: with the context's
-		// error, once the context says so too (its timer may lag the deadline a little).
-		if d, ok := ctx.Deadline(); ok && cmd.Err() != nil && !time.Now().Before(d) {
-			<-ctx.Done()
-			cmd.SetErr(ctx.Err())
-		}
-		return cmd
+		return b.answer(ctx, cmd)
 	case <-ctx.Done():
+		quit = ctx.Err()
+	case <-b.ctx.Done():
+		quit = ErrClosed
 	}
 	b.mu.Lock()
 	sent := c.sent
@@ -153,24 +165,48 @@ func (b *Batcher) do(ctx context.Context, args []interface{}, keyed bool) *gored
 	if sent {
 		select {
 		case <-c.done: // the reply came in the meantime
-			return cmd
+			return b.answer(ctx, cmd)
 		default:
 		}
 		// The pipeline owns cmd until it is done: answer with another.
 		cmd = goredis.NewCmd(ctx, args...)
 	}
-	cmd.SetErr(ctx.Err())
+	cmd.SetErr(quit)
 	return cmd
 }
 
-// finish ends a call or pipeline in flight: if calls queued up meanwhile, a goroutine
-// flushes them (and whatever queues after them) and keeps the slot; otherwise it frees it.
+// answer returns the reply of a call that went in a pipeline. The pipeline ran until the
+// latest deadline of its calls; if it failed once this call's own had passed, the answer
+// is what a direct call would have got: the context's error, once the context says so too
+// (its timer may lag the deadline a little). A pipeline that Close cut short answers
+// ErrClosed.
+func (b *Batcher) answer(ctx context.Context, cmd *goredis.Cmd) *goredis.Cmd {
+	err := cmd.Err()
+	if err == nil {
+		return cmd
+	}
+	if d, ok := ctx.Deadline(); ok && !time.Now().Before(d) {
+		<-ctx.Done()
+	}
+	switch {
+	case ctx.Err() != nil:
+		cmd.SetErr(ctx.Err())
+	case b.ctx.Err() != nil && errors.Is(err, context.Canceled):
+		cmd.SetErr(ErrClosed)
+	}
+	return cmd
+}
+
+// finish ends a call that went straight to the client: if calls queued up meanwhile, a
+// goroutine flushes them (and whatever queues after them) and keeps the slot; otherwise
+// the slot is freed.
 func (b *Batcher) finish() {
 	b.mu.Lock()
 	batch := b.take()
-	if batch == nil {
+	if batch == nil || b.closed {
 		b.busy--
 		b.mu.Unlock()
+		fail(batch) // Close came first
 		return
 	}
 	b.wg.Add(1)
@@ -193,6 +229,14 @@ func (b *Batcher) take() []*call {
 	return batch
 }
 
+// fail answers calls taken from the queue, never sent, with ErrClosed.
+func fail(batch []*call) {
+	for _, c := range batch {
+		c.cmd.SetErr(ErrClosed)
+		close(c.done)
+	}
+}
+
 func (b *Batcher) drain(batch []*call) {
 	defer b.wg.Done()
 	for {
@@ -203,9 +247,10 @@ func (b *Batcher) drain(batch []*call) {
 			b.spare = batch[:0]
 		}
 		batch = b.take()
-		if batch == nil {
+		if batch == nil || b.closed {
 			b.busy--
 			b.mu.Unlock()
+			fail(batch)
 			return
 		}
 		b.mu.Unlock()

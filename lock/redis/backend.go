@@ -122,12 +122,13 @@ func (b *Backend) Close() error {
 		h.l.lose(h, lock.ErrClosed, false)
 	}
 	b.subs.close()
+	var err error
+	if b.owned {
+		err = b.client.Close() // first: a read stalled on the network ends now
+	}
 	b.wg.Wait()
 	b.scripts.Close()
-	if b.owned {
-		return b.client.Close()
-	}
-	return nil
+	return err
 }
 
 func (b *Backend) isClosed() bool {

@@ -19,33 +19,84 @@ type row struct {
 	Interrupted bool  // ctx ended while it ran: the numbers cover part of the run
 }
 
-// measure runs every scenario of c on every target, in order, until ctx ends.
+// turns is how many alternating turns solo and wide give each target: a backend and its
+// baseline then share the machine's quiet and busy moments, and their ratio is fair.
+const turns = 4
+
+// measure runs every scenario of c on every target until ctx ends. It runs one scenario on
+// all targets before the next, so that rows to be compared are measured close in time, and
+// solo and wide in slices that alternate between the targets. Rows come back target by
+// target, in the order of ts and c.scenarios.
 func measure(ctx context.Context, c config, ts []scenario.Target, prog *progress) []row {
-	var rows []row
-	for _, t := range ts {
-		for _, name := range c.scenarios {
-			if ctx.Err() != nil {
-				return rows
+	rows := make([][]row, len(ts))
+	for _, name := range c.scenarios {
+		n := 1
+		if name == "solo" || name == "wide" {
+			n = turns
+		}
+		parts := make([][]row, len(ts))
+		for turn := 0; turn < n; turn++ {
+			for i, t := range ts {
+				if ctx.Err() != nil {
+					break
+				}
+				if turn == 0 {
+					prog.Start(t.Name, name)
+				}
+				parts[i] = append(parts[i], measureOne(ctx, c, name, t, n))
 			}
-			prog.Start(t.Name, name)
-			limit := stepLimit(c, name)
-			sctx, cancel := context.WithTimeout(ctx, limit)
-			s, err := runScenario(sctx, name, t, c)
-			cancel()
-			s.Scenario, s.Target = name, t.Name
-			r := row{Stats: s}
-			switch {
-			case ctx.Err() != nil:
-				r.Interrupted = true
-			case errors.Is(err, context.DeadlineExceeded):
-				r.Err = fmt.Errorf("did not finish within %v; is the server answering? (%w)", limit, err)
-			default:
-				r.Err = err
+		}
+		for i := range ts {
+			if len(parts[i]) > 0 {
+				rows[i] = append(rows[i], merge(parts[i]))
 			}
-			rows = append(rows, r)
+		}
+		if ctx.Err() != nil {
+			break
 		}
 	}
-	return rows
+	var out []row
+	for _, rs := range rows {
+		out = append(out, rs...)
+	}
+	return out
+}
+
+// measureOne runs scenario name on t, for 1/turns of the duration c asks for.
+func measureOne(ctx context.Context, c config, name string, t scenario.Target, turns int) row {
+	c.duration /= time.Duration(turns)
+	limit := stepLimit(c, name)
+	sctx, cancel := context.WithTimeout(ctx, limit)
+	s, err := runScenario(sctx, name, t, c)
+	cancel()
+	s.Scenario, s.Target = name, t.Name
+	r := row{Stats: s}
+	switch {
+	case ctx.Err() != nil:
+		r.Interrupted = true
+	case errors.Is(err, context.DeadlineExceeded):
+		r.Err = fmt.Errorf("did not finish within %v; is the server answering? (%w)", limit, err)
+	default:
+		r.Err = err
+	}
+	return r
+}
+
+// merge adds up the slices of one scenario on one target (solo and wide: operations,
+// time and overlaps); a single slice is returned as it is.
+func merge(parts []row) row {
+	r := parts[0]
+	for _, p := range parts[1:] {
+		r.Ops += p.Ops
+		r.Elapsed += p.Elapsed
+		r.Overlaps += p.Overlaps
+		r.Err = errors.Join(r.Err, p.Err)
+		r.Interrupted = r.Interrupted || p.Interrupted
+	}
+	if r.Elapsed > 0 {
+		r.PerSec = float64(r.Ops) / r.Elapsed.Seconds()
+	}
+	return r
 }
 
 // stepLimit is how long one scenario may take before lockbench gives up on it: an Acquire that
