@@ -12,26 +12,42 @@
 // masters; and whatever the backend, the storage a lock protects should check Fence().
 //
 // A lock named n lives in the key prefix+"{n}", which holds a random token of the current
-// owner (fresh for every acquisition); its fence counter lives in prefix+"{n}:fence", in the
-// same cluster slot. Acquire is one Lua round trip: SET NX PX and, when that succeeds, the
-// next fence, max(last+1, server time in µs); when it fails the script returns the key's
-// PTTL instead. The fence key expires a day (or 10 TTLs, if longer) after the name was last
-// taken, so a service that locks millions of distinct names leaves nothing behind; the
-// server clock keeps fences growing after that. Release and Extend compare the token before
-// they DEL or PEXPIRE, so a stale handle cannot touch a newer hold, and Release publishes on
-// the channel prefix+"{n}:released" (SPUBLISH on a cluster).
+// owner (fresh for every acquisition from the server); its fence counter lives in
+// prefix+"{n}:fence", in the same cluster slot. Acquire is one Lua round trip: SET NX PX
+// and, when that succeeds, the next count, max(last+1, server time in µs); when it fails the
+// script returns the key's PTTL instead. A hold's Fence() is that count × 16 (see below).
+// The fence key expires a day (or 10 TTLs, if longer) after the name was last taken, so a
+// service that locks millions of distinct names leaves nothing behind; the server clock
+// keeps fences growing after that. Release and Extend compare the token before they DEL or
+// PEXPIRE, so a stale handle cannot touch a newer hold, and Release publishes on the
+// channel prefix+"{n}:released" (SPUBLISH on a cluster).
 //
 // Waiting does not poll. The backend keeps one pub/sub connection (one per shard on a
 // cluster) for all its locks, subscribed to a name's channel while some Acquire of this
-// process waits for it. A waiter subscribes, waits for the server to confirm, tries again,
-// and then sleeps until a release is published or the PTTL it was given runs out, whichever
-// comes first. Waiters of one process on one name queue in arrival order and only the first
-// talks to Redis. When that first waiter is asleep, a Release of the same process passes it
-// the lock in the script that ends the old hold (a new token, a new fence), so the next hold
-// begins one round trip after Release is called instead of two; after 8 such hand-offs in a
-// row a Release frees the lock and publishes it, and the process's waiter races for it on
-// the same terms as the waiters of other processes. Fairness between processes is not
-// promised.
+// process waits for it, and for a second after. A waiter subscribes, waits for the server
+// to confirm, tries again, and then sleeps until a release is published or the PTTL it was
+// given runs out, whichever comes first. Waiters of one process on one name queue in
+// arrival order and only the first talks to Redis.
+//
+// When that first waiter is asleep, a Release of the same process passes it the lock
+// without freeing it on the server. If both holds are leased (no timeout), the pass is made
+// in memory, with no round trip at all: the new hold keeps the key's owner token and lease,
+// and its fence is the old one + 1. The key never leaves the process's hands, so no other
+// process gets a fence in between, and the server's next count is at least one more, which
+// is 16 more in Fence() terms; after 15 passes in a row the next hold gets a count from the
+// server again. If the waiter has a timeout, the lock is passed by a script that sets its
+// token and TTL and issues a new count: one round trip instead of two. Either way, after 8
+// passes in a row a Release frees the lock and publishes it, and the process's waiter races
+// for it on the same terms as the waiters of other processes. Fairness between processes is
+// not promised. A Release that passes a lock in memory does not ask the server, so it
+// cannot notice a key deleted behind the holder's back; the new hold's first renewal does,
+// as the old hold's would have, and reports it lost.
+//
+// Scripts that goroutines of the process run at the same moment share one pipeline
+// (internal/redisbatch): a lone call is sent at once, and calls made while two are in
+// flight go together in the next. The server then reads and answers many scripts at once,
+// which is where a busy server spends most of its time. Cluster clients are not batched: a
+// pipeline that spans nodes would be as slow as its slowest node.
 //
 // Scripts use SET ... GET (Redis 6.2) and, on a cluster, SPUBLISH (Redis 7.0).
 //
