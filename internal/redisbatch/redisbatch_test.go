@@ -225,16 +225,10 @@ func TestScriptRunFallsBackToEval(t *testing.T) {
 func TestNoScriptInPipeline(t *testing.T) {
 	onServers(t, func(t *testing.T, addr string) {
 		const n = 8
-		p := newProbe()
-		c := newClient(t, addr, p)
-		b := newBatcher(t, c, 1)
-		ctx := testContext(t)
-		load(t, ctx, c, echo)
+		p, _, b, ctx := oneSlot(t, addr, echo)
 		s := goredis.NewScript(`return 'run:' .. ARGV[1]`)
 
-		h := p.hold("held")
-		held := run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
-		await(t, h.reached, "the held call")
+		h, held := occupy(t, ctx, b, p)
 		var calls []*pending
 		for i := 0; i < n; i++ {
 			m := fmt.Sprint(i)
@@ -278,15 +272,9 @@ func TestContextEndsWhileQueued(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			onServers(t, func(t *testing.T, addr string) {
-				p := newProbe()
-				c := newClient(t, addr, p)
-				b := newBatcher(t, c, 1)
-				ctx := testContext(t)
-				load(t, ctx, c, echo, incr)
+				p, c, b, ctx := oneSlot(t, addr, echo, incr)
 
-				h := p.hold("held")
-				held := run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
-				await(t, h.reached, "the held call")
+				h, held := occupy(t, ctx, b, p)
 				short, cancel := tc.ctx(ctx)
 				defer cancel()
 				queued := run(func() *goredis.Cmd { return b.EvalSha(short, incr.Hash(), []string{"side"}, "queued") })
@@ -320,15 +308,9 @@ func TestContextEndsWhileQueued(t *testing.T) {
 // without racing with what the caller reads.
 func TestContextEndsWhilePipelineInFlight(t *testing.T) {
 	onServers(t, func(t *testing.T, addr string) {
-		p := newProbe()
-		c := newClient(t, addr, p)
-		b := newBatcher(t, c, 1)
-		ctx := testContext(t)
-		load(t, ctx, c, echo, incr)
+		p, c, b, ctx := oneSlot(t, addr, echo, incr)
 
-		h := p.hold("held")
-		held := run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
-		await(t, h.reached, "the held call")
+		h, held := occupy(t, ctx, b, p)
 		short, cancel := context.WithCancel(ctx)
 		defer cancel()
 		gone := run(func() *goredis.Cmd { return b.EvalSha(short, incr.Hash(), []string{"side"}, "gone") })
@@ -377,15 +359,9 @@ func TestContextEndsWhilePipelineInFlight(t *testing.T) {
 // A script error in one call of a pipeline fails that call only.
 func TestErrorInPipelineFailsOnlyItsCall(t *testing.T) {
 	onServers(t, func(t *testing.T, addr string) {
-		p := newProbe()
-		c := newClient(t, addr, p)
-		b := newBatcher(t, c, 1)
-		ctx := testContext(t)
-		load(t, ctx, c, echo, incr, fail, bad)
+		p, _, b, ctx := oneSlot(t, addr, echo, incr, fail, bad)
 
-		h := p.hold("held")
-		held := run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
-		await(t, h.reached, "the held call")
+		h, held := occupy(t, ctx, b, p)
 		var calls []*pending
 		for _, f := range []func() *goredis.Cmd{
 			func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "first") },
@@ -434,9 +410,7 @@ func TestClose(t *testing.T) {
 		b := redisbatch.New(c, 1)
 		t.Cleanup(b.Close)
 
-		h := p.hold("held")
-		held := run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
-		await(t, h.reached, "the held call")
+		h, held := occupy(t, ctx, b, p)
 		var calls []*pending
 		for _, m := range []string{"a", "b"} {
 			calls = append(calls, run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, m) }))
@@ -491,9 +465,7 @@ func TestCloseReleasesCallersOfStalledPipeline(t *testing.T) {
 	t.Cleanup(b.Close)
 	t.Cleanup(proxy.Resume) // before b.Close
 
-	h := p.hold("held")
-	held := run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
-	await(t, h.reached, "the held call")
+	h, held := occupy(t, ctx, b, p)
 	var calls []*pending
 	for _, m := range []string{"a", "b"} {
 		calls = append(calls, run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, m) }))
@@ -539,9 +511,7 @@ func TestCloseLeavesNoWorkBehind(t *testing.T) {
 			late.Add(1)
 		}
 	})
-	h := p.hold("held")
-	held := run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
-	await(t, h.reached, "the held call")
+	h, held := occupy(t, ctx, b, p)
 	queued := run(func() *goredis.Cmd { return b.EvalSha(ctx, incr.Hash(), []string{"side"}, "queued") })
 	waitQueued(t, 1)
 
@@ -589,9 +559,7 @@ func TestPipelineEndsAtLatestDeadline(t *testing.T) {
 	ctx := testContext(t)
 	load(t, ctx, c, echo)
 
-	h := p.hold("held")
-	held := run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
-	await(t, h.reached, "the held call")
+	h, held := occupy(t, ctx, b, p)
 	var calls []*pending
 	for i, d := range []time.Duration{300 * time.Millisecond, 100 * time.Millisecond} {
 		call, cancel := context.WithTimeout(ctx, d)
@@ -693,6 +661,28 @@ func newBatcher(t *testing.T, c goredis.UniversalClient, inFlight int) *redisbat
 	b := redisbatch.New(c, inFlight)
 	t.Cleanup(b.Close)
 	return b
+}
+
+// oneSlot returns a client on addr with a probe, a Batcher over it with one slot, a
+// context for the test, and scripts loaded.
+func oneSlot(t *testing.T, addr string, scripts ...*goredis.Script) (*probe, *goredis.Client, *redisbatch.Batcher, context.Context) {
+	t.Helper()
+	p := newProbe()
+	c := newClient(t, addr, p)
+	b := newBatcher(t, c, 1)
+	ctx := testContext(t)
+	load(t, ctx, c, scripts...)
+	return p, c, b, ctx
+}
+
+// occupy sends a call that p holds at the client until h.release, so that it keeps b's only
+// slot meanwhile, and returns once the call has reached the client.
+func occupy(t *testing.T, ctx context.Context, b *redisbatch.Batcher, p *probe) (h *hold, held *pending) {
+	t.Helper()
+	h = p.hold("held")
+	held = run(func() *goredis.Cmd { return b.EvalSha(ctx, echo.Hash(), nil, "held") })
+	await(t, h.reached, "the held call")
+	return h, held
 }
 
 // testContext bounds a test's calls, so that one stuck in a queue ends with the test.
