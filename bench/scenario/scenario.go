@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -123,13 +124,29 @@ func Fight(ctx context.Context, t Target, p Params) (Stats, error) {
 // Handoff: A holds the lock and B waits for it; A releases at t0 and B holds at t1. It
 // measures t1 − t0.
 func Handoff(ctx context.Context, t Target, p Params) (Stats, error) {
+	return handoff(ctx, t, p, "handoff", t.New)
+}
+
+// ErrNoPeer: HandoffPeer was given a Target without a Peer.
+var ErrNoPeer = errors.New("the target has no second backend (Peer)")
+
+// HandoffPeer is Handoff with B on the target's Peer: the hand-off between two processes.
+// It returns ErrNoPeer when the target has none.
+func HandoffPeer(ctx context.Context, t Target, p Params) (Stats, error) {
+	if t.Peer == nil {
+		return Stats{}, ErrNoPeer
+	}
+	return handoff(ctx, t, p, "handoff2", t.Peer)
+}
+
+func handoff(ctx context.Context, t Target, p Params, scenario string, newB func(string) (Mutex, error)) (Stats, error) {
 	settle := or(p.Settle, 2*time.Millisecond)
-	name := runName("handoff")
+	name := runName(scenario)
 	a, err := t.New(name)
 	if err != nil {
 		return Stats{}, err
 	}
-	b, err := t.New(name)
+	b, err := newB(name)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -168,7 +185,7 @@ func Handoff(ctx context.Context, t Target, p Params) (Stats, error) {
 	} else {
 		err = r.workers(ctx, 1, func(int) error { return round() })
 	}
-	s := r.stats("handoff", t)
+	s := r.stats(scenario, t)
 	s.Overlaps = overlaps.Load()
 	s.P50, s.P99 = percentiles(gaps)
 	return s, err

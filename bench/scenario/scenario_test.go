@@ -169,3 +169,21 @@ func BenchmarkVersusRaw(b *testing.B) {
 		})
 	}
 }
+
+// TestHandoffPeer: with B on a second backend the hand-off crosses processes (as far as
+// Redis can tell): B is woken by the published release. A target without a Peer is refused.
+func TestHandoffPeer(t *testing.T) {
+	ctx := context.Background()
+	m := miniredis.RunT(t)
+	tg := scenario.Backend("miniredis", redisBackend(t, m.Addr()))
+	_, err := scenario.HandoffPeer(ctx, tg, scenario.Params{Ops: 5})
+	require.ErrorIs(t, err, scenario.ErrNoPeer)
+
+	tg.Peer = scenario.Backend("peer", redisBackend(t, m.Addr())).New
+	s, err := scenario.HandoffPeer(ctx, tg, scenario.Params{Ops: 20})
+	require.NoError(t, err)
+	assert.Equal(t, "handoff2", s.Scenario)
+	assert.Equal(t, 20, s.Ops)
+	assert.Zero(t, s.Overlaps)
+	assert.Positive(t, s.P50)
+}

@@ -29,6 +29,9 @@ type Mutex interface {
 type Target struct {
 	Name string
 	New  func(name string) (Mutex, error)
+	// Peer, when set, makes handles on the same locks through a second, independent
+	// backend with its own connections: another process, as far as the server can tell.
+	Peer func(name string) (Mutex, error)
 }
 
 // Backend runs scenarios on a lock.Backend, with locks that wait for ever and hold until

@@ -11,7 +11,7 @@ import (
 )
 
 // scenarioNames are the scenarios lockbench knows, in the order it runs them.
-var scenarioNames = []string{"solo", "wide", "fight", "handoff", "idle"}
+var scenarioNames = []string{"solo", "wide", "fight", "handoff", "handoff2", "idle"}
 
 // config is what the command line asked for.
 type config struct {
@@ -54,7 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.duration, "d", time.Second, "how long each timed scenario (solo, wide, fight, idle) runs on each backend")
 	fs.IntVar(&c.workers, "workers", 0, "goroutines of wide, fight and idle (0: their defaults 64, 8 and 8)")
 	fs.DurationVar(&c.hold, "hold", time.Millisecond, "fight: the critical section each worker sleeps in under the lock")
-	fs.IntVar(&c.rounds, "rounds", 200, "handoff: how many handoffs to measure (0: run it for -d)")
+	fs.IntVar(&c.rounds, "rounds", 200, "handoff, handoff2: how many handoffs to measure (0: run them for -d)")
 	scenarios := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated scenarios to run, or all")
 	fs.StringVar(&c.jsonPath, "json", "", "also write the results as JSON to this file (- for stdout; the table then goes to stderr)")
 	fs.BoolVar(&c.noLocal, "no-local", false, "leave out the in-memory backend (local://)")
@@ -91,7 +91,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-const usageText = `lockbench runs baton's lock scenarios (solo, wide, fight, handoff, idle) side by side on
+const usageText = `lockbench runs baton's lock scenarios (solo, wide, fight, handoff, handoff2, idle) side by side on
 the in-memory backend, an embedded miniredis and any -url backends, and prints a table.`
 
 func parseScenarios(s string) ([]string, error) {

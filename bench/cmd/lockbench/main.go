@@ -13,6 +13,8 @@
 //	fight    8 goroutines (-workers) on one lock, each holding it for -hold (1ms):
 //	         sections/s, p50/p99 wait, min/max sections per worker, overlaps
 //	handoff  A holds, B waits, A releases at t0, B holds at t1: p50/p99 of t1-t0 over -rounds
+//	handoff2 the same with B on a second backend of the same server (another process, as far
+//	         as Redis can tell); Redis backends and their raw baselines only
 //	idle     8 waiters (-workers) wait for -d on a held lock: CPU-seconds burnt per second
 //
 // Every row also counts overlaps (two holders at once), which must be 0. With -baseline, the
@@ -28,8 +30,8 @@
 //	-d 1s            how long each timed scenario runs on each backend
 //	-workers 0       goroutines of wide, fight and idle (0: 64, 8, 8)
 //	-hold 1ms        fight's critical section
-//	-rounds 200      handoff rounds (0: run handoff for -d)
-//	-scenarios LIST  comma-separated subset of solo,wide,fight,handoff,idle (or all)
+//	-rounds 200      handoff and handoff2 rounds (0: run them for -d)
+//	-scenarios LIST  comma-separated subset of solo,wide,fight,handoff,handoff2,idle (or all)
 //	-json FILE       also write the results as JSON (- for stdout; the table then goes to stderr)
 //	-no-local        leave out local://
 //	-no-miniredis    leave out the embedded miniredis

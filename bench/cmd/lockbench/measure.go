@@ -43,7 +43,11 @@ func measure(ctx context.Context, c config, ts []scenario.Target, prog *progress
 				if turn == 0 {
 					prog.Start(t.Name, name)
 				}
-				parts[i] = append(parts[i], measureOne(ctx, c, name, t, n))
+				r := measureOne(ctx, c, name, t, n)
+				if errors.Is(r.Err, scenario.ErrNoPeer) {
+					continue // in memory: there is no second process to hand off to
+				}
+				parts[i] = append(parts[i], r)
 			}
 		}
 		for i := range ts {
@@ -104,7 +108,7 @@ func merge(parts []row) row {
 // what a healthy run needs.
 func stepLimit(c config, scenario string) time.Duration {
 	limit := stepGrace + 10*c.duration
-	if scenario == "handoff" {
+	if scenario == "handoff" || scenario == "handoff2" {
 		limit += time.Duration(c.rounds) * 100 * time.Millisecond
 	}
 	return limit
@@ -124,6 +128,9 @@ func runScenario(ctx context.Context, name string, t scenario.Target, c config) 
 	case "handoff":
 		p.Ops = c.rounds
 		return scenario.Handoff(ctx, t, p)
+	case "handoff2":
+		p.Ops = c.rounds
+		return scenario.HandoffPeer(ctx, t, p)
 	case "idle":
 		return scenario.Idle(ctx, t, p)
 	}

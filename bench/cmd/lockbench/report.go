@@ -115,7 +115,7 @@ func (rep *report) failed() int {
 
 // hasLatency reports whether the row's scenario measures p50 and p99.
 func (r row) hasLatency() bool {
-	return r.Scenario == "fight" || r.Scenario == "handoff" || r.P50 > 0 || r.P99 > 0
+	return r.Scenario == "fight" || r.Scenario == "handoff" || r.Scenario == "handoff2" || r.P50 > 0 || r.P99 > 0
 }
 
 func writeJSON(w io.Writer, rep *report) error {

@@ -57,7 +57,8 @@ func writeTable(w io.Writer, rep *report) {
 const legend = `
 ops/s: lock+unlock cycles (solo, wide), critical sections (fight), handoffs (handoff).
 vs-base: ops/s over the baseline's (-baseline): sync.Mutex for local, raw go-redis for Redis.
-p50/p99: fight, the wait for the lock; handoff, from A's release to B holding the lock.
+p50/p99: fight, the wait for the lock; handoff, from A's release to B holding the lock;
+  handoff2, the same with B on a second backend: another process, as far as Redis can tell.
 min/max: fight, sections of the least served worker / the most served (1 = fair).
 overlaps: two holders at once (must be 0).
 cpu: idle, CPU-seconds the process burnt per second while its waiters (ops) waited.

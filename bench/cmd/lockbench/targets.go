@@ -90,6 +90,13 @@ func (ts *targets) addRedis(ctx context.Context, name, rawURL string, baseline b
 	if err := ts.addBackend(ctx, name, rawURL); err != nil {
 		return err
 	}
+	// handoff2's B: a second backend on the same server, with its own connections.
+	peer, err := lock.Open(ctx, rawURL)
+	if err != nil {
+		return err
+	}
+	ts.closers = append(ts.closers, peer.Close)
+	ts.list[len(ts.list)-1].Peer = scenario.Backend(name, peer).New
 	if !baseline {
 		return nil
 	}
@@ -110,8 +117,14 @@ func (ts *targets) addRedis(ctx context.Context, name, rawURL string, baseline b
 	if err := client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("raw baseline: cannot reach the server: %s", scrub(err.Error(), u))
 	}
+	peerClient, err := rawClient(u)
+	if err != nil {
+		return fmt.Errorf("raw baseline: %w", err)
+	}
+	ts.closers = append(ts.closers, peerClient.Close)
 	t := scenario.RawRedis(client, rawPrefix)
 	t.Name = "raw@" + name // no spaces: the table splits on them
+	t.Peer = scenario.RawRedis(peerClient, rawPrefix).New
 	ts.list = append(ts.list, t)
 	ts.baselines[name] = t.Name
 	return nil
