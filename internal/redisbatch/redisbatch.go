@@ -29,7 +29,7 @@ const DefaultInFlight = 2
 type Batcher struct {
 	client   goredis.UniversalClient
 	inFlight int
-	ctx      context.Context // ends on Close: cuts pipelines in flight short
+	ctx      context.Context // ends on Close: answers the calls still waiting, stops flushes
 	cancel   context.CancelFunc
 
 	mu     sync.Mutex

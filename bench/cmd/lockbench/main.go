@@ -36,7 +36,7 @@
 //	-no-local        leave out local://
 //	-no-miniredis    leave out the embedded miniredis
 //
-// With the defaults a run takes about 4×-d plus the handoff rounds per backend: about 10s
+// With the defaults a run takes about 4×-d plus the handoff rounds per backend: about 11s
 // for the two built-in backends, 20s with -baseline. While it runs, a terminal on stderr
 // shows which backend and scenario is under way; redirected, stderr stays quiet.
 // Ctrl-C stops the run and prints what was measured so far.
