@@ -97,10 +97,13 @@ func lookable(pw, raw string, other ...string) bool {
 	if err != nil {
 		return false
 	}
-	shown := []string{u.Scheme, u.Opaque, u.Host, u.Path, u.EscapedPath(), u.Fragment, u.EscapedFragment(), u.User.Username()}
+	// The mask and the punctuation around it are printed too: "?password=xxxxx" holds the
+	// password "?passwor" without leaking it.
+	shown := []string{u.Scheme, u.Opaque, u.Host, u.Path, u.EscapedPath(), u.Fragment, u.EscapedFragment(),
+		u.User.Username() + ":xxxxx@"}
 	for _, part := range strings.Split(u.RawQuery, "&") {
 		k, v, _ := strings.Cut(part, "=")
-		shown = append(shown, k)
+		shown = append(shown, "?"+k+"=xxxxx&")
 		if key, err := url.QueryUnescape(k); err == nil {
 			k = key
 		}
