@@ -21,8 +21,17 @@ var (
 	fenceLua string
 
 	//go:embed acquire.lua
-	acquireLua    string
-	acquireScript = goredis.NewScript(fenceLua + acquireLua)
+	acquireLua string
+	//go:embed nowait.lua
+	noWaitLua string
+	//go:embed queue.lua
+	queueLua      string
+	acquireScript = goredis.NewScript(fenceLua + noWaitLua + acquireLua)
+	waitScript    = goredis.NewScript(fenceLua + queueLua + acquireLua)
+
+	//go:embed grant.lua
+	grantLua    string
+	grantScript = goredis.NewScript(fenceLua + grantLua)
 
 	//go:embed release.lua
 	releaseLua    string
@@ -51,7 +60,33 @@ func MS(d time.Duration) int64 { return int64(max(1, (d+time.Millisecond-1)/time
 // Acquire takes the lock for token, for ttl, if it is free. It returns the new fence when
 // it was taken, otherwise the key's remaining TTL (-1 when it has none).
 func Acquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration) (ok bool, fence uint64, pttl time.Duration, err error) {
-	res, err := acquireScript.Run(ctx, c, []string{key, fenceKey}, token, MS(ttl), MS(FenceTTL(ttl))).Int64Slice()
+	return acquireReply(acquireScript.Run(ctx, c, []string{key, fenceKey}, token, MS(ttl), MS(FenceTTL(ttl))))
+}
+
+// Queue names the two keys of a lock's queue of waiters, in the lock key's cluster slot: a
+// list of their tokens and a hash of their entries.
+type Queue struct{ List, Hash string }
+
+// Wait is a waiter's place in a lock's queue, for AcquireOrWait.
+type Wait struct {
+	Life  time.Duration // how long the entry lives after this try; 0: do not queue
+	Try   uint64        // the try's number, repeated in the grant message
+	Grant time.Duration // the TTL the key gets when the lock is granted to the waiter
+}
+
+// AcquireOrWait is Acquire for a waiter that, when the lock is held, puts token in the
+// lock's queue (or refreshes its entry there) so that the holder's ReleaseOrGrant hands it
+// the lock. Taking the lock removes the entry.
+func AcquireOrWait(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token string, ttl time.Duration, w Wait) (ok bool, fence uint64, pttl time.Duration, err error) {
+	life := int64(0)
+	if w.Life > 0 {
+		life = MS(w.Life)
+	}
+	return acquireReply(waitScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, MS(ttl), MS(FenceTTL(ttl)), life, w.Try, MS(w.Grant)))
+}
+
+func acquireReply(cmd *goredis.Cmd) (ok bool, fence uint64, pttl time.Duration, err error) {
+	res, err := cmd.Int64Slice()
 	if err != nil {
 		return false, 0, 0, err
 	}
@@ -72,6 +107,35 @@ func Acquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token strin
 func Release(ctx context.Context, c goredis.Scripter, key, token, channel, publish string) (ok bool, err error) {
 	n, err := releaseScript.Run(ctx, c, []string{key}, token, channel, publish).Int64()
 	return n == 1, err
+}
+
+// Released is what ReleaseOrGrant did.
+type Released int
+
+// The results of ReleaseOrGrant.
+const (
+	NotHeld Released = iota // the token did not hold the lock
+	Freed                   // the key was deleted and the release published
+	Granted                 // the key was handed to the first live waiter of the queue
+)
+
+// ReleaseOrGrant frees the lock if token holds it: it hands the key to the first live
+// waiter of queue q (publishing "granted <token> <try> <fence>" on channel) or, when there
+// is none, deletes it and publishes "released". With withdraw, token also leaves the queue
+// first: a waiter that gives up calls it in case it was granted the lock meanwhile.
+func ReleaseOrGrant(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token, channel, publish string, ttl time.Duration, withdraw bool) (Released, error) {
+	flag := "0"
+	if withdraw {
+		flag = "1"
+	}
+	n, err := grantScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, channel, publish, MS(FenceTTL(ttl)), flag).Int64()
+	if err != nil {
+		return NotHeld, err
+	}
+	if n < 0 || n > 2 {
+		return NotHeld, fmt.Errorf("grant script returned %d", n)
+	}
+	return Released(n), nil
 }
 
 // Extend sets the lock's TTL to ttl if token holds it; ok is false when it does not.

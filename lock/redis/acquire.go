@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -26,6 +27,13 @@ type attempt struct {
 	window  <-chan time.Time // the blocking window ended; nil for Forever
 	timer   *time.Timer      // reused for every sleep
 	lastErr error            // the last Redis error, cleared by a good reply
+
+	// The waiter's place in the lock's queue on the server (scripts.go).
+	tries  uint64        // tries sent, which number them
+	queued bool          // a try put the waiter's token in the queue
+	last   uint64        // the last try that wrote its entry and was answered
+	sent   time.Time     // when that try was sent
+	grant  time.Duration // the TTL a grant gives the key
 }
 
 func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
@@ -97,10 +105,13 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		ttl = l.b.cfg.Lease
 	}
 	token := rand.Text() // 128 random bits, fresh for every acquisition
-	unsure := false      // a try may have taken the lock without our knowing
+	unsure := false      // a try may have taken the lock (or queued) without our knowing
+	leased := l.opts.Timeout == 0
+	grant, refresh, life := queueTimes(ttl)
+	a.grant = grant
 	defer func() {
 		if err != nil && unsure {
-			l.b.undo(l, token)
+			l.b.undo(l, token, ttl)
 		}
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
@@ -119,8 +130,19 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		case <-w.wake: // this try covers any release heard so far
 		default:
 		}
+		// A waiter that holds without a timeout queues on the server from its second try,
+		// so that a lock free at once costs no more than a plain try. It does not queue
+		// behind a hold of this process, whose Release passes it the lock in memory.
+		var wait *redisscript.Wait
+		if leased && !a.noWait && a.tries > 0 && (a.queued || !l.b.heldHere(l.name)) {
+			wait = &redisscript.Wait{Life: life, Try: a.tries + 1, Grant: grant}
+		}
+		a.tries++
 		sent := time.Now()
-		ok, fence, pttl, err := l.tryAcquire(a.tryCtx, token, ttl)
+		ok, fence, pttl, err := l.tryAcquire(a.tryCtx, token, ttl, wait)
+		if wait != nil {
+			a.queued, unsure = true, true // if not by this try, then by the one before
+		}
 		switch {
 		case err != nil && a.ctx.Err() != nil:
 			unsure = true
@@ -145,7 +167,10 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			}
 			continue
 		case ok:
-			return l.newHold(token, fence, ttl, sent)
+			return l.newHold(token, fence, ttl, sent, ttl)
+		}
+		if wait != nil {
+			a.last, a.sent = a.tries, sent
 		}
 		a.lastErr, backoff = nil, 0
 		if a.noWait {
@@ -154,6 +179,9 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		sleep := l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
 		if pttl >= 0 {
 			sleep = pttl + time.Millisecond
+		}
+		if leased {
+			sleep = min(sleep, refresh) // keep the entry in the server's queue alive
 		}
 		if !subscribed {
 			// Subscribe, wait for the server to confirm, then try again: from then on no
@@ -173,23 +201,46 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	}
 }
 
-// nap sleeps as the parked head w until it is woken, passed the lock, or d has passed.
-// done is true when contend must return h, err.
+// nap sleeps as the parked head w until it is woken, passed the lock, granted it, or d has
+// passed. done is true when contend must return h, err.
 func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, unsure *bool) (h *hold, done bool, err error) {
 	l.b.park(l, w, token, ttl)
 	err = a.sleep(w.wake, d)
-	if o := l.b.unpark(w); o != nil {
+	o, g := l.b.unpark(w)
+	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
 		if o.ok {
+			if a.queued {
+				l.b.undo(l, token, ttl) // leave the server's queue, which no longer serves
+			}
+			keyTTL := ttl
 			if o.token != "" {
 				token = o.token // the key stays in the process's hands: keep its owner token
+				keyTTL = o.ttl
 			}
-			h, err = l.newHold(token, o.fence, ttl, o.sent)
+			h, err = l.newHold(token, o.fence, ttl, o.sent, keyTTL)
 			return h, true, err
 		}
 		*unsure = *unsure || o.err != nil
 	}
+	if g != nil && err == nil && a.claims(g) {
+		h, err = l.newHold(token, g.fence*fenceSlots, ttl, a.sent, a.grant)
+		return h, true, err
+	}
+	// A grant that cannot be claimed is checked by the next try, which finds the key
+	// already this token's and sets its TTL; one heard after the attempt ended is freed
+	// by undo.
 	return nil, err != nil, err
+}
+
+// claims reports whether the attempt holds by grant g: g answers the last try that wrote
+// the waiter's entry (so the Release that granted the key ran after that try was sent),
+// and the key's grant TTL, counted from then, leaves time to renew it.
+func (a *attempt) claims(g *grant) bool {
+	if !a.queued || g.try != a.last {
+		return false
+	}
+	return time.Until(a.l.b.cfg.Deadline(a.sent, a.grant)) > a.grant/4
 }
 
 // sleep waits for wake (nil: never) or d (< 0: for ever), unless the attempt ends first.
@@ -220,8 +271,9 @@ func (a *attempt) fail(reason error) error {
 }
 
 // undo frees the lock, in the background, after a try whose reply was lost, in case it
-// took the lock. Close cuts it short.
-func (b *Backend) undo(l *Lock, token string) {
+// took the lock, and takes token out of the server's queue, in case it was granted the lock
+// or would be. Close cuts it short.
+func (b *Backend) undo(l *Lock, token string, ttl time.Duration) {
 	if !b.enter() {
 		return
 	}
@@ -229,6 +281,6 @@ func (b *Backend) undo(l *Lock, token string) {
 		defer b.wg.Done()
 		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
 		defer cancel()
-		_, _ = l.runRelease(ctx, token)
+		_, _ = l.runRelease(ctx, token, ttl, true)
 	}()
 }

@@ -3,11 +3,14 @@ package redis
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/internal/redisbatch"
+	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -29,6 +32,7 @@ type Backend struct {
 	closed bool
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
 	holds  map[*hold]struct{}    // holds to abandon on Close
+	held   map[string]int        // holds by name
 	wg     sync.WaitGroup        // renewals, expiries and undos at work
 }
 
@@ -63,12 +67,13 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 		done:    make(chan struct{}),
 		queues:  make(map[string]*waitQueue),
 		holds:   make(map[*hold]struct{}),
+		held:    make(map[string]int),
 	}
 	if _, ok := client.(*goredis.ClusterClient); ok {
 		b.publish = "SPUBLISH"
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	b.subs = newSubscriber(client, b.wakeHead, func(op string, err error) {
+	b.subs = newSubscriber(client, b.wakeHead, b.heard, func(op string, err error) {
 		b.cfg.Defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
 		b.cfg.Defaults.Log().Warn("baton: redis subscription failed", "op", op, "err", err)
 	})
@@ -93,6 +98,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 		key:      key,
 		fenceKey: key + ":fence",
 		channel:  key + ":released",
+		queue:    redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"},
 		opts:     o,
 		sem:      make(chan struct{}, 1),
 	}, nil
@@ -148,7 +154,41 @@ func (b *Backend) addHold(h *hold) bool {
 		return false
 	}
 	b.holds[h] = struct{}{}
+	b.held[h.l.name]++
 	return true
+}
+
+// heard handles a message on name's channel: "released" wakes the head waiter of this
+// process; "granted <token> <try> <fence>" goes to the waiter it names. A message it cannot
+// read wakes the head too, which then tries again.
+func (b *Backend) heard(name, payload string) {
+	if rest, ok := strings.CutPrefix(payload, "granted "); ok {
+		if g, ok := parseGrant(rest); ok {
+			b.granted(name, g)
+			return
+		}
+	}
+	b.wakeHead(name)
+}
+
+func parseGrant(s string) (*grant, bool) {
+	f := strings.Fields(s)
+	if len(f) != 3 {
+		return nil, false
+	}
+	try, err1 := strconv.ParseUint(f[1], 10, 64)
+	fence, err2 := strconv.ParseUint(f[2], 10, 64)
+	if err1 != nil || err2 != nil || f[0] == "" {
+		return nil, false
+	}
+	return &grant{token: f[0], try: try, fence: fence}, true
+}
+
+// heldHere reports whether a hold of this process has the lock name.
+func (b *Backend) heldHere(name string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.held[name] > 0
 }
 
 // enter registers background work that Close must wait for; false once closed.
@@ -164,6 +204,11 @@ func (b *Backend) enter() bool {
 
 func (b *Backend) dropHold(h *hold) {
 	b.mu.Lock()
-	delete(b.holds, h)
+	if _, ok := b.holds[h]; ok {
+		delete(b.holds, h)
+		if b.held[h.l.name]--; b.held[h.l.name] == 0 {
+			delete(b.held, h.l.name)
+		}
+	}
 	b.mu.Unlock()
 }

@@ -41,16 +41,18 @@ type hold struct {
 	// guarded by l.mu
 	state     holdState
 	deadline  time.Time
-	confirmed time.Time   // when the last write that set the key's TTL to >= ttl was sent
-	until     time.Time   // Extend asked for the hold to last until then
-	expiry    *time.Timer // fires at the deadline
-	renewal   *time.Timer // fires when the lease is due for renewal; nil with a timeout
+	confirmed time.Time     // when the last write that set the key's TTL was sent
+	keyTTL    time.Duration // the TTL it set: ttl or more, or less for a grant
+	until     time.Time     // Extend asked for the hold to last until then
+	expiry    *time.Timer   // fires at the deadline
+	renewal   *time.Timer   // fires when the lease is due for renewal; nil with a timeout
 	hooks     map[int]func()
 	nextHook  int
 }
 
-// newHold records the hold a successful try made and starts keeping it alive.
-func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time) (*hold, error) {
+// newHold records the hold a successful try made and starts keeping it alive: the write
+// sent at sent set the key's TTL to keyTTL (ttl, but for a grant).
+func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration) (*hold, error) {
 	h := &hold{
 		l:         l,
 		token:     token,
@@ -59,8 +61,9 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 		ttl:       ttl,
 		start:     time.Now(),
 		lost:      make(chan struct{}),
-		deadline:  l.b.cfg.Deadline(sent, ttl),
+		deadline:  l.b.cfg.Deadline(sent, keyTTL),
 		confirmed: sent,
+		keyTTL:    keyTTL,
 	}
 	l.mu.Lock()
 	ok := l.b.addHold(h)
@@ -70,7 +73,7 @@ func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.
 		// renewal costs no scheduling at all.
 		h.expiry = time.AfterFunc(time.Until(h.deadline), h.expired)
 		if h.leased {
-			h.renewal = time.AfterFunc(l.b.cfg.NextRenewal(h.ttl, sent), h.renewDue)
+			h.renewal = time.AfterFunc(l.b.cfg.NextRenewal(min(h.ttl, keyTTL), sent), h.renewDue)
 		}
 	}
 	l.mu.Unlock()
@@ -151,7 +154,7 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 		l.mu.Lock()
 		if h.state == active {
 			h.deadline = l.b.cfg.Deadline(sent, ttl)
-			h.confirmed = sent
+			h.confirmed, h.keyTTL = sent, ttl
 		}
 		l.mu.Unlock()
 		return l.b.cfg.NextRenewal(h.ttl, sent), false

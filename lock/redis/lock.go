@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -15,6 +16,7 @@ type Lock struct {
 	b                      *Backend
 	name                   string
 	key, fenceKey, channel string
+	queue                  redisscript.Queue // the waiters queued on the server
 	opts                   lock.Options
 	sem                    chan struct{} // full while an Acquire or a hold owns the handle
 
@@ -51,7 +53,8 @@ func (l *Lock) Acquire(ctx context.Context) error {
 }
 
 // Release frees the lock and wakes its next waiter, or passes the lock straight to the
-// next waiter of this process when it is asleep. It returns lock.ErrNotHeld unless this
+// next waiter of this process when it is asleep, or hands it on the server to the first
+// waiter of another process that queued there. It returns lock.ErrNotHeld unless this
 // handle holds the lock now (a hold that expired, was lost or was released already), and
 // lock.ErrClosed after Close. If the server cannot be reached the hold ends here all the
 // same: it is no longer renewed, so its key expires within the lease or timeout.
@@ -71,7 +74,7 @@ func (l *Lock) Release(ctx context.Context) error {
 	l.mu.Unlock()
 	l.b.dropHold(h)
 
-	var ok bool
+	var ok, granted bool
 	var err error
 	var o *offer
 	var next *waiter
@@ -90,7 +93,9 @@ func (l *Lock) Release(ctx context.Context) error {
 		o.ok, o.err = ok, err
 		close(o.done)
 	default:
-		ok, err = l.runRelease(ctx, h.token)
+		var res redisscript.Released
+		res, err = l.runRelease(ctx, h.token, h.ttl, false)
+		ok, granted = res != redisscript.NotHeld, res == redisscript.Granted
 	}
 
 	l.mu.Lock()
@@ -119,7 +124,7 @@ func (l *Lock) Release(ctx context.Context) error {
 		return l.errorf("release", err)
 	}
 	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: h.fence, Duration: held})
-	if o == nil && !othersTurn {
+	if o == nil && !othersTurn && !granted {
 		l.b.wakeHead(l.name) // a waiter of this process need not wait for the message
 	}
 	return nil
@@ -174,7 +179,7 @@ func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 		return l.errorf("extend", lock.ErrNotHeld)
 	}
 	h.deadline = l.b.cfg.Deadline(sent, ttl)
-	h.confirmed = sent
+	h.confirmed, h.keyTTL = sent, ttl
 	h.until = sent.Add(ttl)
 	h.expiry.Reset(time.Until(h.deadline))
 	return nil

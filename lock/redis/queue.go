@@ -8,8 +8,9 @@ import "time"
 // progress.
 type waitQueue struct {
 	waiters    []*waiter
-	subscribed bool // the queue holds a reference on the name's channel
-	handoffs   int  // holds passed on in a row without a Release to the server
+	subscribed bool   // the queue holds a reference on the name's channel
+	handoffs   int    // holds passed on in a row without a Release to the server
+	grant      *grant // heard while the head was not parked: it claims it when it parks
 }
 
 type waiter struct {
@@ -23,6 +24,16 @@ type waiter struct {
 	ttl    time.Duration // and the TTL
 	leased bool          // it will hold without a timeout, renewed
 	offer  *offer        // set by the Release that is passing the lock to it
+	grant  *grant        // the lock was granted to its token on the server
+}
+
+// grant is the message of a Release of another process that handed the key to a waiter
+// queued on the server (grant.lua): the waiter's token, the try that wrote its entry, and
+// the fence, as the server counts it.
+type grant struct {
+	token string
+	try   uint64
+	fence uint64
 }
 
 // offer is a hold passed from a Release of this process to the head waiter, in the same
@@ -31,9 +42,10 @@ type offer struct {
 	done  chan struct{} // closed when the fields below are set
 	ok    bool          // the waiter holds the lock
 	fence uint64
-	sent  time.Time // when the script was sent: the new hold's deadline counts from then
-	err   error     // the script failed; the lock may or may not have been passed
-	token string    // passed without a script: the key's owner token, kept by the new hold
+	sent  time.Time     // when the script was sent: the new hold's deadline counts from then
+	err   error         // the script failed; the lock may or may not have been passed
+	token string        // passed without a script: the key's owner token, kept by the new hold
+	ttl   time.Duration // passed without a script: the key's TTL as of sent
 }
 
 // maxHandoffs bounds how many holds in a row are passed on inside the process. Then a
@@ -42,21 +54,55 @@ type offer struct {
 const maxHandoffs = 8
 
 // park marks the head w as sleeping between tries, ready to be passed the lock.
+// A grant heard before it parked, for its token, wakes it at once.
 func (b *Backend) park(l *Lock, w *waiter, token string, ttl time.Duration) {
 	b.mu.Lock()
 	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.opts.Timeout == 0
+	if q := b.queues[l.name]; q != nil && q.grant != nil && q.grant.token == token {
+		w.grant, q.grant = q.grant, nil
+		poke(w)
+	}
 	b.mu.Unlock()
 }
 
-// unpark ends the sleep of w and returns the offer a Release made it meanwhile, if any.
-// The caller must wait for the offer to be done.
-func (b *Backend) unpark(w *waiter) *offer {
+// unpark ends the sleep of w and returns the offer a Release of this process made it
+// meanwhile, or the grant a Release of another process sent it, if any. The caller must
+// wait for the offer to be done.
+func (b *Backend) unpark(w *waiter) (*offer, *grant) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	w.parked = false
-	o := w.offer
-	w.offer = nil
-	return o
+	o, g := w.offer, w.grant
+	w.offer, w.grant = nil, nil
+	return o, g
+}
+
+// granted hands a grant heard on name's channel to the head waiter it names, or keeps it
+// for the head to claim when it parks: the message may come while the head's try is in
+// flight. A grant for a token of another process, or of no waiter left, is ignored (a
+// waiter that gives up withdraws from the server's queue, and frees a key granted to it).
+func (b *Backend) granted(name string, g *grant) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.queues[name]
+	if q == nil || len(q.waiters) == 0 {
+		return
+	}
+	w := q.waiters[0]
+	if w.parked && w.token == g.token && w.offer == nil {
+		w.grant = g
+		poke(w)
+		return
+	}
+	q.grant = g
+}
+
+// poke wakes w if it is asleep; b.mu is held.
+func poke(w *waiter) {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
 }
 
 // claimHead returns the head waiter on name, with a new offer, if it is parked and the
@@ -85,14 +131,11 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
 	if h.leased && w.leased && w.ttl == h.ttl && h.fence%fenceSlots < fenceSlots-1 {
-		o.ok, o.fence, o.token, o.sent = true, h.fence+1, h.token, h.confirmed
+		o.ok, o.fence, o.token, o.sent, o.ttl = true, h.fence+1, h.token, h.confirmed, min(h.keyTTL, h.ttl)
 		close(o.done)
 	}
 	w.offer = o
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
+	poke(w)
 	return w, o, false
 }
 
@@ -174,10 +217,7 @@ func (b *Backend) confirmed(l *Lock) <-chan struct{} {
 func (b *Backend) wakeHead(name string) {
 	b.mu.Lock()
 	if q := b.queues[name]; q != nil && len(q.waiters) > 0 {
-		select {
-		case q.waiters[0].wake <- struct{}{}:
-		default:
-		}
+		poke(q.waiters[0])
 	}
 	b.mu.Unlock()
 }

@@ -16,14 +16,15 @@ import (
 //
 // A waiter must not sleep on a subscription the server has not confirmed, or a release
 // published in between would be missed; so each channel counts the SUBSCRIBE commands still
-// unanswered and closes confirmed when the last answer comes. Every answer and every
-// message also wakes the head of the name's queue, which then tries again: an answer that
-// nobody asked for means the connection was re-established, and releases may have been
-// published while it was down.
+// unanswered and closes confirmed when the last answer comes. Every answer also wakes the
+// head of the name's queue, which then tries again: an answer that nobody asked for means
+// the connection was re-established, and releases may have been published while it was
+// down. Messages go to heard with the name they are about.
 type subscriber struct {
 	client  goredis.UniversalClient
 	sharded bool // SSUBSCRIBE on the node that owns the channel's slot
 	wake    func(name string)
+	heard   func(name, payload string)
 	onError func(op string, err error)
 
 	mu       sync.Mutex
@@ -50,12 +51,13 @@ type subscription struct {
 	confirmed chan struct{}
 }
 
-func newSubscriber(client goredis.UniversalClient, wake func(string), onError func(string, error)) *subscriber {
+func newSubscriber(client goredis.UniversalClient, wake func(string), heard func(string, string), onError func(string, error)) *subscriber {
 	_, sharded := client.(*goredis.ClusterClient)
 	return &subscriber{
 		client:   client,
 		sharded:  sharded,
 		wake:     wake,
+		heard:    heard,
 		onError:  onError,
 		shards:   make(map[string]*shard),
 		channels: make(map[string]*subscription),
@@ -219,7 +221,7 @@ func (s *subscriber) receive(msgs <-chan any) {
 				s.confirm(m.Channel)
 			}
 		case *goredis.Message:
-			s.heard(m.Channel)
+			s.message(m.Channel, m.Payload)
 		}
 	}
 }
@@ -248,7 +250,7 @@ func (s *subscriber) confirm(channel string) {
 	}
 }
 
-func (s *subscriber) heard(channel string) {
+func (s *subscriber) message(channel, payload string) {
 	s.mu.Lock()
 	sub := s.channels[channel]
 	var name string
@@ -257,7 +259,7 @@ func (s *subscriber) heard(channel string) {
 	}
 	s.mu.Unlock()
 	if name != "" {
-		s.wake(name)
+		s.heard(name, payload)
 	}
 }
 
