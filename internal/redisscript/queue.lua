@@ -2,7 +2,7 @@
 -- (grant.lua). The waiters of a lock queue in a list of tokens (KEYS[3]); a hash (KEYS[4])
 -- maps each token to "<expiry ms, server clock> <try number> <grant TTL ms>". An entry
 -- lives ARGV[4] ms after the try that last wrote it, so a waiter that dies is soon skipped;
--- both keys expire with their last entry.
+-- both keys expire with their longest-lived entry.
 -- ARGV[4] entry life in ms (0: try without waiting in the queue), ARGV[5] try number,
 -- ARGV[6] the TTL the key gets when the lock is granted, in ms
 local function taken(token)
@@ -21,6 +21,9 @@ local function waiting(token)
 	if redis.call('HSET', KEYS[4], token, entry) == 1 then
 		redis.call('RPUSH', KEYS[3], token)
 	end
-	redis.call('PEXPIRE', KEYS[3], life)
-	redis.call('PEXPIRE', KEYS[4], life)
+	for i = 3, 4 do -- never shorten the life of other waiters' entries
+		if redis.call('PTTL', KEYS[i]) < life then
+			redis.call('PEXPIRE', KEYS[i], life)
+		end
+	end
 end

@@ -1,0 +1,233 @@
+package redis_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/batonlock/baton/lock"
+	redislock "github.com/batonlock/baton/lock/redis"
+)
+
+// tryCounter counts the scripts a client runs on a lock's key with its queue (4 keys): the
+// tries of a waiter that queues on the server, and Releases.
+type tryCounter struct{ n atomic.Int64 }
+
+func (c *tryCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (c *tryCounter) count(cmd goredis.Cmder) {
+	if args := cmd.Args(); len(args) > 2 && (args[0] == "evalsha" || args[0] == "eval") {
+		if n, ok := args[2].(int); ok && n == 4 {
+			c.n.Add(1)
+		}
+	}
+}
+
+func (c *tryCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		c.count(cmd)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *tryCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []goredis.Cmder) error {
+		for _, cmd := range cmds {
+			c.count(cmd)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// queued waits until n waiters are in the server's queue of the lock whose key is key.
+func queued(t *testing.T, c *goredis.Client, key string, n int64) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		got, err := c.HLen(context.Background(), key+":waiters").Result()
+		return err == nil && got == n
+	}, eventually, time.Millisecond, "never %d waiters queued on the server", n)
+}
+
+// TestGrantedAcrossProcesses: a leased waiter of another process queues on the server, and
+// the holder's Release hands it the key: the waiter holds on the message without a try of
+// its own, with the fence the grant advanced, its own token in the key, and a lease that is
+// renewed from the short grant TTL to its full length.
+func TestGrantedAcrossProcesses(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		waiterClient := newClient(t, addr)
+		tries := &tryCounter{}
+		waiterClient.AddHook(tries)
+		a := newBackend(t, c, redislock.WithPrefix("g:"))
+		b := newBackend(t, waiterClient, redislock.WithPrefix("g:"))
+		holder, waiter := newLock(t, a, "hand"), newLock(t, b, "hand")
+
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		queued(t, c, "g:{hand}", 1)
+		parked(t, b, "hand")
+		before := tries.n.Load()
+		require.NoError(t, holder.Release(ctx))
+		require.NoError(t, <-got)
+		assert.Equal(t, before, tries.n.Load(), "the waiter tried again instead of holding on the grant")
+
+		fence, err := c.Get(ctx, "g:{hand}:fence").Uint64()
+		require.NoError(t, err)
+		assert.Equal(t, fence*16, waiter.Fence(), "the fence the grant advanced")
+		assert.Greater(t, waiter.Fence(), holder.Fence())
+		n, err := c.Exists(ctx, "g:{hand}:queue", "g:{hand}:waiters").Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "the grant left the queue behind")
+
+		// The grant TTL is 3s; the hold renews it to the 30s lease within a second.
+		require.Eventually(t, func() bool {
+			ttl, err := c.PTTL(ctx, "g:{hand}").Result()
+			return err == nil && ttl > 10*time.Second
+		}, eventually, 10*time.Millisecond, "the granted key was not renewed to the lease")
+		select {
+		case <-waiter.Lost():
+			t.Fatal("the granted hold was lost")
+		default:
+		}
+		require.NoError(t, waiter.Release(ctx))
+		n, err = c.Exists(ctx, "g:{hand}").Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "Release of the granted hold deletes the key")
+	})
+}
+
+// TestGrantedInQueueOrder: waiters of three processes queue on the server and are granted
+// the lock in the order they queued, each fence larger than the last.
+func TestGrantedInQueueOrder(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		holder := newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "order")
+		require.NoError(t, holder.Acquire(ctx))
+
+		waiters := make([]*redislock.Lock, 3)
+		results := make([]<-chan error, 3)
+		for i := range waiters {
+			waiters[i] = newLock(t, newBackend(t, newClient(t, addr), redislock.WithPrefix("g:")), "order")
+			results[i] = waitFor(ctx, waiters[i])
+			queued(t, c, "g:{order}", int64(i+1))
+		}
+		prev := holder
+		for i, w := range waiters {
+			require.NoError(t, prev.Release(ctx))
+			select {
+			case err := <-results[i]:
+				require.NoError(t, err)
+			case <-time.After(eventually):
+				t.Fatalf("waiter %d was not granted the lock", i)
+			}
+			assert.Greater(t, w.Fence(), prev.Fence(), "waiter %d", i)
+			prev = w
+		}
+		require.NoError(t, prev.Release(ctx))
+	})
+}
+
+// TestGrantWithdrawnWhenWaiterGivesUp: a queued waiter whose ctx ends leaves the server's
+// queue, so the next Release frees the key instead of granting it to nobody.
+func TestGrantWithdrawnWhenWaiterGivesUp(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		holder := newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "quit")
+		waiter := newLock(t, newBackend(t, newClient(t, addr), redislock.WithPrefix("g:")), "quit")
+
+		require.NoError(t, holder.Acquire(ctx))
+		wctx, cancel := context.WithCancel(ctx)
+		got := waitFor(wctx, waiter)
+		queued(t, c, "g:{quit}", 1)
+		cancel()
+		require.ErrorIs(t, <-got, context.Canceled)
+		queued(t, c, "g:{quit}", 0)
+
+		require.NoError(t, holder.Release(ctx))
+		locked, err := holder.Locked(ctx)
+		require.NoError(t, err)
+		assert.False(t, locked, "the lock was granted to a waiter that had left")
+	})
+}
+
+// TestGrantToDeadWaiterExpires: a waiter's process dies (here: its backend is closed, which
+// sends nothing) while it is queued, and the Release grants it the lock. Nobody claims the
+// grant; it keeps the lock from others only for the grant TTL (at most the lease), and a
+// waiter of a third process then takes it with a larger fence.
+func TestGrantToDeadWaiterExpires(t *testing.T) {
+	ctx := testCtx(t)
+	srv := startServer(t)
+	c := newClient(t, srv.Addr())
+	const lease = 1500 * time.Millisecond // grant TTL 1.5s; entries live 750ms
+	opts := []redislock.Option{redislock.WithPrefix("g:"), redislock.WithLease(lease)}
+	holder := newLock(t, newBackend(t, c, opts...), "dead")
+	dying := newBackend(t, newClient(t, srv.Addr()), opts...)
+	waiter := newLock(t, dying, "dead")
+	third := newLock(t, newBackend(t, newClient(t, srv.Addr()), opts...), "dead")
+
+	require.NoError(t, holder.Acquire(ctx))
+	got := waitFor(ctx, waiter)
+	queued(t, c, "g:{dead}", 1)
+	require.NoError(t, dying.Close())
+	require.ErrorIs(t, <-got, lock.ErrClosed)
+	require.NoError(t, holder.Release(ctx))
+	owner, err := c.Get(ctx, "g:{dead}").Result()
+	if err == goredis.Nil {
+		t.Skip("the dead waiter's entry expired before the Release (the machine stalled for 750ms)")
+	}
+	require.NoError(t, err)
+	ttl, err := c.PTTL(ctx, "g:{dead}").Result()
+	require.NoError(t, err)
+	assert.LessOrEqual(t, ttl, lease, "a grant lasts at most the grant TTL")
+
+	start := time.Now()
+	require.NoError(t, third.Acquire(ctx))
+	assert.Less(t, time.Since(start), eventually)
+	now, err := c.Get(ctx, "g:{dead}").Result()
+	require.NoError(t, err)
+	assert.NotEqual(t, owner, now)
+	assert.Greater(t, third.Fence(), holder.Fence()+16, "after the holder's and the dead grant's fences")
+	require.NoError(t, third.Release(ctx))
+}
+
+// TestNoQueueBehindHoldOfSameProcess: a waiter whose lock is held in its own process does
+// not queue on the server (the Release passes it the lock in memory); a waiter with a
+// timeout never queues.
+func TestNoQueueBehindHoldOfSameProcess(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		b := newBackend(t, c, redislock.WithPrefix("g:"))
+		holder, waiter := newLock(t, b, "local"), newLock(t, b, "local")
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		parked(t, b, "local")
+		n, err := c.Exists(ctx, "g:{local}:queue", "g:{local}:waiters").Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "queued behind a hold of its own process")
+		require.NoError(t, holder.Release(ctx))
+		require.NoError(t, <-got)
+		require.NoError(t, waiter.Release(ctx))
+
+		other := newBackend(t, newClient(t, addr), redislock.WithPrefix("g:"))
+		timed := newLock(t, other, "local", lock.WithTimeout(5*time.Second))
+		require.NoError(t, holder.Acquire(ctx))
+		got = waitFor(ctx, timed)
+		parked(t, other, "local")
+		time.Sleep(50 * time.Millisecond) // a second try, had it been sent
+		n, err = c.Exists(ctx, "g:{local}:queue", "g:{local}:waiters").Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "a waiter with a timeout queued on the server")
+		require.NoError(t, holder.Release(ctx))
+		require.NoError(t, <-got)
+		require.NoError(t, timed.Release(ctx))
+	})
+}
