@@ -231,3 +231,36 @@ func TestNoQueueBehindHoldOfSameProcess(t *testing.T) {
 		require.NoError(t, timed.Release(ctx))
 	})
 }
+
+// TestGrantMessageLost: a grant whose message never reaches the waiter (the pub/sub link
+// was down, say) is found by the waiter's next refresh of its queue entry, at most a
+// refresh period later: the try finds the key already its own, and holds with its fence.
+func TestGrantMessageLost(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		holder := newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "lostmsg")
+		waiter := newLock(t, newBackend(t, newClient(t, addr), redislock.WithPrefix("g:")), "lostmsg")
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		queued(t, c, "g:{lostmsg}", 1)
+
+		// Grant the key by hand, as grant.lua does, but publish nothing.
+		tokens, err := c.LRange(ctx, "g:{lostmsg}:queue", 0, -1).Result()
+		require.NoError(t, err)
+		require.Len(t, tokens, 1)
+		require.NoError(t, c.Set(ctx, "g:{lostmsg}", tokens[0], 3*time.Second).Err())
+		require.NoError(t, c.Del(ctx, "g:{lostmsg}:queue", "g:{lostmsg}:waiters").Err())
+		fence, err := c.Incr(ctx, "g:{lostmsg}:fence").Uint64()
+		require.NoError(t, err)
+
+		select {
+		case err := <-got:
+			require.NoError(t, err)
+		case <-time.After(eventually):
+			t.Fatal("the waiter never found the grant")
+		}
+		assert.Equal(t, fence*16, waiter.Fence())
+		require.NoError(t, waiter.Release(ctx))
+	})
+}

@@ -124,8 +124,10 @@ func (l *Lock) Release(ctx context.Context) error {
 		return l.errorf("release", err)
 	}
 	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: h.fence, Duration: held})
-	if o == nil && !othersTurn && !granted {
-		l.b.wakeHead(l.name) // a waiter of this process need not wait for the message
+	if o == nil && (!othersTurn || granted) {
+		// A waiter of this process need not wait for the message; and when the lock went
+		// to a waiter of another process, it tries at once and queues on the server.
+		l.b.wakeHead(l.name)
 	}
 	return nil
 }
