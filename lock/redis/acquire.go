@@ -134,7 +134,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		// so that a lock free at once costs no more than a plain try. It does not queue
 		// behind a hold of this process, whose Release passes it the lock in memory.
 		var wait *redisscript.Wait
-		if leased && !a.noWait && a.tries > 0 && (a.queued || !l.b.heldHere(l.name)) {
+		if a.tries > 0 && a.queues(leased) {
 			wait = &redisscript.Wait{Life: life, Try: a.tries + 1, Grant: grant}
 		}
 		a.tries++
@@ -180,8 +180,8 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		if pttl >= 0 {
 			sleep = pttl + time.Millisecond
 		}
-		if leased {
-			sleep = min(sleep, refresh) // keep the entry in the server's queue alive
+		if a.queues(leased) {
+			sleep = min(sleep, refresh) // write, then keep alive, the entry in the server's queue
 		}
 		if !subscribed {
 			// Subscribe, wait for the server to confirm, then try again: from then on no
@@ -231,6 +231,12 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 	// already this token's and sets its TTL; one heard after the attempt ended is freed
 	// by undo.
 	return nil, err != nil, err
+}
+
+// queues reports whether the attempt's tries after the first put the waiter in the server's
+// queue: it holds without a timeout (leased), and the lock is not held in this process.
+func (a *attempt) queues(leased bool) bool {
+	return leased && !a.noWait && (a.queued || !a.l.b.heldHere(a.l.name))
 }
 
 // claims reports whether the attempt holds by grant g: g answers the last try that wrote

@@ -20,7 +20,8 @@
 // service that locks millions of distinct names leaves nothing behind; the server clock
 // keeps fences growing after that. Release and Extend compare the token before they DEL or
 // PEXPIRE, so a stale handle cannot touch a newer hold, and Release publishes on the
-// channel prefix+"{n}:released" (SPUBLISH on a cluster).
+// channel prefix+"{n}:released" (SPUBLISH on a cluster): "released" when it freed the key,
+// "granted ..." when it handed the key to a waiter queued on the server (below).
 //
 // Waiting does not poll. The backend keeps one pub/sub connection (one per shard on a
 // cluster) for all its locks, subscribed to a name's channel while some Acquire of this
@@ -28,6 +29,24 @@
 // to confirm, tries again, and then sleeps until a release is published or the PTTL it was
 // given runs out, whichever comes first. Waiters of one process on one name queue in
 // arrival order and only the first talks to Redis.
+//
+// That first waiter, when it holds without a timeout and finds the lock held by another
+// process, also queues on the server from its second try on: its token goes at the back of
+// the list prefix+"{n}:queue", and the hash prefix+"{n}:waiters" records when its entry
+// expires (1.5s after the try that wrote it, on the server clock), the try's number, and
+// the TTL a grant gives the key (3s, or the lease if shorter). A Release of another process
+// then does not free the key: it pops the first live entry, sets the key to that token for
+// the grant's TTL, advances the fence, and publishes "granted <token> <try> <fence>". The
+// waiter holds on the message, with no try of its own: one trip through the server from
+// release to the next hold. It cannot see when the grant ran, but it ran after the try it
+// names was sent, so the waiter counts the grant's TTL from then, and renews to its lease
+// soon after. It refreshes its entry every second while it sleeps, so a grant always leaves
+// it at least 2s, less the drift margin; it holds only on a grant for its last answered
+// try. A message that never comes is found by that refresh: the try finds the key already
+// its own. A waiter that gives up leaves the queue, and frees the key if it was granted
+// meanwhile; one whose process dies is skipped once its entry expires, or, when it was
+// granted the lock first, keeps it from others for at most the grant's TTL. Both queue
+// keys expire when the last of their entries does.
 //
 // When that first waiter is asleep, a Release of the same process passes it the lock
 // without freeing it on the server. If both holds are leased (no timeout), the pass is made
@@ -37,9 +56,13 @@
 // is 16 more in Fence() terms; after 15 passes in a row the next hold gets a count from the
 // server again. If the waiter has a timeout, the lock is passed by a script that sets its
 // token and TTL and issues a new count: one round trip instead of two. Either way, after 8
-// passes in a row a Release frees the lock and publishes it, and the process's waiter races
-// for it on the same terms as the waiters of other processes. Fairness between processes is
-// not promised. A Release that passes a lock in memory does not ask the server, so it
+// passes in a row a Release goes to the server: it grants the lock to the first waiter of
+// another process queued there, or frees it and publishes it, and the process's waiter
+// races for it on the same terms as the waiters of other processes. A waiter never queues
+// on the server behind a hold of its own process, and a waiter with a timeout never queues
+// (it is woken by the release and tries, as before), so strict fairness between processes
+// is not promised; leased waiters of different processes are served in the order they
+// queued. A Release that passes a lock in memory does not ask the server, so it
 // cannot notice a key deleted behind the holder's back; the new hold's first renewal does,
 // as the old hold's would have, and reports it lost.
 //

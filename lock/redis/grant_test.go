@@ -199,17 +199,22 @@ func TestGrantToDeadWaiterExpires(t *testing.T) {
 }
 
 // TestNoQueueBehindHoldOfSameProcess: a waiter whose lock is held in its own process does
-// not queue on the server (the Release passes it the lock in memory); a waiter with a
-// timeout never queues.
+// not queue on the server, nor try again every refresh period (the Release passes it the
+// lock in memory); a waiter with a timeout never queues.
 func TestNoQueueBehindHoldOfSameProcess(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
 		c := newClient(t, addr)
+		counter := &commandCounter{}
+		c.AddHook(counter)
 		b := newBackend(t, c, redislock.WithPrefix("g:"))
 		holder, waiter := newLock(t, b, "local"), newLock(t, b, "local")
 		require.NoError(t, holder.Acquire(ctx))
 		got := waitFor(ctx, waiter)
 		parked(t, b, "local")
+		before := counter.n.Load()
+		time.Sleep(1300 * time.Millisecond) // past a refresh period (1s)
+		assert.Equal(t, before, counter.n.Load(), "the waiter polled while the lock was held in its process")
 		n, err := c.Exists(ctx, "g:{local}:queue", "g:{local}:waiters").Result()
 		require.NoError(t, err)
 		assert.Zero(t, n, "queued behind a hold of its own process")
