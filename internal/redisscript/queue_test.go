@@ -212,6 +212,14 @@ func (f *fixture) pttl(key string) time.Duration {
 	return d
 }
 
+// noKeys asserts that the lock key and both queue keys are gone.
+func (f *fixture) noKeys() {
+	f.t.Helper()
+	for _, k := range []string{f.key, f.q.List, f.q.Hash} {
+		assert.False(f.t, f.exists(k), "%s is left", k)
+	}
+}
+
 func (f *fixture) exists(key string) bool {
 	f.t.Helper()
 	n, err := f.c.Exists(f.ctx, key).Result()
@@ -350,9 +358,7 @@ func TestReleaseWithoutWaitersFrees(t *testing.T) {
 
 	require.Equal(t, redisscript.Freed, f.release("h", false))
 	assert.Equal(t, "released", f.next(ps))
-	assert.False(t, f.exists(f.key))
-	assert.False(t, f.exists(f.q.List))
-	assert.False(t, f.exists(f.q.Hash))
+	f.noKeys()
 
 	// Released twice: the token no longer holds the lock.
 	assert.Equal(t, redisscript.NotHeld, f.release("h", false))
@@ -373,9 +379,7 @@ func TestReleaseWithOnlyExpiredWaitersFrees(t *testing.T) {
 	ps := f.subscribe()
 	require.Equal(t, redisscript.Freed, f.release("h", false))
 	assert.Equal(t, "released", f.next(ps))
-	assert.False(t, f.exists(f.key))
-	assert.False(t, f.exists(f.q.List))
-	assert.False(t, f.exists(f.q.Hash))
+	f.noKeys()
 }
 
 func TestWithdrawWhileWaiting(t *testing.T) {
@@ -421,9 +425,7 @@ func TestWithdrawAfterGrantPassesTheLockOn(t *testing.T) {
 	// w2 gives up too, with no one left: the lock is freed.
 	require.Equal(t, redisscript.Freed, f.release("w2", true))
 	assert.Equal(t, "released", f.next(ps))
-	assert.False(t, f.exists(f.key))
-	assert.False(t, f.exists(f.q.List))
-	assert.False(t, f.exists(f.q.Hash))
+	f.noKeys()
 }
 
 func TestGranteeTakesTheGrantedLock(t *testing.T) {

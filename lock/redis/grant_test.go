@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"context"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,34 +13,15 @@ import (
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
-// tryCounter counts the scripts a client runs on a lock's key with its queue (4 keys): the
-// tries of a waiter that queues on the server, and Releases.
-type tryCounter struct{ n atomic.Int64 }
-
-func (c *tryCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (c *tryCounter) count(cmd goredis.Cmder) {
-	if args := cmd.Args(); len(args) > 2 && (args[0] == "evalsha" || args[0] == "eval") {
-		if n, ok := args[2].(int); ok && n == 4 {
-			c.n.Add(1)
-		}
+// queueScript reports whether cmd runs a script on a lock's key with its queue (4 keys):
+// the tries of a waiter that queues on the server, and Releases.
+func queueScript(cmd goredis.Cmder) bool {
+	args := cmd.Args()
+	if len(args) < 3 || (args[0] != "evalsha" && args[0] != "eval") {
+		return false
 	}
-}
-
-func (c *tryCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		c.count(cmd)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *tryCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		for _, cmd := range cmds {
-			c.count(cmd)
-		}
-		return next(ctx, cmds)
-	}
+	n, ok := args[2].(int)
+	return ok && n == 4
 }
 
 // queued waits until n waiters are in the server's queue of the lock whose key is key.
@@ -62,7 +42,7 @@ func TestGrantedAcrossProcesses(t *testing.T) {
 		ctx := testCtx(t)
 		c := newClient(t, addr)
 		waiterClient := newClient(t, addr)
-		tries := &tryCounter{}
+		tries := &commandCounter{only: queueScript}
 		waiterClient.AddHook(tries)
 		a := newBackend(t, c, redislock.WithPrefix("g:"))
 		b := newBackend(t, waiterClient, redislock.WithPrefix("g:"))

@@ -14,21 +14,33 @@ import (
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
-// commandCounter counts the commands a client sends, alone or in pipelines.
-type commandCounter struct{ n atomic.Int64 }
+// commandCounter counts the commands a client sends, alone or in pipelines: all of them,
+// or those only accepts.
+type commandCounter struct {
+	n    atomic.Int64
+	only func(goredis.Cmder) bool
+}
 
 func (c *commandCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
 
+func (c *commandCounter) count(cmd goredis.Cmder) {
+	if c.only == nil || c.only(cmd) {
+		c.n.Add(1)
+	}
+}
+
 func (c *commandCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
 	return func(ctx context.Context, cmd goredis.Cmder) error {
-		c.n.Add(1)
+		c.count(cmd)
 		return next(ctx, cmd)
 	}
 }
 
 func (c *commandCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		c.n.Add(int64(len(cmds)))
+		for _, cmd := range cmds {
+			c.count(cmd)
+		}
 		return next(ctx, cmds)
 	}
 }
