@@ -224,6 +224,7 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 		*unsure = *unsure || o.err != nil
 	}
 	if g != nil && err == nil && a.claims(g) {
+		l.b.claimed.Add(1)
 		h, err = l.newHold(token, g.fence*fenceSlots, ttl, a.sent, a.grant)
 		return h, true, err
 	}

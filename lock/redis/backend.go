@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -34,6 +35,8 @@ type Backend struct {
 	holds  map[*hold]struct{}    // holds to abandon on Close
 	held   map[string]int        // holds by name
 	wg     sync.WaitGroup        // renewals, expiries and undos at work
+
+	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
 }
 
 var _ lock.Backend = (*Backend)(nil)

@@ -29,22 +29,24 @@ func TestConformanceCluster(t *testing.T) {
 	})
 }
 
-// TestClusterWakesAcrossBackends: on every shard, a waiter in another backend is woken by
-// the SPUBLISH of the release, not by the 30s lease running out.
+// TestClusterWakesAcrossBackends: on every shard, a waiter in another backend queues on the
+// shard and is granted the lock by the release, with the SPUBLISH of the grant: it holds
+// without a try of its own, not when the 30s lease or its 1s refresh runs out.
 func TestClusterWakesAcrossBackends(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster")
 	}
 	c := redistest.StartCluster(t, 3)
-	open := func() *redislock.Backend {
+	open := func() (*redislock.Backend, *goredis.ClusterClient) {
 		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs()})
 		t.Cleanup(func() { _ = cc.Close() })
-		return newBackend(t, cc)
+		return newBackend(t, cc), cc
 	}
-	a, b := open(), open()
+	a, cc := open()
+	b, _ := open()
 	ctx := testCtx(t)
 	const names = 8 // spread over the three shards
-	var holders []*redislock.Lock
+	var holders, waiters []*redislock.Lock
 	got := make(chan error, names)
 	for i := 0; i < names; i++ {
 		n := fmt.Sprintf("shard-%d", i)
@@ -52,19 +54,26 @@ func TestClusterWakesAcrossBackends(t *testing.T) {
 		require.NoError(t, h.Acquire(ctx))
 		holders = append(holders, h)
 		w := newLock(t, b, n, lock.WithBlocking(eventually))
-		go func() {
-			err := w.Acquire(ctx)
-			if err == nil {
-				err = w.Release(ctx)
-			}
-			got <- err
-		}()
+		waiters = append(waiters, w)
+		go func() { got <- w.Acquire(ctx) }()
 	}
-	time.Sleep(100 * time.Millisecond)
+	for i := range holders {
+		key := fmt.Sprintf("baton:{shard-%d}:waiters", i)
+		require.Eventually(t, func() bool {
+			n, err := cc.HLen(ctx, key).Result()
+			return err == nil && n == 1
+		}, eventually, time.Millisecond, "waiter %d never queued", i)
+		parked(t, b, fmt.Sprintf("shard-%d", i))
+	}
 	for _, h := range holders {
 		require.NoError(t, h.Release(ctx))
 	}
 	for i := 0; i < names; i++ {
 		require.NoError(t, <-got)
+	}
+	// A waiter whose refresh was under way when its grant came holds by that try instead.
+	require.Greater(t, b.Claimed(), int64(names/2), "waiters held by trying again, not on their grants")
+	for _, w := range waiters {
+		require.NoError(t, w.Release(ctx))
 	}
 }

@@ -20,3 +20,6 @@ func (b *Backend) Parked(name string) bool {
 	q := b.queues[name]
 	return q != nil && len(q.waiters) > 0 && q.waiters[0].parked
 }
+
+// Claimed reports how many holds were taken on a grant's message, with no try.
+func (b *Backend) Claimed() int64 { return b.claimed.Load() }

@@ -55,7 +55,9 @@ func TestGrantedAcrossProcesses(t *testing.T) {
 		before := tries.n.Load()
 		require.NoError(t, holder.Release(ctx))
 		require.NoError(t, <-got)
-		assert.Equal(t, before, tries.n.Load(), "the waiter tried again instead of holding on the grant")
+		assert.Equal(t, int64(1), b.Claimed(), "the waiter did not hold on the grant")
+		// Unless its refresh (every second) was under way at that moment, it sent nothing.
+		assert.LessOrEqual(t, tries.n.Load()-before, int64(1), "the waiter tried again")
 
 		fence, err := c.Get(ctx, "g:{hand}:fence").Uint64()
 		require.NoError(t, err)
