@@ -136,6 +136,13 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		var wait *redisscript.Wait
 		if a.tries > 0 && a.queues(leased) {
 			wait = &redisscript.Wait{Life: life, Try: a.tries + 1, Grant: grant}
+			if !a.queued {
+				// Before the try: Close withdraws the tokens it finds recorded.
+				if !l.b.queue(l, token, ttl) {
+					return nil, a.fail(lock.ErrClosed)
+				}
+				defer l.b.unqueue(token)
+			}
 		}
 		a.tries++
 		sent := time.Now()

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -34,6 +35,7 @@ type Backend struct {
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
 	holds  map[*hold]struct{}    // holds to abandon on Close
 	held   map[string]int        // holds by name
+	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
 	wg     sync.WaitGroup        // renewals, expiries and undos at work
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
@@ -71,6 +73,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 		queues:  make(map[string]*waitQueue),
 		holds:   make(map[*hold]struct{}),
 		held:    make(map[string]int),
+		queued:  make(map[string]queuedWait),
 	}
 	if _, ok := client.(*goredis.ClusterClient); ok {
 		b.publish = "SPUBLISH"
@@ -109,7 +112,9 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 
 // Close stops every renewal and marks the holds it abandons lost (their Lost channels
 // close; their keys are left to expire on the server, not deleted), ends the subscription,
-// and makes Acquire calls that are waiting return lock.ErrClosed. It returns when no
+// and makes Acquire calls that are waiting return lock.ErrClosed, taking those queued on the
+// server out of their queues first (best effort, for at most half a second), so that no
+// Release grants them a lock. It returns when no
 // goroutine of the backend is left. It closes the client only when the backend opened it
 // (lock.Open); a client given to New stays open. A second Close returns nil.
 func (b *Backend) Close() error {
@@ -124,7 +129,12 @@ func (b *Backend) Close() error {
 	for h := range b.holds {
 		holds = append(holds, h)
 	}
+	queued := b.queued
+	b.queued = make(map[string]queuedWait)
 	b.mu.Unlock()
+	if len(queued) > 0 {
+		b.withdraw(queued)
+	}
 
 	b.cancel()
 	for _, h := range holds {
@@ -158,7 +168,52 @@ func (b *Backend) addHold(h *hold) bool {
 	}
 	b.holds[h] = struct{}{}
 	b.held[h.l.name]++
+	delete(b.queued, h.token) // a hold Close abandons is left to expire, never withdrawn
 	return true
+}
+
+// queuedWait is a waiter's token in a lock's queue on the server.
+type queuedWait struct {
+	l   *Lock
+	ttl time.Duration
+}
+
+// queue records that token is in l's queue on the server, until unqueue; false once the
+// backend is closed (Close has taken its list of tokens to withdraw).
+func (b *Backend) queue(l *Lock, token string, ttl time.Duration) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.queued[token] = queuedWait{l, ttl}
+	return true
+}
+
+func (b *Backend) unqueue(token string) {
+	b.mu.Lock()
+	delete(b.queued, token)
+	b.mu.Unlock()
+}
+
+// closeWithdraw bounds how long Close spends taking its waiters out of the server's queues.
+const closeWithdraw = 500 * time.Millisecond
+
+// withdraw takes the tokens of waiters that Close ends out of their locks' queues on the
+// server, and frees a lock granted to one of them meanwhile, so that a Release elsewhere
+// does not grant the lock to a waiter that is gone. Best effort, within closeWithdraw.
+func (b *Backend) withdraw(queued map[string]queuedWait) {
+	ctx, cancel := context.WithTimeout(context.Background(), closeWithdraw)
+	defer cancel()
+	var wg sync.WaitGroup
+	for token, q := range queued {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = q.l.runRelease(ctx, token, q.ttl, true) // concurrent calls share pipelines
+		}()
+	}
+	wg.Wait()
 }
 
 // heard handles a message on name's channel: "released" wakes the head waiter of this

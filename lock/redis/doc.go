@@ -44,8 +44,9 @@
 // it at least 2s, less the drift margin; it holds only on a grant for its last answered
 // try. A message that never comes is found by that refresh: the try finds the key already
 // its own. A waiter that gives up leaves the queue, and frees the key if it was granted
-// meanwhile; one whose process dies is skipped once its entry expires, or, when it was
-// granted the lock first, keeps it from others for at most the grant's TTL. Both queue
+// meanwhile, and so do the waiters of a backend that is closed; one whose process dies is
+// skipped once its entry expires, or, when it was granted the lock first, keeps it from
+// others for at most the grant's TTL. Both queue
 // keys expire when the last of their entries does.
 //
 // When that first waiter is asleep, a Release of the same process passes it the lock

@@ -140,10 +140,10 @@ func TestGrantWithdrawnWhenWaiterGivesUp(t *testing.T) {
 	})
 }
 
-// TestGrantToDeadWaiterExpires: a waiter's process dies (here: its backend is closed, which
-// sends nothing) while it is queued, and the Release grants it the lock. Nobody claims the
-// grant; it keeps the lock from others only for the grant TTL (at most the lease), and a
-// waiter of a third process then takes it with a larger fence.
+// TestGrantToDeadWaiterExpires: a waiter's process dies while it is queued (here: its
+// client is closed under it, so nothing more reaches the server), and the Release grants it
+// the lock. Nobody claims the grant; it keeps the lock from others only for the grant TTL (at
+// most the lease), and a waiter of a third process then takes it with a larger fence.
 func TestGrantToDeadWaiterExpires(t *testing.T) {
 	ctx := testCtx(t)
 	srv := startServer(t)
@@ -151,13 +151,15 @@ func TestGrantToDeadWaiterExpires(t *testing.T) {
 	const lease = 1500 * time.Millisecond // grant TTL 1.5s; entries live 750ms
 	opts := []redislock.Option{redislock.WithPrefix("g:"), redislock.WithLease(lease)}
 	holder := newLock(t, newBackend(t, c, opts...), "dead")
-	dying := newBackend(t, newClient(t, srv.Addr()), opts...)
+	dyingClient := newClient(t, srv.Addr())
+	dying := newBackend(t, dyingClient, opts...)
 	waiter := newLock(t, dying, "dead")
 	third := newLock(t, newBackend(t, newClient(t, srv.Addr()), opts...), "dead")
 
 	require.NoError(t, holder.Acquire(ctx))
 	got := waitFor(ctx, waiter)
 	queued(t, c, "g:{dead}", 1)
+	require.NoError(t, dyingClient.Close())
 	require.NoError(t, dying.Close())
 	require.ErrorIs(t, <-got, lock.ErrClosed)
 	require.NoError(t, holder.Release(ctx))
@@ -178,6 +180,32 @@ func TestGrantToDeadWaiterExpires(t *testing.T) {
 	assert.NotEqual(t, owner, now)
 	assert.Greater(t, third.Fence(), holder.Fence()+16, "after the holder's and the dead grant's fences")
 	require.NoError(t, third.Release(ctx))
+}
+
+// TestCloseWithdrawsQueuedWaiters: Close takes its waiters out of the server's queues, so
+// the next Release frees the lock instead of granting it to a backend that is gone.
+func TestCloseWithdrawsQueuedWaiters(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		holder := newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "close")
+		closing := newBackend(t, newClient(t, addr), redislock.WithPrefix("g:"))
+		waiter := newLock(t, closing, "close")
+
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		queued(t, c, "g:{close}", 1)
+		require.NoError(t, closing.Close())
+		require.ErrorIs(t, <-got, lock.ErrClosed)
+		n, err := c.HLen(ctx, "g:{close}:waiters").Result()
+		require.NoError(t, err)
+		assert.Zero(t, n, "Close left its waiter in the server's queue")
+
+		require.NoError(t, holder.Release(ctx))
+		locked, err := holder.Locked(ctx)
+		require.NoError(t, err)
+		assert.False(t, locked, "the lock was granted to a closed backend")
+	})
 }
 
 // TestNoQueueBehindHoldOfSameProcess: a waiter whose lock is held in its own process does
