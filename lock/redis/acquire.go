@@ -241,22 +241,6 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 	return nil, err != nil, err
 }
 
-// queues reports whether the attempt's tries after the first put the waiter in the server's
-// queue: it holds without a timeout (leased), and the lock is not held in this process.
-func (a *attempt) queues(leased bool) bool {
-	return leased && !a.noWait && (a.queued || !a.l.b.heldHere(a.l.name))
-}
-
-// claims reports whether the attempt holds by grant g: g answers the last try that wrote
-// the waiter's entry (so the Release that granted the key ran after that try was sent),
-// and the key's grant TTL, counted from then, leaves time to renew it.
-func (a *attempt) claims(g *grant) bool {
-	if !a.queued || g.try != a.last {
-		return false
-	}
-	return time.Until(a.l.b.cfg.Deadline(a.sent, a.grant)) > a.grant/4
-}
-
 // sleep waits for wake (nil: never) or d (< 0: for ever), unless the attempt ends first.
 func (a *attempt) sleep(wake <-chan struct{}, d time.Duration) error {
 	var expired <-chan time.Time

@@ -3,11 +3,8 @@ package redis
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -170,76 +167,6 @@ func (b *Backend) addHold(h *hold) bool {
 	b.held[h.l.name]++
 	delete(b.queued, h.token) // a hold Close abandons is left to expire, never withdrawn
 	return true
-}
-
-// queuedWait is a waiter's token in a lock's queue on the server.
-type queuedWait struct {
-	l   *Lock
-	ttl time.Duration
-}
-
-// queue records that token is in l's queue on the server, until unqueue; false once the
-// backend is closed (Close has taken its list of tokens to withdraw).
-func (b *Backend) queue(l *Lock, token string, ttl time.Duration) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false
-	}
-	b.queued[token] = queuedWait{l, ttl}
-	return true
-}
-
-func (b *Backend) unqueue(token string) {
-	b.mu.Lock()
-	delete(b.queued, token)
-	b.mu.Unlock()
-}
-
-// closeWithdraw bounds how long Close spends taking its waiters out of the server's queues.
-const closeWithdraw = 500 * time.Millisecond
-
-// withdraw takes the tokens of waiters that Close ends out of their locks' queues on the
-// server, and frees a lock granted to one of them meanwhile, so that a Release elsewhere
-// does not grant the lock to a waiter that is gone. Best effort, within closeWithdraw.
-func (b *Backend) withdraw(queued map[string]queuedWait) {
-	ctx, cancel := context.WithTimeout(context.Background(), closeWithdraw)
-	defer cancel()
-	var wg sync.WaitGroup
-	for token, q := range queued {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, _ = q.l.runRelease(ctx, token, q.ttl, true) // concurrent calls share pipelines
-		}()
-	}
-	wg.Wait()
-}
-
-// heard handles a message on name's channel: "released" wakes the head waiter of this
-// process; "granted <token> <try> <fence>" goes to the waiter it names. A message it cannot
-// read wakes the head too, which then tries again.
-func (b *Backend) heard(name, payload string) {
-	if rest, ok := strings.CutPrefix(payload, "granted "); ok {
-		if g, ok := parseGrant(rest); ok {
-			b.granted(name, g)
-			return
-		}
-	}
-	b.wakeHead(name)
-}
-
-func parseGrant(s string) (*grant, bool) {
-	f := strings.Fields(s)
-	if len(f) != 3 {
-		return nil, false
-	}
-	try, err1 := strconv.ParseUint(f[1], 10, 64)
-	fence, err2 := strconv.ParseUint(f[2], 10, 64)
-	if err1 != nil || err2 != nil || f[0] == "" {
-		return nil, false
-	}
-	return &grant{token: f[0], try: try, fence: fence}, true
 }
 
 // heldHere reports whether a hold of this process has the lock name.

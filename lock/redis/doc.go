@@ -30,24 +30,14 @@
 // given runs out, whichever comes first. Waiters of one process on one name queue in
 // arrival order and only the first talks to Redis.
 //
-// That first waiter, when it holds without a timeout and finds the lock held by another
-// process, also queues on the server from its second try on: its token goes at the back of
-// the list prefix+"{n}:queue", and the hash prefix+"{n}:waiters" records when its entry
-// expires (1.5s after the try that wrote it, on the server clock), the try's number, and
-// the TTL a grant gives the key (3s, or the lease if shorter). A Release of another process
-// then does not free the key: it pops the first live entry, sets the key to that token for
-// the grant's TTL, advances the fence, and publishes "granted <token> <try> <fence>". The
-// waiter holds on the message, with no try of its own: one trip through the server from
-// release to the next hold. It cannot see when the grant ran, but it ran after the try it
-// names was sent, so the waiter counts the grant's TTL from then, and renews to its lease
-// soon after. It refreshes its entry every second while it sleeps, so a grant always leaves
-// it at least 2s, less the drift margin; it holds only on a grant for its last answered
-// try. A message that never comes is found by that refresh: the try finds the key already
-// its own. A waiter that gives up leaves the queue, and frees the key if it was granted
-// meanwhile, and so do the waiters of a backend that is closed; one whose process dies is
-// skipped once its entry expires, or, when it was granted the lock first, keeps it from
-// others for at most the grant's TTL. Both queue
-// keys expire when the last of their entries does.
+// That first waiter, when it holds without a timeout and the lock is held by another
+// process, also queues on the server (prefix+"{n}:queue" and prefix+"{n}:waiters"). A
+// Release then hands the key to the first live waiter there for a short grant TTL (3s at
+// most), advances the fence and publishes "granted ..."; the waiter holds on the message
+// with no try of its own, and renews to its lease. It refreshes its place once a second
+// while it sleeps, which also finds a grant whose message was lost; a waiter that gives up,
+// or whose backend closes, withdraws. grant.go says why a grant is safe to hold on, and
+// what a waiter that dies costs.
 //
 // When that first waiter is asleep, a Release of the same process passes it the lock
 // without freeing it on the server. If both holds are leased (no timeout), the pass is made

@@ -1,5 +1,7 @@
 package redis
 
+import "time"
+
 // State reports how much per-name state the backend keeps in the process: wait queues,
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
 func (b *Backend) State() (queues, holds, channels int) {
@@ -23,3 +25,19 @@ func (b *Backend) Parked(name string) bool {
 
 // Claimed reports how many holds were taken on a grant's message, with no try.
 func (b *Backend) Claimed() int64 { return b.claimed.Load() }
+
+// ParseGrant reads a grant message's payload after "granted ".
+func ParseGrant(s string) (token string, try, fence uint64, ok bool) {
+	g, ok := parseGrant(s)
+	if !ok {
+		return "", 0, 0, false
+	}
+	return g.token, g.try, g.fence, true
+}
+
+// Claims reports whether a waiter of b holds on a grant for try: its last answered try that
+// queued on the server (if queued) was last, sent at sent, with a grant TTL of grantTTL.
+func Claims(b *Backend, queued bool, last uint64, sent time.Time, grantTTL time.Duration, try uint64) bool {
+	a := &attempt{l: &Lock{b: b}, queued: queued, last: last, sent: sent, grant: grantTTL}
+	return a.claims(&grant{try: try})
+}

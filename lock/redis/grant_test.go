@@ -279,3 +279,29 @@ func TestGrantMessageLost(t *testing.T) {
 		require.NoError(t, waiter.Release(ctx))
 	})
 }
+
+// TestClaims: a waiter holds on a grant only when it answers the waiter's last answered
+// try, whose sending the grant came after, and that leaves a quarter of the grant TTL.
+func TestClaims(t *testing.T) {
+	b := newBackend(t, newClient(t, "127.0.0.1:1"))
+	const ttl = 3 * time.Second
+	now := time.Now()
+	assert.True(t, redislock.Claims(b, true, 3, now, ttl, 3))
+	assert.False(t, redislock.Claims(b, true, 3, now, ttl, 2), "a grant for an earlier try may be older than the key's TTL")
+	assert.False(t, redislock.Claims(b, true, 3, now, ttl, 4), "a try that was never answered")
+	assert.False(t, redislock.Claims(b, true, 3, now.Add(-2300*time.Millisecond), ttl, 3), "less than a quarter of the grant TTL left")
+	assert.True(t, redislock.Claims(b, true, 3, now.Add(-2*time.Second), ttl, 3))
+	assert.False(t, redislock.Claims(b, false, 3, now, ttl, 3), "never queued")
+}
+
+func TestParseGrant(t *testing.T) {
+	token, try, fence, ok := redislock.ParseGrant("tok 7 1732000000000001")
+	require.True(t, ok)
+	assert.Equal(t, "tok", token)
+	assert.Equal(t, uint64(7), try)
+	assert.Equal(t, uint64(1732000000000001), fence)
+	for _, bad := range []string{"", "tok", "tok 7", "tok 7 1 2", "tok x 1", "tok 7 -1", "tok 7 1.7e15", "tok 7 18446744073709551616"} {
+		_, _, _, ok := redislock.ParseGrant(bad)
+		assert.False(t, ok, "%q", bad)
+	}
+}

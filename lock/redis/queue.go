@@ -27,15 +27,6 @@ type waiter struct {
 	grant  *grant        // the lock was granted to its token on the server
 }
 
-// grant is the message of a Release of another process that handed the key to a waiter
-// queued on the server (grant.lua): the waiter's token, the try that wrote its entry, and
-// the fence, as the server counts it.
-type grant struct {
-	token string
-	try   uint64
-	fence uint64
-}
-
 // offer is a hold passed from a Release of this process to the head waiter, in the same
 // script that ends the old hold: one round trip from release to the next hold, not two.
 type offer struct {
@@ -75,26 +66,6 @@ func (b *Backend) unpark(w *waiter) (*offer, *grant) {
 	o, g := w.offer, w.grant
 	w.offer, w.grant = nil, nil
 	return o, g
-}
-
-// granted hands a grant heard on name's channel to the head waiter it names, or keeps it
-// for the head to claim when it parks: the message may come while the head's try is in
-// flight. A grant for a token of another process, or of no waiter left, is ignored (a
-// waiter that gives up withdraws from the server's queue, and frees a key granted to it).
-func (b *Backend) granted(name string, g *grant) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q := b.queues[name]
-	if q == nil || len(q.waiters) == 0 {
-		return
-	}
-	w := q.waiters[0]
-	if w.parked && w.token == g.token && w.offer == nil {
-		w.grant = g
-		poke(w)
-		return
-	}
-	q.grant = g
 }
 
 // poke wakes w if it is asleep; b.mu is held.

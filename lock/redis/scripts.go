@@ -15,31 +15,6 @@ import (
 // row stop at fenceSlots - 1, then the next hold gets a fence from the server again.
 const fenceSlots = 16
 
-// The queue of waiters on the server (see grant.lua): a waiter that holds without a timeout
-// and finds the lock taken by another process puts its token in the lock's queue, so that
-// the holder's Release hands the key straight to it and publishes the grant. The waiter
-// then holds as soon as the message comes, with no try of its own: one trip through the
-// server from release to the next hold, not two.
-//
-// The key gets the grant's TTL from the moment the Release runs, which the waiter cannot
-// see; it counts from when it sent the try that wrote its entry (the grant names that try,
-// and came after it). An entry lives queueLife after the try that wrote it, and the waiter
-// refreshes it every queueRefresh while it sleeps, so a granted waiter finds at least
-// grantTTL - queueRefresh - a round trip left, and renews at once to its lease. A waiter
-// that died is skipped once its entry expires; one granted the lock just before it died
-// keeps the lock from others for at most the grant's TTL.
-const (
-	grantTTL     = 3 * time.Second // at most; never more than the waiter's lease
-	queueRefresh = grantTTL / 3    // of the grant TTL
-	queueLife    = grantTTL / 2    // of the grant TTL
-)
-
-// queueTimes returns the grant TTL, refresh period and entry life for a lease of ttl.
-func queueTimes(ttl time.Duration) (grant, refresh, life time.Duration) {
-	grant = min(ttl, grantTTL)
-	return grant, grant * queueRefresh / grantTTL, grant * queueLife / grantTTL
-}
-
 // tryAcquire runs the acquire script once. It returns the fence when the lock was taken,
 // otherwise the key's remaining TTL (-1 when it has none). wait, unless nil, says how the
 // try puts the waiter in the lock's queue on the server.

@@ -1,0 +1,152 @@
+package redis
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The queue of waiters on the server (see grant.lua): a waiter that holds without a timeout
+// and finds the lock taken by another process puts its token in the lock's queue, so that
+// the holder's Release hands the key straight to it and publishes the grant. The waiter
+// then holds as soon as the message comes, with no try of its own: one trip through the
+// server from release to the next hold, not two.
+//
+// The key gets the grant's TTL from the moment the Release runs, which the waiter cannot
+// see; it counts from when it sent the try that wrote its entry (the grant names that try,
+// and came after it). It holds only on a grant that names its last answered try: a grant
+// for an earlier one ran before that try was processed, which then found the key not its
+// own: that grant was over by then, however late its message came. A grant it cannot
+// hold on is left to its next try, which finds the key already its own if it still is. An entry lives queueLife after the try that wrote it, and the waiter
+// refreshes it every queueRefresh while it sleeps, so a granted waiter finds at least
+// grantTTL - queueRefresh - a round trip left, and renews at once to its lease. A waiter
+// that died is skipped once its entry expires; one granted the lock just before it died
+// keeps the lock from others for at most the grant's TTL.
+const (
+	grantTTL     = 3 * time.Second // at most; never more than the waiter's lease
+	queueRefresh = grantTTL / 3    // of the grant TTL
+	queueLife    = grantTTL / 2    // of the grant TTL
+)
+
+// queueTimes returns the grant TTL, refresh period and entry life for a lease of ttl.
+func queueTimes(ttl time.Duration) (grant, refresh, life time.Duration) {
+	grant = min(ttl, grantTTL)
+	return grant, grant * queueRefresh / grantTTL, grant * queueLife / grantTTL
+}
+
+// grant is the message of a Release of another process that handed the key to a waiter
+// queued on the server (grant.lua): the waiter's token, the try that wrote its entry, and
+// the fence, as the server counts it.
+type grant struct {
+	token string
+	try   uint64
+	fence uint64
+}
+
+// granted hands a grant heard on name's channel to the head waiter it names, or keeps it
+// for the head to claim when it parks: the message may come while the head's try is in
+// flight. A grant for a token of another process, or of no waiter left, is ignored (a
+// waiter that gives up withdraws from the server's queue, and frees a key granted to it).
+func (b *Backend) granted(name string, g *grant) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.queues[name]
+	if q == nil || len(q.waiters) == 0 {
+		return
+	}
+	w := q.waiters[0]
+	if w.parked && w.token == g.token && w.offer == nil {
+		w.grant = g
+		poke(w)
+		return
+	}
+	q.grant = g
+}
+
+// heard handles a message on name's channel: "released" wakes the head waiter of this
+// process; "granted <token> <try> <fence>" goes to the waiter it names. A message it cannot
+// read wakes the head too, which then tries again.
+func (b *Backend) heard(name, payload string) {
+	if rest, ok := strings.CutPrefix(payload, "granted "); ok {
+		if g, ok := parseGrant(rest); ok {
+			b.granted(name, g)
+			return
+		}
+	}
+	b.wakeHead(name)
+}
+
+func parseGrant(s string) (*grant, bool) {
+	f := strings.Fields(s)
+	if len(f) != 3 {
+		return nil, false
+	}
+	try, err1 := strconv.ParseUint(f[1], 10, 64)
+	fence, err2 := strconv.ParseUint(f[2], 10, 64)
+	if err1 != nil || err2 != nil || f[0] == "" {
+		return nil, false
+	}
+	return &grant{token: f[0], try: try, fence: fence}, true
+}
+
+// queuedWait is a waiter's token in a lock's queue on the server.
+type queuedWait struct {
+	l   *Lock
+	ttl time.Duration
+}
+
+// queue records that token is in l's queue on the server, until unqueue; false once the
+// backend is closed (Close has taken its list of tokens to withdraw).
+func (b *Backend) queue(l *Lock, token string, ttl time.Duration) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.queued[token] = queuedWait{l, ttl}
+	return true
+}
+
+func (b *Backend) unqueue(token string) {
+	b.mu.Lock()
+	delete(b.queued, token)
+	b.mu.Unlock()
+}
+
+// closeWithdraw bounds how long Close spends taking its waiters out of the server's queues.
+const closeWithdraw = 500 * time.Millisecond
+
+// withdraw takes the tokens of waiters that Close ends out of their locks' queues on the
+// server, and frees a lock granted to one of them meanwhile, so that a Release elsewhere
+// does not grant the lock to a waiter that is gone. Best effort, within closeWithdraw.
+func (b *Backend) withdraw(queued map[string]queuedWait) {
+	ctx, cancel := context.WithTimeout(context.Background(), closeWithdraw)
+	defer cancel()
+	var wg sync.WaitGroup
+	for token, q := range queued {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = q.l.runRelease(ctx, token, q.ttl, true) // concurrent calls share pipelines
+		}()
+	}
+	wg.Wait()
+}
+
+// queues reports whether the attempt's tries after the first put the waiter in the server's
+// queue: it holds without a timeout (leased), and the lock is not held in this process.
+func (a *attempt) queues(leased bool) bool {
+	return leased && !a.noWait && (a.queued || !a.l.b.heldHere(a.l.name))
+}
+
+// claims reports whether the attempt holds by grant g: g answers the last try that wrote
+// the waiter's entry (so the Release that granted the key ran after that try was sent),
+// and the key's grant TTL, counted from then, leaves time to renew it.
+func (a *attempt) claims(g *grant) bool {
+	if !a.queued || g.try != a.last {
+		return false
+	}
+	return time.Until(a.l.b.cfg.Deadline(a.sent, a.grant)) > a.grant/4
+}
