@@ -33,6 +33,34 @@ func queued(t *testing.T, c *goredis.Client, key string, n int64) {
 	}, eventually, time.Millisecond, "never %d waiters queued on the server", n)
 }
 
+// across is a lock held by one backend while the waiter of a second backend (another
+// process, as far as Redis can tell) waits for it, queued on the server.
+type across struct {
+	c      *goredis.Client // the holder's client, to look at the keys
+	key    string
+	holder *redislock.Lock
+	waiter *redislock.Lock
+	wb     *redislock.Backend // the waiter's backend
+	got    <-chan error       // the waiter's Acquire, made with waitCtx
+}
+
+// queuedAcross sets up an across on name; hooks go on the waiter's client.
+func queuedAcross(t *testing.T, ctx, waitCtx context.Context, addr, name string, hooks ...goredis.Hook) *across {
+	t.Helper()
+	c := newClient(t, addr)
+	wc := newClient(t, addr)
+	for _, h := range hooks {
+		wc.AddHook(h)
+	}
+	x := &across{c: c, key: "g:{" + name + "}", wb: newBackend(t, wc, redislock.WithPrefix("g:"))}
+	x.holder = newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), name)
+	x.waiter = newLock(t, x.wb, name)
+	require.NoError(t, x.holder.Acquire(ctx))
+	x.got = waitFor(waitCtx, x.waiter)
+	queued(t, c, x.key, 1)
+	return x
+}
+
 // TestGrantedAcrossProcesses: a leased waiter of another process queues on the server, and
 // the holder's Release hands it the key: the waiter holds on the message without a try of
 // its own, with the fence the grant advanced, its own token in the key, and a lease that is
@@ -40,17 +68,9 @@ func queued(t *testing.T, c *goredis.Client, key string, n int64) {
 func TestGrantedAcrossProcesses(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
-		c := newClient(t, addr)
-		waiterClient := newClient(t, addr)
 		tries := &commandCounter{only: queueScript}
-		waiterClient.AddHook(tries)
-		a := newBackend(t, c, redislock.WithPrefix("g:"))
-		b := newBackend(t, waiterClient, redislock.WithPrefix("g:"))
-		holder, waiter := newLock(t, a, "hand"), newLock(t, b, "hand")
-
-		require.NoError(t, holder.Acquire(ctx))
-		got := waitFor(ctx, waiter)
-		queued(t, c, "g:{hand}", 1)
+		x := queuedAcross(t, ctx, ctx, addr, "hand", tries)
+		c, holder, waiter, b, got := x.c, x.holder, x.waiter, x.wb, x.got
 		parked(t, b, "hand")
 		before := tries.n.Load()
 		require.NoError(t, holder.Release(ctx))
@@ -121,20 +141,14 @@ func TestGrantedInQueueOrder(t *testing.T) {
 func TestGrantWithdrawnWhenWaiterGivesUp(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
-		c := newClient(t, addr)
-		holder := newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "quit")
-		waiter := newLock(t, newBackend(t, newClient(t, addr), redislock.WithPrefix("g:")), "quit")
-
-		require.NoError(t, holder.Acquire(ctx))
 		wctx, cancel := context.WithCancel(ctx)
-		got := waitFor(wctx, waiter)
-		queued(t, c, "g:{quit}", 1)
+		x := queuedAcross(t, ctx, wctx, addr, "quit")
 		cancel()
-		require.ErrorIs(t, <-got, context.Canceled)
-		queued(t, c, "g:{quit}", 0)
+		require.ErrorIs(t, <-x.got, context.Canceled)
+		queued(t, x.c, x.key, 0)
 
-		require.NoError(t, holder.Release(ctx))
-		locked, err := holder.Locked(ctx)
+		require.NoError(t, x.holder.Release(ctx))
+		locked, err := x.holder.Locked(ctx)
 		require.NoError(t, err)
 		assert.False(t, locked, "the lock was granted to a waiter that had left")
 	})
@@ -187,22 +201,15 @@ func TestGrantToDeadWaiterExpires(t *testing.T) {
 func TestCloseWithdrawsQueuedWaiters(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
-		c := newClient(t, addr)
-		holder := newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "close")
-		closing := newBackend(t, newClient(t, addr), redislock.WithPrefix("g:"))
-		waiter := newLock(t, closing, "close")
-
-		require.NoError(t, holder.Acquire(ctx))
-		got := waitFor(ctx, waiter)
-		queued(t, c, "g:{close}", 1)
-		require.NoError(t, closing.Close())
-		require.ErrorIs(t, <-got, lock.ErrClosed)
-		n, err := c.HLen(ctx, "g:{close}:waiters").Result()
+		x := queuedAcross(t, ctx, ctx, addr, "close")
+		require.NoError(t, x.wb.Close())
+		require.ErrorIs(t, <-x.got, lock.ErrClosed)
+		n, err := x.c.HLen(ctx, x.key+":waiters").Result()
 		require.NoError(t, err)
 		assert.Zero(t, n, "Close left its waiter in the server's queue")
 
-		require.NoError(t, holder.Release(ctx))
-		locked, err := holder.Locked(ctx)
+		require.NoError(t, x.holder.Release(ctx))
+		locked, err := x.holder.Locked(ctx)
 		require.NoError(t, err)
 		assert.False(t, locked, "the lock was granted to a closed backend")
 	})
@@ -253,12 +260,8 @@ func TestNoQueueBehindHoldOfSameProcess(t *testing.T) {
 func TestGrantMessageLost(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
-		c := newClient(t, addr)
-		holder := newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "lostmsg")
-		waiter := newLock(t, newBackend(t, newClient(t, addr), redislock.WithPrefix("g:")), "lostmsg")
-		require.NoError(t, holder.Acquire(ctx))
-		got := waitFor(ctx, waiter)
-		queued(t, c, "g:{lostmsg}", 1)
+		x := queuedAcross(t, ctx, ctx, addr, "lostmsg")
+		c, waiter, got := x.c, x.waiter, x.got
 
 		// Grant the key by hand, as grant.lua does, but publish nothing.
 		tokens, err := c.LRange(ctx, "g:{lostmsg}:queue", 0, -1).Result()
