@@ -125,11 +125,13 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 	ctx, cancel := context.WithTimeout(context.Background(), closeWithdraw)
 	defer cancel()
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, 64) // concurrent calls share pipelines; a few suffice
 	for token, q := range queued {
+		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			_, _ = q.l.runRelease(ctx, token, q.ttl, true) // concurrent calls share pipelines
+			defer func() { <-slots; wg.Done() }()
+			_, _ = q.l.runRelease(ctx, token, q.ttl, true)
 		}()
 	}
 	wg.Wait()
