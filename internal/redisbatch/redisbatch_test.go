@@ -110,29 +110,19 @@ func TestConcurrentCallers(t *testing.T) {
 		ctx := testContext(t)
 		load(t, ctx, c, echo, incr)
 
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		for g := 0; g < goroutines; g++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				key := fmt.Sprint("n:", g)
-				for i := 0; i < rounds; i++ {
-					m := fmt.Sprintf("echo:%d:%d", g, i)
-					v, err := b.EvalSha(ctx, echo.Hash(), nil, m).Text()
-					if !assert.NoError(t, err) || !assert.Equal(t, m, v, "answer of another call") {
-						return
-					}
-					n, err := b.EvalSha(ctx, incr.Hash(), []string{key}, fmt.Sprintf("incr:%d:%d", g, i)).Int()
-					if !assert.NoError(t, err) || !assert.Equal(t, i+1, n, "INCR %s", key) {
-						return
-					}
+		<-fanOut(goroutines, func(g int) {
+			key := fmt.Sprint("n:", g)
+			for i := 0; i < rounds; i++ {
+				m := fmt.Sprintf("echo:%d:%d", g, i)
+				v, err := b.EvalSha(ctx, echo.Hash(), nil, m).Text()
+				if !assert.NoError(t, err) || !assert.Equal(t, m, v, "answer of another call") {
+					return
 				}
-			}()
-		}
-		close(start)
-		wg.Wait()
+				if !incrOnce(t, ctx, b, key, i) {
+					return
+				}
+			}
+		})
 		if t.Failed() {
 			return
 		}
@@ -452,13 +442,7 @@ func TestClose(t *testing.T) {
 // network. It answers the pipeline's callers at once with ErrClosed, and returns itself
 // when the read ends: here, when the client is closed.
 func TestCloseReleasesCallersOfStalledPipeline(t *testing.T) {
-	s := redistest.Start(t)
-	proxy := redistest.StartProxy(t, s.Addr())
-	p := newProbe()
-	c := goredis.NewClient(&goredis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true,
-		ReadTimeout: 4 * waitLimit})
-	c.AddHook(p)
-	t.Cleanup(func() { _ = c.Close() })
+	proxy, c, p := stallableClient(t)
 	ctx := context.Background() // nothing but Close ends the pipeline
 	load(t, ctx, c, echo)
 	b := redisbatch.New(c, 1)
@@ -548,13 +532,7 @@ func assertAllAlone(t *testing.T, b *redisbatch.Batcher, p *probe, ctx context.C
 // A pipeline stalled on the network lasts until the latest of its calls' deadlines, not
 // until the client's ReadTimeout: then its slot is free for the calls after it.
 func TestPipelineEndsAtLatestDeadline(t *testing.T) {
-	s := redistest.Start(t)
-	proxy := redistest.StartProxy(t, s.Addr())
-	p := newProbe()
-	c := goredis.NewClient(&goredis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true,
-		ReadTimeout: 4 * waitLimit})
-	c.AddHook(p)
-	t.Cleanup(func() { _ = c.Close() })
+	proxy, c, p := stallableClient(t)
 	b := newBatcher(t, c, 1)
 	ctx := testContext(t)
 	load(t, ctx, c, echo)
@@ -611,25 +589,14 @@ func TestCluster(t *testing.T) {
 		nodes[node.Options().Addr] = true
 	}
 	require.Greater(t, len(nodes), 1, "keys on one node")
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for g := 0; g < goroutines; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			key := fmt.Sprint("many:", g)
-			for i := 0; i < rounds; i++ {
-				n, err := b.EvalSha(ctx, incr.Hash(), []string{key}, fmt.Sprint(key, ":", i)).Int()
-				if !assert.NoError(t, err) || !assert.Equal(t, i+1, n, "INCR %s", key) {
-					return
-				}
+	done := fanOut(goroutines, func(g int) {
+		key := fmt.Sprint("many:", g)
+		for i := 0; i < rounds; i++ {
+			if !incrOnce(t, ctx, b, key, i) {
+				return
 			}
-		}()
-	}
-	close(start)
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
+		}
+	})
 	await(t, done, "the calls behind the held one")
 	assert.False(t, held.returned())
 	assert.Empty(t, p.pipelines(), "a cluster's calls shared a pipeline")
@@ -641,12 +608,48 @@ func TestCluster(t *testing.T) {
 	assert.Equal(t, 1, n)
 }
 
+// fanOut runs fn(0) ... fn(n-1) in n goroutines, released together so that their calls
+// meet, and returns a channel closed when all have returned.
+func fanOut(n int, fn func(g int)) <-chan struct{} {
+	var wg sync.WaitGroup
+	start, done := make(chan struct{}), make(chan struct{})
+	for g := 0; g < n; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			fn(g)
+		}()
+	}
+	close(start)
+	go func() { wg.Wait(); close(done) }()
+	return done
+}
+
+// incrOnce runs the INCR script on key for the i-th time and checks the count is i+1.
+func incrOnce(t *testing.T, ctx context.Context, b *redisbatch.Batcher, key string, i int) bool {
+	n, err := b.EvalSha(ctx, incr.Hash(), []string{key}, fmt.Sprint(key, ":", i)).Int()
+	return assert.NoError(t, err) && assert.Equal(t, i+1, n, "INCR %s", key)
+}
+
 // onServers runs f as a subtest on a miniredis and on a real redis-server, each started
 // for it.
 func onServers(t *testing.T, f func(t *testing.T, addr string)) {
 	t.Helper()
 	t.Run("miniredis", func(t *testing.T) { f(t, redistest.StartMini(t).Addr()) })
 	t.Run("redis-server", func(t *testing.T) { f(t, redistest.Start(t).Addr()) })
+}
+
+// stallableClient is a client, with a probe, of a real server behind a proxy that the test
+// can stall; a stalled read ends at its context's deadline, long before ReadTimeout.
+func stallableClient(t *testing.T) (*redistest.Proxy, *goredis.Client, *probe) {
+	proxy := redistest.StartProxy(t, redistest.Start(t).Addr())
+	p := newProbe()
+	c := goredis.NewClient(&goredis.Options{Addr: proxy.Addr(), MaxRetries: -1, ContextTimeoutEnabled: true,
+		ReadTimeout: 4 * waitLimit})
+	c.AddHook(p)
+	t.Cleanup(func() { _ = c.Close() })
+	return proxy, c, p
 }
 
 func newClient(t *testing.T, addr string, p *probe) *goredis.Client {
