@@ -31,7 +31,7 @@ type Backend struct {
 	closed bool
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
 	holds  map[*hold]struct{}    // holds to abandon on Close
-	held   map[string]int        // holds by name
+	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
 	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
 	wg     sync.WaitGroup        // renewals, expiries and undos at work
 
@@ -111,9 +111,9 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 // close; their keys are left to expire on the server, not deleted), ends the subscription,
 // and makes Acquire calls that are waiting return lock.ErrClosed, taking those queued on the
 // server out of their queues first (best effort, for at most half a second), so that no
-// Release grants them a lock. It returns when no
-// goroutine of the backend is left. It closes the client only when the backend opened it
-// (lock.Open); a client given to New stays open. A second Close returns nil.
+// Release grants them a lock. It returns when no goroutine of the backend is left. It
+// closes the client only when the backend opened it (lock.Open); a client given to New
+// stays open. A second Close returns nil.
 func (b *Backend) Close() error {
 	b.mu.Lock()
 	if b.closed {
