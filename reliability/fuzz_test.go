@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -315,6 +317,9 @@ func FuzzKeyspace(f *testing.F) {
 // ErrNotHeld when a tiny timeout (or Extend ttl) ran out. On Redis a blocking window shorter
 // than a round trip may end before the first try is answered, even on a free lock: that
 // is ErrNotAcquired (NoWait, which always waits for its one try, does not have this edge).
+// Each input locks a name of its own: a try that an earlier input's window gave up on may
+// reach miniredis (which serves each connection on a goroutine of its own) after the undo
+// that follows it, and keep that name taken for its lease.
 func FuzzOptions(f *testing.F) {
 	for _, s := range [][3]int64{
 		{0, int64(lock.Forever), 1}, {0, 0, 0}, {-1, 0, 1}, {0, -1, 1}, {1, 0, -1}, {1, 1, 1},
@@ -327,13 +332,15 @@ func FuzzOptions(f *testing.F) {
 	loc := local.New(lock.Options{Blocking: lock.Forever, Logger: quiet})
 	f.Cleanup(func() { _ = loc.Close() })
 	ks := newKeyset(f)
+	var inputs atomic.Int64
 	f.Fuzz(func(t *testing.T, timeout, blocking, ttl int64) {
+		name := fmt.Sprintf("opts%d", inputs.Add(1))
 		to, bl, ex := time.Duration(timeout), time.Duration(blocking), time.Duration(ttl)
 		bad := to < 0 || (bl < 0 && bl != lock.Forever)
 		ctx := testCtx(t)
 		defer ks.m.FlushAll()
 		for _, b := range []lock.Backend{loc, ks.b} {
-			l, err := b.NewLock("opts", lock.WithTimeout(to), lock.WithBlocking(bl))
+			l, err := b.NewLock(name, lock.WithTimeout(to), lock.WithBlocking(bl))
 			if bad {
 				require.ErrorIs(t, err, lock.ErrInvalid)
 				continue
