@@ -6,8 +6,9 @@
 // goroutine pays nothing. Calls made while that many are in flight queue up, and the next
 // flush sends them together. A call whose context ends while it is queued leaves the queue
 // and is never sent; one that ends while its pipeline is in flight returns at once with the
-// context's error, and its reply, when it comes, is dropped. Close answers the calls still
-// waiting with ErrClosed.
+// context's error, and its reply, when it comes, is dropped. Settle waits for such a
+// pipeline, so that a command meant to undo the dropped call reaches the server after it.
+// Close answers the calls still waiting with ErrClosed.
 package redisbatch
 
 import (
@@ -33,9 +34,10 @@ type Batcher struct {
 	cancel   context.CancelFunc
 
 	mu     sync.Mutex
-	busy   int     // calls and pipelines in flight
-	queue  []*call // calls waiting for a flush
-	spare  []*call // an emptied queue, to be reused
+	busy   int                        // calls and pipelines in flight
+	queue  []*call                    // calls waiting for a flush
+	spare  []*call                    // an emptied queue, to be reused
+	flying map[chan struct{}]struct{} // pipelines in flight, by their first call's done
 	wg     sync.WaitGroup
 	closed bool
 }
@@ -63,7 +65,7 @@ func New(client goredis.UniversalClient, inFlight int) *Batcher {
 	if _, ok := client.(*goredis.ClusterClient); ok {
 		inFlight = math.MaxInt
 	}
-	b := &Batcher{client: client, inFlight: inFlight}
+	b := &Batcher{client: client, inFlight: inFlight, flying: make(map[chan struct{}]struct{})}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	return b
 }
@@ -81,9 +83,31 @@ func (b *Batcher) Close() {
 	b.closed = true
 	queued := b.take()
 	b.mu.Unlock()
-	fail(queued)
+	b.fail(queued)
 	b.cancel()
 	b.wg.Wait()
+}
+
+// Settle returns when every pipeline in flight when it was called has been answered or
+// has failed, or with ctx's error when ctx ends first. A caller whose call returned early
+// (its context ended while the call's pipeline was in flight) calls Settle before a
+// command that must reach the server after that call: an undo. Calls that went straight
+// to the client need no waiting: they return only when go-redis is done with them.
+func (b *Batcher) Settle(ctx context.Context) error {
+	b.mu.Lock()
+	pending := make([]chan struct{}, 0, len(b.flying))
+	for done := range b.flying {
+		pending = append(pending, done)
+	}
+	b.mu.Unlock()
+	for _, done := range pending {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 // EvalSha runs EVALSHA, alone or in a pipeline with other goroutines' calls.
@@ -206,7 +230,7 @@ func (b *Batcher) finish() {
 	if batch == nil || b.closed {
 		b.busy--
 		b.mu.Unlock()
-		fail(batch) // Close came first
+		b.fail(batch) // Close came first
 		return
 	}
 	b.wg.Add(1)
@@ -226,15 +250,30 @@ func (b *Batcher) take() []*call {
 	for _, c := range batch {
 		c.sent = true
 	}
+	b.flying[batch[0].done] = struct{}{}
 	return batch
 }
 
-// fail answers calls taken from the queue, never sent, with ErrClosed.
-func fail(batch []*call) {
+// land wakes the calls of a batch taken from the queue, which now have their replies or
+// errors, and ends its flight.
+func (b *Batcher) land(batch []*call) {
+	if len(batch) == 0 {
+		return
+	}
+	b.mu.Lock()
+	delete(b.flying, batch[0].done)
+	b.mu.Unlock()
 	for _, c := range batch {
-		c.cmd.SetErr(ErrClosed)
 		close(c.done)
 	}
+}
+
+// fail answers calls taken from the queue, never sent, with ErrClosed.
+func (b *Batcher) fail(batch []*call) {
+	for _, c := range batch {
+		c.cmd.SetErr(ErrClosed)
+	}
+	b.land(batch)
 }
 
 func (b *Batcher) drain(batch []*call) {
@@ -250,7 +289,7 @@ func (b *Batcher) drain(batch []*call) {
 		if batch == nil || b.closed {
 			b.busy--
 			b.mu.Unlock()
-			fail(batch)
+			b.fail(batch)
 			return
 		}
 		b.mu.Unlock()
@@ -260,6 +299,7 @@ func (b *Batcher) drain(batch []*call) {
 // flush sends batch in one pipeline, bounded by the latest of the calls' deadlines, and
 // wakes each call.
 func (b *Batcher) flush(batch []*call) {
+	defer b.land(batch)
 	ctx := b.ctx
 	var latest time.Time
 	for _, c := range batch {
@@ -285,8 +325,5 @@ func (b *Batcher) flush(batch []*call) {
 			_ = pipe.Process(ctx, c.cmd)
 		}
 		_, _ = pipe.Exec(ctx)
-	}
-	for _, c := range batch {
-		close(c.done)
 	}
 }

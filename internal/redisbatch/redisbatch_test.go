@@ -346,6 +346,49 @@ func TestContextEndsWhilePipelineInFlight(t *testing.T) {
 	})
 }
 
+// Settle returns at once with nothing in flight, and otherwise waits for the pipeline of a
+// call whose caller gave up on it: once it returns, that call has run on the server, so an
+// undo sent then cannot overtake it.
+func TestSettleWaitsForAbandonedPipeline(t *testing.T) {
+	onServers(t, func(t *testing.T, addr string) {
+		p, c, b, ctx := oneSlot(t, addr, echo, incr)
+		require.NoError(t, b.Settle(ctx), "nothing is in flight")
+
+		h, held := occupy(t, ctx, b, p)
+		short, cancel := context.WithCancel(ctx)
+		defer cancel()
+		gone := run(func() *goredis.Cmd { return b.EvalSha(short, incr.Hash(), []string{"side"}, "gone") })
+		waitQueued(t, 1)
+		pipe := p.hold("gone") // holds the pipeline at the client, as a slow server would
+		h.release()
+		require.NoError(t, held.result(t).Err())
+		await(t, pipe.reached, "the pipeline")
+		cancel()
+		require.ErrorIs(t, gone.result(t).Err(), context.Canceled)
+
+		settled := make(chan error, 1)
+		go func() { settled <- b.Settle(ctx) }()
+		brief, stop := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer stop()
+		require.ErrorIs(t, b.Settle(brief), context.DeadlineExceeded, "settled with the pipeline in flight")
+		n, err := c.Exists(ctx, "side").Result()
+		require.NoError(t, err)
+		require.Zero(t, n, "the held pipeline ran")
+
+		pipe.release()
+		select {
+		case err := <-settled:
+			require.NoError(t, err)
+		case <-time.After(waitLimit):
+			t.Fatal("Settle did not return when the pipeline was answered")
+		}
+		v, err := c.Get(ctx, "side").Int()
+		require.NoError(t, err, "Settle returned before the abandoned call ran")
+		assert.Equal(t, 1, v)
+		require.NoError(t, b.Settle(ctx), "nothing is in flight any more")
+	})
+}
+
 // A script error in one call of a pipeline fails that call only.
 func TestErrorInPipelineFailsOnlyItsCall(t *testing.T) {
 	onServers(t, func(t *testing.T, addr string) {

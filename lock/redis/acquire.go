@@ -16,6 +16,9 @@ const (
 	maxRetry = time.Second
 )
 
+// undoWait bounds each step of an undo: the wait for the try's pipeline, and the release.
+const undoWait = time.Second
+
 var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
 
 // attempt is one Acquire call: what ends its waits, and why it failed.
@@ -270,14 +273,19 @@ func (a *attempt) fail(reason error) error {
 
 // undo frees the lock, in the background, after a try whose reply was lost, in case it
 // took the lock, and takes token out of the server's queue, in case it was granted the lock
-// or would be. Close cuts it short.
+// or would be. A try given up on while its pipeline was in flight may not have reached the
+// server yet: undo waits for that pipeline first (for at most undoWait), or it could run
+// before the try and leave the key taken for a lease. Close cuts it short.
 func (b *Backend) undo(l *Lock, token string, ttl time.Duration) {
 	if !b.enter() {
 		return
 	}
 	go func() {
 		defer b.wg.Done()
-		ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+		settle, cancel := context.WithTimeout(b.ctx, undoWait)
+		_ = b.scripts.Settle(settle) // past undoWait, free what can be freed now
+		cancel()
+		ctx, cancel := context.WithTimeout(b.ctx, undoWait)
 		defer cancel()
 		_, _ = l.runRelease(ctx, token, ttl, true)
 	}()
