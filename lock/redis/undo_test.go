@@ -3,15 +3,13 @@ package redis_test
 import (
 	"context"
 	"runtime"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
+	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
@@ -24,21 +22,21 @@ func TestUndoAfterAbandonedPipeline(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
 		c := newClient(t, addr)
-		g := &gate{}
+		g := &redistest.Gate{}
 		slow := newClient(t, addr)
 		slow.AddHook(g)
 		b := newBackend(t, slow, redislock.WithPrefix("u:"))
 
 		// Two tries held at the client fill the backend's two slots for calls in flight,
 		// so the next try waits for a pipeline.
-		var busy []*gated
+		var busy []*redistest.Held
 		var got []<-chan error
 		for _, name := range []string{"x1", "x2"} {
-			busy = append(busy, g.hold("u:{"+name+"}"))
+			busy = append(busy, g.Hold("u:{"+name+"}"))
 			got = append(got, waitFor(ctx, newLock(t, b, name, lock.WithBlocking(lock.NoWait))))
-			waitClosed(t, busy[len(busy)-1].reached, name+"'s try at the client")
+			waitClosed(t, busy[len(busy)-1].Reached(), name+"'s try at the client")
 		}
-		try := g.hold("u:{victim}")
+		try := g.Hold("u:{victim}")
 		victim := newLock(t, b, "victim")
 		cctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -46,15 +44,15 @@ func TestUndoAfterAbandonedPipeline(t *testing.T) {
 		require.Eventually(t, func() bool { return inBatcher() == 3 }, eventually, time.Millisecond,
 			"the victim's try never waited for a pipeline")
 		for i, h := range busy {
-			close(h.open)
+			h.Open()
 			require.NoError(t, <-got[i])
 		}
-		waitClosed(t, try.reached, "the victim's try in its pipeline")
+		waitClosed(t, try.Reached(), "the victim's try in its pipeline")
 		cancel()
 		require.ErrorIs(t, <-gave, context.Canceled)
 
 		time.Sleep(100 * time.Millisecond) // time enough for an undo that does not wait
-		close(try.open)
+		try.Open()
 		require.Eventually(t, func() bool {
 			n, err := c.Exists(ctx, "u:{victim}").Result()
 			return err == nil && n == 0
@@ -70,75 +68,4 @@ func inBatcher() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	return strings.Count(string(buf), "redisbatch.(*Batcher).do(")
-}
-
-// gate holds at the client, alone or in a pipeline, the first command that names a key it
-// was told to hold, until that hold is opened: a slow link for one command.
-type gate struct {
-	mu    sync.Mutex
-	holds map[string]*gated
-}
-
-type gated struct {
-	reached chan struct{} // closed when the command reaches the gate
-	open    chan struct{} // closed by the test to let it go on
-}
-
-func (g *gate) hold(key string) *gated {
-	h := &gated{reached: make(chan struct{}), open: make(chan struct{})}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.holds == nil {
-		g.holds = make(map[string]*gated)
-	}
-	g.holds[key] = h
-	return h
-}
-
-// wait holds the commands while one of them names a held key (each hold is used once).
-func (g *gate) wait(ctx context.Context, cmds ...goredis.Cmder) error {
-	var h *gated
-	g.mu.Lock()
-	for key, held := range g.holds {
-		if slices.ContainsFunc(cmds, func(cmd goredis.Cmder) bool { return slices.Contains(cmd.Args(), any(key)) }) {
-			h = held
-			delete(g.holds, key)
-			break
-		}
-	}
-	g.mu.Unlock()
-	if h == nil {
-		return nil
-	}
-	close(h.reached)
-	select {
-	case <-h.open:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (g *gate) DialHook(next goredis.DialHook) goredis.DialHook { return next }
-
-func (g *gate) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
-	return func(ctx context.Context, cmd goredis.Cmder) error {
-		if err := g.wait(ctx, cmd); err != nil {
-			cmd.SetErr(err)
-			return err
-		}
-		return next(ctx, cmd)
-	}
-}
-
-func (g *gate) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []goredis.Cmder) error {
-		if err := g.wait(ctx, cmds...); err != nil {
-			for _, cmd := range cmds {
-				cmd.SetErr(err)
-			}
-			return err
-		}
-		return next(ctx, cmds)
-	}
 }
