@@ -126,7 +126,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			}
 			return nil, a.fail(lock.ErrNotAcquired)
 		case t.ok:
-			return l.newHold(token, t.fence, ttl, t.sent, t.raised)
+			return l.newHold(token, ttl, t)
 		}
 		a.lastErr = t.err
 		if a.noWait {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -215,5 +216,44 @@ func TestStalledNodeDoesNotHoldUpAMajority(t *testing.T) {
 		require.NoError(t, err)
 	case <-time.After(eventually):
 		t.Fatal("calls waited for the stalled node")
+	}
+}
+
+// TestReleaseWaitsForLateNode: a try succeeds once a majority has answered, and the other
+// nodes answer later. Release frees such a node only after it has answered: a release
+// that got there first would find nothing, and the try landing after it would leave the
+// key taken on that node for a lease, where the next tries would count it against them.
+func TestReleaseWaitsForLateNode(t *testing.T) {
+	ss := startServers(t, 3)
+	cs := clients(t, addrs(ss))
+	g := &redistest.Gate{}
+	cs[2].AddHook(g)
+	b := newBackend(t, cs)
+	ctx := testCtx(t)
+	l := newLock(t, b, "late")
+
+	late := g.Hold("baton:{late}") // node 2 answers the try after the release
+	require.NoError(t, l.Acquire(ctx))
+	select {
+	case <-late.Reached():
+	case <-time.After(eventually):
+		t.Fatal("the try never reached node 2")
+	}
+	require.NoError(t, l.Release(ctx))
+	time.Sleep(100 * time.Millisecond) // time enough for a release that does not wait
+	late.Open()
+	keys := func(c goredis.UniversalClient, key string) int64 { // -1: no answer
+		n, err := c.Exists(ctx, key).Result()
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return keys(cs[2], "baton:{late}:fence") == 1 }, eventually, time.Millisecond,
+		"the try never landed on node 2")
+	require.Eventually(t, func() bool { return keys(cs[2], "baton:{late}") == 0 }, eventually, 5*time.Millisecond,
+		"the release ran on node 2 before the try: the key is left taken there")
+	for i, c := range cs {
+		assert.Zero(t, keys(c, "baton:{late}"), "node %d", i)
 	}
 }

@@ -37,6 +37,7 @@ type hold struct {
 	start  time.Time
 	lost   chan struct{}
 	raised <-chan struct{} // closed when the fence was raised on the nodes behind; nil: none
+	landed []chan struct{} // closed when each node has answered the try (try.landed)
 	op     sync.Mutex      // one renewal or Extend at a time
 
 	// guarded by l.mu
@@ -49,13 +50,16 @@ type hold struct {
 	nextHook int
 }
 
-// newHold records the hold a successful try made and starts keeping it alive.
-func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, raised <-chan struct{}) (*hold, error) {
+// newHold records the hold the successful try t (with token, for ttl) made and starts
+// keeping it alive.
+func (l *Lock) newHold(token string, ttl time.Duration, t try) (*hold, error) {
+	sent := t.sent
 	h := &hold{
-		raised:   raised,
+		raised:   t.raised,
+		landed:   t.landed,
 		l:        l,
 		token:    token,
-		fence:    fence,
+		fence:    t.fence,
 		leased:   l.opts.Timeout == 0,
 		ttl:      ttl,
 		start:    time.Now(),

@@ -80,7 +80,7 @@ func (l *Lock) Release(ctx context.Context) error {
 		case <-ctx.Done():
 		}
 	}
-	ok, err := l.runRelease(ctx, h.token)
+	ok, err := l.runRelease(ctx, h)
 
 	l.mu.Lock()
 	lost := expired || (err == nil && !ok)

@@ -27,6 +27,11 @@ type try struct {
 	partial bool            // some nodes were taken, not a majority: they are being freed
 	err     error           // node errors, when the nodes could not decide it
 	raised  <-chan struct{} // closed when the nodes behind on the fence have been raised
+	// landed[i] is closed when node i has answered the try, or its call has timed out. A
+	// try succeeds on a majority, and the others answer later: Release waits for a node's
+	// answer before it frees that node, or the try could land after the release and leave
+	// the key taken there for a lease.
+	landed []chan struct{}
 }
 
 // tryAcquire runs the acquire script on every node at once and returns when a majority
@@ -35,9 +40,13 @@ type try struct {
 // Only ctx ending or Close is returned as an error; node errors are in try.err.
 func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) (try, error) {
 	b := l.b
-	t := try{sent: time.Now(), pttl: -1}
-	c := b.fanout(func(ctx context.Context, c goredis.UniversalClient) reply {
+	t := try{sent: time.Now(), pttl: -1, landed: make([]chan struct{}, len(b.clients))}
+	for i := range t.landed {
+		t.landed[i] = make(chan struct{})
+	}
+	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
 		ok, fence, pttl, err := redisscript.Acquire(ctx, c, l.key, l.fenceKey, token, ttl)
+		close(t.landed[node])
 		n := int64(fence)
 		if !ok {
 			n = pttl.Milliseconds()
@@ -124,10 +133,10 @@ func (l *Lock) raiseFence(oks []reply, fence uint64, ttl time.Duration) <-chan s
 // majority runs op on every node and reports whether a majority did it. held is false,
 // with a nil error, when so many nodes answered no that a majority cannot have; err joins
 // the node errors when the nodes could not decide it, or is ctx's error or ErrClosed.
-func (l *Lock) majority(ctx context.Context, op func(ctx context.Context, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
+func (l *Lock) majority(ctx context.Context, op func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
 	b := l.b
-	c := b.fanout(func(ctx context.Context, c goredis.UniversalClient) reply {
-		ok, err := op(ctx, c)
+	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
+		ok, err := op(ctx, node, c)
 		return reply{ok: ok, err: err}
 	}, nil)
 	if c == nil {
@@ -145,20 +154,26 @@ func (l *Lock) majority(ctx context.Context, op func(ctx context.Context, c gore
 	return false, errors.Join(nodeErrors(fails)...)
 }
 
-func (l *Lock) runRelease(ctx context.Context, token string) (bool, error) {
-	return l.majority(ctx, func(ctx context.Context, c goredis.UniversalClient) (bool, error) {
-		return redisscript.Release(ctx, c, l.key, token, l.channel, "PUBLISH")
+// runRelease frees h's keys on every node, each once the node has answered h's try.
+func (l *Lock) runRelease(ctx context.Context, h *hold) (bool, error) {
+	return l.majority(ctx, func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error) {
+		select {
+		case <-h.landed[node]:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+		return redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH")
 	})
 }
 
 func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
-	return l.majority(ctx, func(ctx context.Context, c goredis.UniversalClient) (bool, error) {
+	return l.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		return redisscript.Extend(ctx, c, l.key, token, ttl)
 	})
 }
 
 func (l *Lock) runExists(ctx context.Context) (bool, error) {
-	return l.majority(ctx, func(ctx context.Context, c goredis.UniversalClient) (bool, error) {
+	return l.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		n, err := c.Exists(ctx, l.key).Result()
 		return n > 0, err
 	})

@@ -104,7 +104,7 @@ func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []O
 
 // ping checks that a majority of the nodes answer.
 func (b *Backend) ping(ctx context.Context) error {
-	c := b.fanout(func(ctx context.Context, c goredis.UniversalClient) reply {
+	c := b.fanout(func(ctx context.Context, _ int, c goredis.UniversalClient) reply {
 		err := c.Ping(ctx).Err()
 		return reply{ok: err == nil, err: err}
 	}, nil)
