@@ -1,6 +1,9 @@
-// Package lease holds the arithmetic of leased holds that baton's Redis backends share: when
-// a hold counts as lost (its safe deadline) and when its lease is renewed. Keeping it in one
-// place keeps the single-server and quorum backends from drifting apart.
+// Package lease is what baton's two Redis backends (lock/redis and lock/quorum) share of a
+// lock handle: the arithmetic of leased holds (when a hold counts as lost, its safe
+// deadline, and when its lease is renewed), and the handle's holds themselves (Handle,
+// Hold): their renewal and expiry timers, their loss, and the handle methods that only read
+// or extend them. Each backend brings its server calls and its own bookkeeping. Keeping
+// this in one place keeps the single-server and quorum backends from drifting apart.
 package lease
 
 import (

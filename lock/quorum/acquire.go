@@ -33,14 +33,14 @@ type attempt struct {
 
 func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 	if l.b.isClosed() {
-		return nil, l.errorf("acquire", lock.ErrClosed)
+		return nil, l.core.Errorf("acquire", lock.ErrClosed)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, l.errorf("acquire", err)
+		return nil, l.core.Errorf("acquire", err)
 	}
-	a := &attempt{l: l, ctx: ctx, tryCtx: ctx, noWait: l.opts.Blocking == lock.NoWait}
-	if l.opts.Blocking > 0 {
-		end := start.Add(l.opts.Blocking)
+	a := &attempt{l: l, ctx: ctx, tryCtx: ctx, noWait: l.core.Opts.Blocking == lock.NoWait}
+	if l.core.Opts.Blocking > 0 {
+		end := start.Add(l.core.Opts.Blocking)
 		w := time.NewTimer(time.Until(end))
 		defer w.Stop()
 		a.window = w.C
@@ -50,13 +50,13 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 	}
 	// The handle is a mutex of its own: one Acquire or hold at a time.
 	select {
-	case l.sem <- struct{}{}:
+	case l.core.Sem <- struct{}{}:
 	default:
 		if a.noWait {
 			return nil, a.fail(lock.ErrNotAcquired)
 		}
 		select {
-		case l.sem <- struct{}{}:
+		case l.core.Sem <- struct{}{}:
 		case <-ctx.Done():
 			return nil, a.fail(ctx.Err())
 		case <-a.window:
@@ -67,7 +67,7 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 	}
 	h, err := l.contend(a)
 	if err != nil {
-		<-l.sem
+		<-l.core.Sem
 		return nil, err
 	}
 	return h, nil
@@ -76,11 +76,11 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
 // tries the nodes until a majority gives it the lock or the attempt ends.
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
-	w := l.b.enqueue(l.name)
+	w := l.b.enqueue(l.core.Name)
 	defer func() {
 		var took time.Duration
 		if h != nil {
-			took = h.ttl
+			took = h.TTL
 		}
 		l.b.dequeue(l, w, took)
 	}()
@@ -89,7 +89,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	if err := a.sleep(w.turn, -1); err != nil {
 		return nil, err
 	}
-	ttl := l.opts.Timeout
+	ttl := l.core.Opts.Timeout
 	if ttl == 0 {
 		ttl = l.b.cfg.Lease
 	}
@@ -126,7 +126,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			}
 			return nil, a.fail(lock.ErrNotAcquired)
 		case t.ok:
-			return l.newHold(token, ttl, t)
+			return l.core.NewHold(token, t.fence, ttl, t.sent, ttl, nodes{raised: t.raised, landed: t.landed})
 		}
 		a.lastErr = t.err
 		if a.noWait {
@@ -189,5 +189,5 @@ func (a *attempt) sleep(wake <-chan struct{}, d time.Duration) error {
 // fail returns the error of an attempt that ended for reason, joined with the node errors
 // of the last try, which may be why the lock could not be taken.
 func (a *attempt) fail(reason error) error {
-	return a.l.errorf("acquire", errors.Join(reason, a.lastErr))
+	return a.l.core.Errorf("acquire", errors.Join(reason, a.lastErr))
 }

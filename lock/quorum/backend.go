@@ -8,6 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -93,16 +94,30 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 		return nil, err
 	}
 	key := b.cfg.Prefix + "{" + name + "}"
-	return &Lock{
+	l := &Lock{
 		b:        b,
-		name:     name,
 		key:      key,
 		fenceKey: key + ":fence",
 		channel:  key + ":released",
-		opts:     o,
-		sem:      make(chan struct{}, 1),
-	}, nil
+	}
+	l.core = lease.Handle[nodes]{
+		Name: name, Kind: "quorum", Opts: o, Sem: make(chan struct{}, 1),
+		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend,
+		ErrTaken: errTaken, ErrNotRenewed: errNotRenewed,
+	}
+	return l, nil
 }
+
+// holdsOf is a Backend as the holds of its locks see it (lease.Backend).
+type holdsOf struct{ b *Backend }
+
+func (h holdsOf) Enter() bool              { return h.b.enter(1) }
+func (h holdsOf) Leave()                   { h.b.wg.Done() }
+func (h holdsOf) Context() context.Context { return h.b.ctx }
+func (h holdsOf) Closed() bool             { return h.b.isClosed() }
+func (h holdsOf) AddHold(x *hold) bool     { return h.b.addHold(x) }
+func (h holdsOf) DropHold(x *hold)         { h.b.dropHold(x) }
+func (h holdsOf) WakeHead(name string)     { h.b.wakeHead(name) }
 
 // Close stops every renewal and marks the holds it abandons lost (their Lost channels
 // close; their keys are left to expire on the nodes), ends the subscriptions, and makes
@@ -125,7 +140,7 @@ func (b *Backend) Close() error {
 
 	b.cancel()
 	for _, h := range holds {
-		h.l.lose(h, lock.ErrClosed, false)
+		h.H.Lose(h, lock.ErrClosed, false)
 	}
 	for _, s := range b.subs {
 		s.close()

@@ -2,10 +2,10 @@ package quorum
 
 import (
 	"context"
-	"fmt"
-	"sync"
+	"errors"
 	"time"
 
+	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -13,14 +13,24 @@ import (
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
 type Lock struct {
 	b                      *Backend
-	name                   string
 	key, fenceKey, channel string
-	opts                   lock.Options
-	sem                    chan struct{} // full while an Acquire or a hold owns the handle
-
-	mu  sync.Mutex
-	cur *hold // the current or last hold
+	core                   lease.Handle[nodes]
 }
+
+// hold is one acquisition of a Lock (internal/lease), with what it knows of its nodes.
+type hold = lease.Hold[nodes]
+
+// nodes is what a hold knows of the nodes of its try.
+type nodes struct {
+	raised <-chan struct{} // closed when the fence was raised on the nodes behind; nil: none
+	landed []chan struct{} // closed when each node has answered the try (try.landed)
+}
+
+// Why a hold was lost (Event.Err, log records).
+var (
+	errTaken      = errors.New("the key was deleted or taken by another owner on a majority of the nodes")
+	errNotRenewed = errors.New("the lease was not renewed on a majority of the nodes before its safe deadline")
+)
 
 var (
 	_ lock.Locker       = (*Lock)(nil)
@@ -28,7 +38,7 @@ var (
 )
 
 // Name returns the name the lock was created with.
-func (l *Lock) Name() string { return l.name }
+func (l *Lock) Name() string { return l.core.Name }
 
 // Acquire takes the lock on a majority of the nodes, waiting as WithBlocking says. Each try
 // goes to every node at once and ends as soon as a majority has answered; a try that took
@@ -40,16 +50,7 @@ func (l *Lock) Name() string { return l.name }
 // the last try, when a majority could not be reached) when the blocking window ended; an
 // error that errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was
 // closed. On error nothing is held: what a try took is freed in the background, best effort.
-func (l *Lock) Acquire(ctx context.Context) error {
-	start := time.Now()
-	h, err := l.acquire(ctx, start)
-	if err != nil {
-		l.opts.Notify(lock.Event{Kind: lock.NotAcquired, Name: l.name, Duration: time.Since(start), Err: err})
-		return err
-	}
-	l.opts.Notify(lock.Event{Kind: lock.Acquired, Name: l.name, Fence: h.fence, Duration: h.start.Sub(start)})
-	return nil
-}
+func (l *Lock) Acquire(ctx context.Context) error { return l.core.Acquire(ctx, l.acquire) }
 
 // Release frees the lock on every node and wakes the next waiter. It returns when a
 // majority has freed it; the other nodes are freed in the background. It returns
@@ -57,58 +58,23 @@ func (l *Lock) Acquire(ctx context.Context) error {
 // a majority cannot be reached the hold ends here all the same: it is no longer renewed, so
 // its keys expire within the lease or timeout.
 func (l *Lock) Release(ctx context.Context) error {
-	if l.b.isClosed() {
-		return l.errorf("release", lock.ErrClosed)
+	h, expired, err := l.core.BeginRelease()
+	if err != nil {
+		return err
 	}
-	l.mu.Lock()
-	h := l.cur
-	if h == nil || h.state != active {
-		l.mu.Unlock()
-		return l.errorf("release", lock.ErrNotHeld)
-	}
-	expired := !time.Now().Before(h.deadline)
-	h.state = releasing
-	h.stopTimers()
-	l.mu.Unlock()
-	l.b.dropHold(h)
-
-	if h.raised != nil {
+	if h.Data.raised != nil {
 		// The next holder's fence must be larger: let the raise land first (it has, in
 		// all but the shortest holds; each raise is bounded by the node timeout).
 		select {
-		case <-h.raised:
+		case <-h.Data.raised:
 		case <-ctx.Done():
 		}
 	}
 	ok, err := l.runRelease(ctx, h)
-
-	l.mu.Lock()
-	lost := expired || (err == nil && !ok)
-	cause := errTaken
-	if expired {
-		cause = h.expiredCause()
+	if err := l.core.EndRelease(h, expired, ok, err); err != nil {
+		return err
 	}
-	var held time.Duration
-	if lost {
-		held = h.markLost(cause)
-	} else {
-		h.state = released
-		h.hooks = nil
-		held = time.Since(h.start)
-	}
-	<-l.sem
-	l.mu.Unlock()
-
-	switch {
-	case lost:
-		l.logLost(h, held, cause)
-		return l.errorf("release", lock.ErrNotHeld)
-	case err != nil:
-		l.backendError("release", err)
-		return l.errorf("release", err)
-	}
-	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: h.fence, Duration: held})
-	l.b.wakeHead(l.name) // a waiter of this process need not wait for the message
+	l.b.wakeHead(l.core.Name) // a waiter of this process need not wait for the message
 	return nil
 }
 
@@ -117,12 +83,12 @@ func (l *Lock) Release(ctx context.Context) error {
 // cannot tell.
 func (l *Lock) Locked(ctx context.Context) (bool, error) {
 	if l.b.isClosed() {
-		return false, l.errorf("locked", lock.ErrClosed)
+		return false, l.core.Errorf("locked", lock.ErrClosed)
 	}
 	held, err := l.runExists(ctx)
 	if err != nil {
-		l.backendError("locked", err)
-		return false, l.errorf("locked", err)
+		l.core.BackendError("locked", err)
+		return false, l.core.Errorf("locked", err)
 	}
 	return held, nil
 }
@@ -131,107 +97,16 @@ func (l *Lock) Locked(ctx context.Context) (bool, error) {
 // without a timeout keeps being renewed afterwards, and its keys never get less than the
 // lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is gone;
 // when a majority cannot be reached the hold is left as it was.
-func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
-	if ttl <= 0 {
-		return lock.Invalidf("lock %q: extend by %v: the ttl must be positive", l.name, ttl)
-	}
-	if l.b.isClosed() {
-		return l.errorf("extend", lock.ErrClosed)
-	}
-	h := l.activeHold()
-	if h == nil {
-		return l.errorf("extend", lock.ErrNotHeld)
-	}
-	h.op.Lock()
-	defer h.op.Unlock()
-	if h.leased {
-		ttl = max(ttl, h.ttl)
-	}
-	sent := time.Now()
-	ok, err := l.runExtend(ctx, h.token, ttl)
-	if err != nil {
-		l.backendError("extend", err)
-		return l.errorf("extend", err)
-	}
-	if !ok {
-		l.lose(h, errTaken, false)
-		return l.errorf("extend", lock.ErrNotHeld)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if h.state != active || !time.Now().Before(h.deadline) {
-		return l.errorf("extend", lock.ErrNotHeld)
-	}
-	h.deadline = l.b.cfg.Deadline(sent, ttl)
-	h.until = sent.Add(ttl)
-	h.expiry.Reset(time.Until(h.deadline))
-	return nil
-}
+func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error { return l.core.Extend(ctx, ttl) }
 
 // Fence returns the fencing token of the current or last hold, 0 before the first: the
 // largest of the fences the nodes of its majority handed out.
-func (l *Lock) Fence() uint64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.cur == nil {
-		return 0
-	}
-	return l.cur.fence
-}
+func (l *Lock) Fence() uint64 { return l.core.Fence() }
 
 // Lost returns the channel closed when the current hold ends without Release: nil before
 // the first hold; after a clean Release it stays open.
-func (l *Lock) Lost() <-chan struct{} {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.cur == nil {
-		return nil
-	}
-	return l.cur.lost
-}
+func (l *Lock) Lost() <-chan struct{} { return l.core.Lost() }
 
 // AfterLost implements lock.LossNotifier: fn runs, under the handle's lock, at the moment
 // the current hold is marked lost (before its keys can expire on a majority).
-func (l *Lock) AfterLost(fn func()) (stop func() bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	h := l.cur
-	if h == nil || h.state == released || h.state == releasing {
-		return func() bool { return false }
-	}
-	if h.state == stateLost {
-		fn()
-		return func() bool { return false }
-	}
-	id := h.nextHook
-	h.nextHook++
-	if h.hooks == nil {
-		h.hooks = make(map[int]func())
-	}
-	h.hooks[id] = fn
-	return func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		_, ok := h.hooks[id]
-		delete(h.hooks, id)
-		return ok
-	}
-}
-
-func (l *Lock) activeHold() *hold {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if h := l.cur; h != nil && h.state == active && time.Now().Before(h.deadline) {
-		return h
-	}
-	return nil
-}
-
-func (l *Lock) errorf(op string, err error) error {
-	return fmt.Errorf("quorum lock %q: %s: %w", l.name, op, err)
-}
-
-func (l *Lock) backendError(op string, err error) {
-	l.opts.Notify(lock.Event{Kind: lock.BackendError, Name: l.name, Op: op, Err: err})
-	l.opts.Log().Warn("baton: quorum call failed", "lock", l.name, "op", op, "err", err)
-}
+func (l *Lock) AfterLost(fn func()) (stop func() bool) { return l.core.AfterLost(fn) }

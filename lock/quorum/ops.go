@@ -158,11 +158,11 @@ func (l *Lock) majority(ctx context.Context, op func(ctx context.Context, node i
 func (l *Lock) runRelease(ctx context.Context, h *hold) (bool, error) {
 	return l.majority(ctx, func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error) {
 		select {
-		case <-h.landed[node]:
+		case <-h.Data.landed[node]:
 		case <-ctx.Done():
 			return false, ctx.Err()
 		}
-		return redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH")
+		return redisscript.Release(ctx, c, l.key, h.Token, l.channel, "PUBLISH")
 	})
 }
 

@@ -38,7 +38,7 @@ func (b *Backend) enqueue(name string) *waiter {
 // subscriptions) when it is empty. took is the TTL of the hold w took, 0 if it gave up.
 func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 	b.mu.Lock()
-	q := b.queues[l.name]
+	q := b.queues[l.core.Name]
 	for i, x := range q.waiters {
 		if x == w {
 			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
@@ -52,7 +52,7 @@ func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 	empty := len(q.waiters) == 0
 	unsubscribe := empty && q.subscribed
 	if empty {
-		delete(b.queues, l.name)
+		delete(b.queues, l.core.Name)
 	}
 	b.mu.Unlock()
 	if unsubscribe {
@@ -66,13 +66,13 @@ func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 // the head calls it, and a head leaves the queue only after its call returned.
 func (b *Backend) subscribe(l *Lock) {
 	b.mu.Lock()
-	q := b.queues[l.name]
+	q := b.queues[l.core.Name]
 	first := !q.subscribed
 	q.subscribed = true
 	b.mu.Unlock()
 	if first {
 		for _, s := range b.subs {
-			s.acquire(l.channel, l.name)
+			s.acquire(l.channel, l.core.Name)
 		}
 	}
 }

@@ -41,14 +41,14 @@ type attempt struct {
 
 func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 	if l.b.isClosed() {
-		return nil, l.errorf("acquire", lock.ErrClosed)
+		return nil, l.core.Errorf("acquire", lock.ErrClosed)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, l.errorf("acquire", err)
+		return nil, l.core.Errorf("acquire", err)
 	}
-	a := &attempt{l: l, ctx: ctx, tryCtx: ctx, noWait: l.opts.Blocking == lock.NoWait}
-	if l.opts.Blocking > 0 {
-		end := start.Add(l.opts.Blocking)
+	a := &attempt{l: l, ctx: ctx, tryCtx: ctx, noWait: l.core.Opts.Blocking == lock.NoWait}
+	if l.core.Opts.Blocking > 0 {
+		end := start.Add(l.core.Opts.Blocking)
 		w := time.NewTimer(time.Until(end))
 		defer w.Stop()
 		a.window = w.C
@@ -58,13 +58,13 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 	}
 	// The handle is a mutex of its own: one Acquire or hold at a time.
 	select {
-	case l.sem <- struct{}{}:
+	case l.core.Sem <- struct{}{}:
 	default:
 		if a.noWait {
 			return nil, a.fail(lock.ErrNotAcquired)
 		}
 		select {
-		case l.sem <- struct{}{}:
+		case l.core.Sem <- struct{}{}:
 		case <-ctx.Done():
 			return nil, a.fail(ctx.Err())
 		case <-a.window:
@@ -75,7 +75,7 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 	}
 	h, err := l.contend(a)
 	if err != nil {
-		<-l.sem
+		<-l.core.Sem
 		return nil, err
 	}
 	return h, nil
@@ -84,11 +84,11 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
 // tries Redis until it gets the lock or the attempt ends.
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
-	w := l.b.enqueue(l.name)
+	w := l.b.enqueue(l.core.Name)
 	defer func() {
 		var took time.Duration
 		if h != nil {
-			took = h.ttl
+			took = h.TTL
 		}
 		l.b.dequeue(l, w, took)
 	}()
@@ -103,13 +103,13 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	a.timer = time.NewTimer(time.Hour)
 	defer a.timer.Stop()
 
-	ttl := l.opts.Timeout
+	ttl := l.core.Opts.Timeout
 	if ttl == 0 {
 		ttl = l.b.cfg.Lease
 	}
 	token := rand.Text() // 128 random bits, fresh for every acquisition
 	unsure := false      // a try may have taken the lock (or queued) without our knowing
-	leased := l.opts.Timeout == 0
+	leased := l.core.Opts.Timeout == 0
 	grant, refresh, life := queueTimes(ttl)
 	a.grant = grant
 	defer func() {
@@ -167,7 +167,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		case err != nil:
 			unsure = true
 			a.lastErr = err
-			l.backendError("acquire", err)
+			l.core.BackendError("acquire", err)
 			if a.noWait {
 				return nil, a.fail(lock.ErrNotAcquired)
 			}
@@ -177,7 +177,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			}
 			continue
 		case ok:
-			return l.newHold(token, fence, ttl, sent, ttl)
+			return l.core.NewHold(token, fence, ttl, sent, ttl, struct{}{})
 		}
 		if wait != nil {
 			a.last, a.sent = a.tries, sent
@@ -228,14 +228,14 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 				token = o.token // the key stays in the process's hands: keep its owner token
 				keyTTL = o.ttl
 			}
-			h, err = l.newHold(token, o.fence, ttl, o.sent, keyTTL)
+			h, err = l.core.NewHold(token, o.fence, ttl, o.sent, keyTTL, struct{}{})
 			return h, true, err
 		}
 		*unsure = *unsure || o.err != nil
 	}
 	if g != nil && err == nil && a.claims(g) {
 		l.b.claimed.Add(1)
-		h, err = l.newHold(token, g.fence*fenceSlots, ttl, a.sent, a.grant)
+		h, err = l.core.NewHold(token, g.fence*fenceSlots, ttl, a.sent, a.grant, struct{}{})
 		return h, true, err
 	}
 	// A grant that cannot be claimed is checked by the next try, which finds the key
@@ -268,7 +268,7 @@ func (a *attempt) sleep(wake <-chan struct{}, d time.Duration) error {
 // fail returns the error of an attempt that ended for reason, joined with the last Redis
 // error, which may be the reason the lock could not be taken.
 func (a *attempt) fail(reason error) error {
-	return a.l.errorf("acquire", errors.Join(reason, a.lastErr))
+	return a.l.core.Errorf("acquire", errors.Join(reason, a.lastErr))
 }
 
 // undo frees the lock, in the background, after a try whose reply was lost, in case it

@@ -8,6 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
@@ -95,17 +96,31 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 		return nil, err
 	}
 	key := b.cfg.Prefix + "{" + name + "}"
-	return &Lock{
+	l := &Lock{
 		b:        b,
-		name:     name,
 		key:      key,
 		fenceKey: key + ":fence",
 		channel:  key + ":released",
 		queue:    redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"},
-		opts:     o,
-		sem:      make(chan struct{}, 1),
-	}, nil
+	}
+	l.core = lease.Handle[struct{}]{
+		Name: name, Kind: "redis", Opts: o, Sem: make(chan struct{}, 1),
+		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend,
+		ErrTaken: errTaken, ErrNotRenewed: errNotRenewed,
+	}
+	return l, nil
 }
+
+// holdsOf is a Backend as the holds of its locks see it (lease.Backend).
+type holdsOf struct{ b *Backend }
+
+func (h holdsOf) Enter() bool              { return h.b.enter() }
+func (h holdsOf) Leave()                   { h.b.wg.Done() }
+func (h holdsOf) Context() context.Context { return h.b.ctx }
+func (h holdsOf) Closed() bool             { return h.b.isClosed() }
+func (h holdsOf) AddHold(x *hold) bool     { return h.b.addHold(x) }
+func (h holdsOf) DropHold(x *hold)         { h.b.dropHold(x) }
+func (h holdsOf) WakeHead(name string)     { h.b.wakeHead(name) }
 
 // Close stops every renewal and marks the holds it abandons lost (their Lost channels
 // close; their keys are left to expire on the server, not deleted), ends the subscription,
@@ -135,7 +150,7 @@ func (b *Backend) Close() error {
 
 	b.cancel()
 	for _, h := range holds {
-		h.l.lose(h, lock.ErrClosed, false)
+		h.H.Lose(h, lock.ErrClosed, false)
 	}
 	b.subs.close()
 	var err error
@@ -164,8 +179,8 @@ func (b *Backend) addHold(h *hold) bool {
 		return false
 	}
 	b.holds[h] = struct{}{}
-	b.held[h.l.name]++
-	delete(b.queued, h.token) // a hold Close abandons is left to expire, never withdrawn
+	b.held[h.H.Name]++
+	delete(b.queued, h.Token) // a hold Close abandons is left to expire, never withdrawn
 	return true
 }
 
@@ -191,8 +206,8 @@ func (b *Backend) dropHold(h *hold) {
 	b.mu.Lock()
 	if _, ok := b.holds[h]; ok {
 		delete(b.holds, h)
-		if b.held[h.l.name]--; b.held[h.l.name] == 0 {
-			delete(b.held, h.l.name)
+		if b.held[h.H.Name]--; b.held[h.H.Name] == 0 {
+			delete(b.held, h.H.Name)
 		}
 	}
 	b.mu.Unlock()

@@ -2,10 +2,10 @@ package redis
 
 import (
 	"context"
-	"fmt"
-	"sync"
+	"errors"
 	"time"
 
+	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 )
@@ -14,15 +14,19 @@ import (
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
 type Lock struct {
 	b                      *Backend
-	name                   string
 	key, fenceKey, channel string
 	queue                  redisscript.Queue // the waiters queued on the server
-	opts                   lock.Options
-	sem                    chan struct{} // full while an Acquire or a hold owns the handle
-
-	mu  sync.Mutex
-	cur *hold // the current or last hold
+	core                   lease.Handle[struct{}]
 }
+
+// hold is one acquisition of a Lock (internal/lease).
+type hold = lease.Hold[struct{}]
+
+// Why a hold was lost (Event.Err, log records).
+var (
+	errTaken      = errors.New("the key was deleted or taken by another owner")
+	errNotRenewed = errors.New("the lease was not renewed before its safe deadline")
+)
 
 var (
 	_ lock.Locker       = (*Lock)(nil)
@@ -30,7 +34,7 @@ var (
 )
 
 // Name returns the name the lock was created with.
-func (l *Lock) Name() string { return l.name }
+func (l *Lock) Name() string { return l.core.Name }
 
 // Acquire takes the lock, waiting as WithBlocking says. A waiter sleeps until the holder's
 // release is published or the key's TTL runs out, whichever comes first; waiters of this
@@ -41,16 +45,7 @@ func (l *Lock) Name() string { return l.name }
 // error, if the server could not be reached) when the blocking window ended; an error that
 // errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was closed. On
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
-func (l *Lock) Acquire(ctx context.Context) error {
-	start := time.Now()
-	h, err := l.acquire(ctx, start)
-	if err != nil {
-		l.opts.Notify(lock.Event{Kind: lock.NotAcquired, Name: l.name, Duration: time.Since(start), Err: err})
-		return err
-	}
-	l.opts.Notify(lock.Event{Kind: lock.Acquired, Name: l.name, Fence: h.fence, Duration: h.start.Sub(start)})
-	return nil
-}
+func (l *Lock) Acquire(ctx context.Context) error { return l.core.Acquire(ctx, l.acquire) }
 
 // Release frees the lock and wakes its next waiter, or passes the lock straight to the
 // next waiter of this process when it is asleep, or hands it on the server to the first
@@ -59,28 +54,17 @@ func (l *Lock) Acquire(ctx context.Context) error {
 // lock.ErrClosed after Close. If the server cannot be reached the hold ends here all the
 // same: it is no longer renewed, so its key expires within the lease or timeout.
 func (l *Lock) Release(ctx context.Context) error {
-	if l.b.isClosed() {
-		return l.errorf("release", lock.ErrClosed)
+	h, expired, err := l.core.BeginRelease()
+	if err != nil {
+		return err
 	}
-	l.mu.Lock()
-	h := l.cur
-	if h == nil || h.state != active {
-		l.mu.Unlock()
-		return l.errorf("release", lock.ErrNotHeld)
-	}
-	expired := !time.Now().Before(h.deadline)
-	h.state = releasing
-	h.stopTimers()
-	l.mu.Unlock()
-	l.b.dropHold(h)
 
 	var ok, granted bool
-	var err error
 	var o *offer
 	var next *waiter
 	var othersTurn bool
 	if !expired {
-		next, o, othersTurn = l.b.claimHead(l.name, h)
+		next, o, othersTurn = l.b.claimHead(l.core.Name, h)
 	}
 	switch {
 	case o != nil && o.token != "":
@@ -89,45 +73,22 @@ func (l *Lock) Release(ctx context.Context) error {
 	case o != nil:
 		// A waiter of this process is next: pass it the lock in the same script.
 		o.sent = time.Now()
-		ok, o.fence, err = l.runHandoff(ctx, h.token, next.token, next.ttl)
+		ok, o.fence, err = l.runHandoff(ctx, h.Token, next.token, next.ttl)
 		o.ok, o.err = ok, err
 		close(o.done)
 	default:
 		var res redisscript.Released
-		res, err = l.runRelease(ctx, h.token, h.ttl, false)
+		res, err = l.runRelease(ctx, h.Token, h.TTL, false)
 		ok, granted = res != redisscript.NotHeld, res == redisscript.Granted
 	}
 
-	l.mu.Lock()
-	lost := expired || (err == nil && !ok)
-	cause := errTaken
-	if expired {
-		cause = h.expiredCause()
+	if err := l.core.EndRelease(h, expired, ok, err); err != nil {
+		return err
 	}
-	var held time.Duration
-	if lost {
-		held = h.markLost(cause)
-	} else {
-		h.state = released
-		h.hooks = nil
-		held = time.Since(h.start)
-	}
-	<-l.sem
-	l.mu.Unlock()
-
-	switch {
-	case lost:
-		l.logLost(h, held, cause)
-		return l.errorf("release", lock.ErrNotHeld)
-	case err != nil:
-		l.backendError("release", err)
-		return l.errorf("release", err)
-	}
-	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: h.fence, Duration: held})
 	if o == nil && (!othersTurn || granted) {
 		// A waiter of this process need not wait for the message; and when the lock went
 		// to a waiter of another process, it tries at once and queues on the server.
-		l.b.wakeHead(l.name)
+		l.b.wakeHead(l.core.Name)
 	}
 	return nil
 }
@@ -135,12 +96,12 @@ func (l *Lock) Release(ctx context.Context) error {
 // Locked reports whether anyone, through any handle or process, holds the lock now.
 func (l *Lock) Locked(ctx context.Context) (bool, error) {
 	if l.b.isClosed() {
-		return false, l.errorf("locked", lock.ErrClosed)
+		return false, l.core.Errorf("locked", lock.ErrClosed)
 	}
 	n, err := l.b.client.Exists(ctx, l.key).Result()
 	if err != nil {
-		l.backendError("locked", err)
-		return false, l.errorf("locked", err)
+		l.core.BackendError("locked", err)
+		return false, l.core.Errorf("locked", err)
 	}
 	return n > 0, nil
 }
@@ -149,107 +110,15 @@ func (l *Lock) Locked(ctx context.Context) (bool, error) {
 // renewed afterwards, and its key never gets less than the lease. It returns lock.ErrInvalid
 // for ttl <= 0 and lock.ErrNotHeld when the hold is gone; on a Redis error the hold is left
 // as it was.
-func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
-	if ttl <= 0 {
-		return lock.Invalidf("lock %q: extend by %v: the ttl must be positive", l.name, ttl)
-	}
-	if l.b.isClosed() {
-		return l.errorf("extend", lock.ErrClosed)
-	}
-	h := l.activeHold()
-	if h == nil {
-		return l.errorf("extend", lock.ErrNotHeld)
-	}
-	h.op.Lock()
-	defer h.op.Unlock()
-	if h.leased {
-		ttl = max(ttl, h.ttl)
-	}
-	sent := time.Now()
-	ok, err := l.runExtend(ctx, h.token, ttl)
-	if err != nil {
-		l.backendError("extend", err)
-		return l.errorf("extend", err)
-	}
-	if !ok {
-		l.lose(h, errTaken, false)
-		return l.errorf("extend", lock.ErrNotHeld)
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if h.state != active || !time.Now().Before(h.deadline) {
-		return l.errorf("extend", lock.ErrNotHeld)
-	}
-	h.deadline = l.b.cfg.Deadline(sent, ttl)
-	h.confirmed, h.keyTTL = sent, ttl
-	h.until = sent.Add(ttl)
-	h.expiry.Reset(time.Until(h.deadline))
-	return nil
-}
+func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error { return l.core.Extend(ctx, ttl) }
 
 // Fence returns the fencing token of the current or last hold, 0 before the first.
-func (l *Lock) Fence() uint64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.cur == nil {
-		return 0
-	}
-	return l.cur.fence
-}
+func (l *Lock) Fence() uint64 { return l.core.Fence() }
 
 // Lost returns the channel closed when the current hold ends without Release: nil before
 // the first hold; after a clean Release it stays open.
-func (l *Lock) Lost() <-chan struct{} {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.cur == nil {
-		return nil
-	}
-	return l.cur.lost
-}
+func (l *Lock) Lost() <-chan struct{} { return l.core.Lost() }
 
 // AfterLost implements lock.LossNotifier: fn runs, under the handle's lock, at the moment
 // the current hold is marked lost (before its key can expire on the server).
-func (l *Lock) AfterLost(fn func()) (stop func() bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	h := l.cur
-	if h == nil || h.state == released || h.state == releasing {
-		return func() bool { return false }
-	}
-	if h.state == stateLost {
-		fn()
-		return func() bool { return false }
-	}
-	id := h.nextHook
-	h.nextHook++
-	if h.hooks == nil {
-		h.hooks = make(map[int]func())
-	}
-	h.hooks[id] = fn
-	return func() bool {
-		l.mu.Lock()
-		defer l.mu.Unlock()
-		_, ok := h.hooks[id]
-		delete(h.hooks, id)
-		return ok
-	}
-}
-
-func (l *Lock) activeHold() *hold {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if h := l.cur; h != nil && h.state == active && time.Now().Before(h.deadline) {
-		return h
-	}
-	return nil
-}
-
-func (l *Lock) errorf(op string, err error) error {
-	return fmt.Errorf("redis lock %q: %s: %w", l.name, op, err)
-}
-
-func (l *Lock) backendError(op string, err error) {
-	l.opts.Notify(lock.Event{Kind: lock.BackendError, Name: l.name, Op: op, Err: err})
-	l.opts.Log().Warn("baton: redis call failed", "lock", l.name, "op", op, "err", err)
-}
+func (l *Lock) AfterLost(fn func()) (stop func() bool) { return l.core.AfterLost(fn) }

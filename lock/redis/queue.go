@@ -48,8 +48,8 @@ const maxHandoffs = 8
 // A grant heard before it parked, for its token, wakes it at once.
 func (b *Backend) park(l *Lock, w *waiter, token string, ttl time.Duration) {
 	b.mu.Lock()
-	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.opts.Timeout == 0
-	if q := b.queues[l.name]; q != nil && q.grant != nil && q.grant.token == token {
+	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.core.Opts.Timeout == 0
+	if q := b.queues[l.core.Name]; q != nil && q.grant != nil && q.grant.token == token {
 		w.grant, q.grant = q.grant, nil
 		poke(w)
 	}
@@ -101,8 +101,8 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	}
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
-	if h.leased && w.leased && w.ttl == h.ttl && h.fence%fenceSlots < fenceSlots-1 {
-		o.ok, o.fence, o.token, o.sent, o.ttl = true, h.fence+1, h.token, h.confirmed, min(h.keyTTL, h.ttl)
+	if h.Leased && w.leased && w.ttl == h.TTL && h.Fence%fenceSlots < fenceSlots-1 {
+		o.ok, o.fence, o.token, o.sent, o.ttl = true, h.Fence+1, h.Token, h.Confirmed, min(h.KeyTTL, h.TTL)
 		close(o.done)
 	}
 	w.offer = o
@@ -134,7 +134,7 @@ func (b *Backend) enqueue(name string) *waiter {
 // it, or its TTL has passed.
 func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 	b.mu.Lock()
-	q := b.queues[l.name]
+	q := b.queues[l.core.Name]
 	for i, x := range q.waiters {
 		if x == w {
 			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
@@ -148,7 +148,7 @@ func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 	empty := len(q.waiters) == 0
 	unsubscribe := empty && q.subscribed
 	if empty {
-		delete(b.queues, l.name)
+		delete(b.queues, l.core.Name)
 	}
 	b.mu.Unlock()
 	if unsubscribe {
@@ -161,12 +161,12 @@ func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 // a head leaves the queue only after its call returned, so the reference is taken once.
 func (b *Backend) subscribe(l *Lock) <-chan struct{} {
 	b.mu.Lock()
-	q := b.queues[l.name]
+	q := b.queues[l.core.Name]
 	first := !q.subscribed
 	q.subscribed = true
 	b.mu.Unlock()
 	if first {
-		return b.subs.acquire(b.ctx, l.channel, l.name)
+		return b.subs.acquire(b.ctx, l.channel, l.core.Name)
 	}
 	return b.subs.confirmation(l.channel)
 }
@@ -175,7 +175,7 @@ func (b *Backend) subscribe(l *Lock) <-chan struct{} {
 // queue has none yet.
 func (b *Backend) confirmed(l *Lock) <-chan struct{} {
 	b.mu.Lock()
-	q := b.queues[l.name]
+	q := b.queues[l.core.Name]
 	subscribed := q != nil && q.subscribed
 	b.mu.Unlock()
 	if !subscribed {
