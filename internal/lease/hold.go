@@ -14,8 +14,8 @@ type Backend[D any] interface {
 	Enter() bool              // registers background work that Close waits for; false once closed
 	Leave()                   // ends the work Enter registered
 	Context() context.Context // the context of background work, cancelled by Close
-	Closed() bool
-	AddHold(h *Hold[D]) bool // registers a new hold; false once closed
+	Done() <-chan struct{}    // closed by Close
+	AddHold(h *Hold[D]) bool  // registers a new hold; false once closed
 	DropHold(h *Hold[D])
 	WakeHead(name string) // tells this process's first waiter on name to try again
 }
@@ -192,7 +192,7 @@ func (h *Hold[D]) renew() (next time.Duration, ended bool) {
 	case err == nil:
 		l.Lose(h, l.ErrTaken, false)
 		return 0, true
-	case l.B.Closed():
+	case l.closed():
 		return 0, true // Close marks the hold lost
 	}
 	l.BackendError("renew", err)
@@ -263,7 +263,7 @@ func (l *Handle[D]) Acquire(ctx context.Context, acquire func(ctx context.Contex
 // expired is true when its deadline has passed. It returns lock.ErrNotHeld unless the
 // handle holds the lock now, and lock.ErrClosed after Close.
 func (l *Handle[D]) BeginRelease() (h *Hold[D], expired bool, err error) {
-	if l.B.Closed() {
+	if l.closed() {
 		return nil, false, l.Errorf("release", lock.ErrClosed)
 	}
 	l.Mu.Lock()
@@ -322,7 +322,7 @@ func (l *Handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
 		return lock.Invalidf("lock %q: extend by %v: the ttl must be positive", l.Name, ttl)
 	}
-	if l.B.Closed() {
+	if l.closed() {
 		return l.Errorf("extend", lock.ErrClosed)
 	}
 	h := l.activeHold()
@@ -412,6 +412,15 @@ func (l *Handle[D]) activeHold() *Hold[D] {
 		return h
 	}
 	return nil
+}
+
+func (l *Handle[D]) closed() bool {
+	select {
+	case <-l.B.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // Errorf wraps err, from operation op, with the backend and the lock's name.

@@ -23,7 +23,15 @@ func (s *suite) noWait(t *testing.T) {
 	assert.NotErrorIs(t, err, context.DeadlineExceeded)
 	assert.Nil(t, try.Lost(), "a failed Acquire makes no hold")
 
+	// Nor does NoWait wait in line behind a waiter of its own process.
+	waiter := newLock(t, b, n)
+	queued := acquireAsync(ctx(t), waiter)
+	pending(t, queued, settle, "the waiter")
+	assert.ErrorIs(t, result(t, acquireAsync(ctx(t), try), "NoWait behind a waiter"), lock.ErrNotAcquired)
 	require.NoError(t, holder.Release(ctx(t)))
+	require.NoError(t, result(t, queued, "the waiter"))
+	require.NoError(t, waiter.Release(ctx(t)))
+
 	require.NoError(t, try.Acquire(ctx(t)), "NoWait takes a free lock")
 	require.NoError(t, try.Release(ctx(t)))
 }

@@ -7,6 +7,7 @@ import (
 	mrand "math/rand/v2"
 	"time"
 
+	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -20,57 +21,19 @@ const (
 
 var errNoAnswer = errors.New("the nodes did not answer before the blocking window ended")
 
-// attempt is one Acquire call: what ends its waits, and why it failed.
+// attempt is one Acquire call (lease.Attempt: what ends its waits, and why it failed).
 type attempt struct {
-	l       *Lock
-	ctx     context.Context
-	tryCtx  context.Context // ctx, bounded by the blocking window
-	noWait  bool
-	window  <-chan time.Time // the blocking window ended; nil for Forever
-	timer   *time.Timer      // reused for every sleep
-	lastErr error            // the node errors of the last try, cleared by a good one
+	*lease.Attempt[nodes]
+	l *Lock
 }
 
-func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
-	if l.b.isClosed() {
-		return nil, l.core.Errorf("acquire", lock.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, l.core.Errorf("acquire", err)
-	}
-	a := &attempt{l: l, ctx: ctx, tryCtx: ctx, noWait: l.core.Opts.Blocking == lock.NoWait}
-	if l.core.Opts.Blocking > 0 {
-		end := start.Add(l.core.Opts.Blocking)
-		w := time.NewTimer(time.Until(end))
-		defer w.Stop()
-		a.window = w.C
-		var cancel context.CancelFunc
-		a.tryCtx, cancel = context.WithDeadline(ctx, end)
-		defer cancel()
-	}
-	// The handle is a mutex of its own: one Acquire or hold at a time.
-	select {
-	case l.core.Sem <- struct{}{}:
-	default:
-		if a.noWait {
-			return nil, a.fail(lock.ErrNotAcquired)
-		}
-		select {
-		case l.core.Sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, a.fail(ctx.Err())
-		case <-a.window:
-			return nil, a.fail(lock.ErrNotAcquired)
-		case <-l.b.done:
-			return nil, a.fail(lock.ErrClosed)
-		}
-	}
-	h, err := l.contend(a)
+func (l *Lock) acquire(ctx context.Context, start time.Time) (h *hold, err error) {
+	base, err := l.core.Begin(ctx, start)
 	if err != nil {
-		<-l.core.Sem
 		return nil, err
 	}
-	return h, nil
+	defer func() { base.End(err) }()
+	return l.contend(&attempt{Attempt: base, l: l})
 }
 
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
@@ -84,9 +47,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		}
 		l.b.dequeue(l, w, took)
 	}()
-	a.timer = time.NewTimer(time.Hour)
-	defer a.timer.Stop()
-	if err := a.sleep(w.turn, -1); err != nil {
+	if err := a.WaitTurn(w.turn); err != nil {
 		return nil, err
 	}
 	ttl := l.core.Opts.Timeout
@@ -98,7 +59,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		// The waiter before this one has just taken the lock, and its release cannot go
 		// unheard: sleep at once instead of trying.
 		subscribed = true
-		if err := a.sleep(w.wake, w.after+time.Millisecond); err != nil {
+		if err := a.Sleep(w.wake, w.after+time.Millisecond, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -114,23 +75,23 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		// Releases published after a majority confirmed the subscription cannot go
 		// unheard; that must hold before the try, not only after it.
 		heard := subscribed && l.b.confirmed(l)
-		t, err := l.tryAcquire(a.tryCtx, token, ttl)
+		t, err := l.tryAcquire(a.TryCtx, token, ttl)
 		switch {
-		case err != nil && a.ctx.Err() != nil:
-			return nil, a.fail(a.ctx.Err())
+		case err != nil && a.Ctx.Err() != nil:
+			return nil, a.Fail(a.Ctx.Err())
 		case errors.Is(err, lock.ErrClosed):
-			return nil, a.fail(lock.ErrClosed)
+			return nil, a.Fail(lock.ErrClosed)
 		case err != nil: // the blocking window ended during the try
-			if a.lastErr == nil {
-				a.lastErr = errNoAnswer
+			if a.LastErr == nil {
+				a.LastErr = errNoAnswer
 			}
-			return nil, a.fail(lock.ErrNotAcquired)
+			return nil, a.Fail(lock.ErrNotAcquired)
 		case t.ok:
 			return l.core.NewHold(token, t.fence, ttl, t.sent, ttl, nodes{raised: t.raised, landed: t.landed})
 		}
-		a.lastErr = t.err
-		if a.noWait {
-			return nil, a.fail(lock.ErrNotAcquired)
+		a.LastErr = t.err
+		if a.NoWait {
+			return nil, a.Fail(lock.ErrNotAcquired)
 		}
 		if !subscribed {
 			// From the time a majority of the nodes has confirmed the subscription, no
@@ -159,35 +120,8 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// Releases may go unheard: do not sleep past the retry backoff.
 			sleep = min(sleep, max(backoff, minRetry))
 		}
-		if err := a.sleep(wake, sleep); err != nil {
+		if err := a.Sleep(wake, sleep, nil); err != nil {
 			return nil, err
 		}
 	}
-}
-
-// sleep waits for wake (nil: never) or d (< 0: for ever), unless the attempt ends first.
-func (a *attempt) sleep(wake <-chan struct{}, d time.Duration) error {
-	var expired <-chan time.Time
-	if d >= 0 {
-		a.timer.Reset(d)
-		defer a.timer.Stop()
-		expired = a.timer.C
-	}
-	select {
-	case <-wake:
-	case <-expired:
-	case <-a.ctx.Done():
-		return a.fail(a.ctx.Err())
-	case <-a.window:
-		return a.fail(lock.ErrNotAcquired)
-	case <-a.l.b.done:
-		return a.fail(lock.ErrClosed)
-	}
-	return nil
-}
-
-// fail returns the error of an attempt that ended for reason, joined with the node errors
-// of the last try, which may be why the lock could not be taken.
-func (a *attempt) fail(reason error) error {
-	return a.l.core.Errorf("acquire", errors.Join(reason, a.lastErr))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 )
@@ -21,17 +22,11 @@ const undoWait = time.Second
 
 var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
 
-// attempt is one Acquire call: what ends its waits, and why it failed.
+// attempt is one Acquire call (lease.Attempt: what ends its waits, and why it failed),
+// with the waiter's place in the lock's queue on the server (scripts.go).
 type attempt struct {
-	l       *Lock
-	ctx     context.Context
-	tryCtx  context.Context // ctx, bounded by the blocking window
-	noWait  bool
-	window  <-chan time.Time // the blocking window ended; nil for Forever
-	timer   *time.Timer      // reused for every sleep
-	lastErr error            // the last Redis error, cleared by a good reply
-
-	// The waiter's place in the lock's queue on the server (scripts.go).
+	*lease.Attempt[struct{}]
+	l      *Lock
 	tries  uint64        // tries sent, which number them
 	queued bool          // a try put the waiter's token in the queue
 	last   uint64        // the last try that wrote its entry and was answered
@@ -39,46 +34,13 @@ type attempt struct {
 	grant  time.Duration // the TTL a grant gives the key
 }
 
-func (l *Lock) acquire(ctx context.Context, start time.Time) (*hold, error) {
-	if l.b.isClosed() {
-		return nil, l.core.Errorf("acquire", lock.ErrClosed)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, l.core.Errorf("acquire", err)
-	}
-	a := &attempt{l: l, ctx: ctx, tryCtx: ctx, noWait: l.core.Opts.Blocking == lock.NoWait}
-	if l.core.Opts.Blocking > 0 {
-		end := start.Add(l.core.Opts.Blocking)
-		w := time.NewTimer(time.Until(end))
-		defer w.Stop()
-		a.window = w.C
-		var cancel context.CancelFunc
-		a.tryCtx, cancel = context.WithDeadline(ctx, end) // a try must not outlast the window
-		defer cancel()
-	}
-	// The handle is a mutex of its own: one Acquire or hold at a time.
-	select {
-	case l.core.Sem <- struct{}{}:
-	default:
-		if a.noWait {
-			return nil, a.fail(lock.ErrNotAcquired)
-		}
-		select {
-		case l.core.Sem <- struct{}{}:
-		case <-ctx.Done():
-			return nil, a.fail(ctx.Err())
-		case <-a.window:
-			return nil, a.fail(lock.ErrNotAcquired)
-		case <-l.b.done:
-			return nil, a.fail(lock.ErrClosed)
-		}
-	}
-	h, err := l.contend(a)
+func (l *Lock) acquire(ctx context.Context, start time.Time) (h *hold, err error) {
+	base, err := l.core.Begin(ctx, start)
 	if err != nil {
-		<-l.core.Sem
 		return nil, err
 	}
-	return h, nil
+	defer func() { base.End(err) }()
+	return l.contend(&attempt{Attempt: base, l: l})
 }
 
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
@@ -92,16 +54,9 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		}
 		l.b.dequeue(l, w, took)
 	}()
-	if !isClosed(w.turn) {
-		if a.noWait {
-			return nil, a.fail(lock.ErrNotAcquired)
-		}
-		if err := a.sleep(w.turn, -1); err != nil {
-			return nil, err
-		}
+	if err := a.WaitTurn(w.turn); err != nil {
+		return nil, err
 	}
-	a.timer = time.NewTimer(time.Hour)
-	defer a.timer.Stop()
 
 	ttl := l.core.Opts.Timeout
 	if ttl == 0 {
@@ -142,37 +97,37 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			if !a.queued {
 				// Before the try: Close withdraws the tokens it finds recorded.
 				if !l.b.queue(l, token, ttl) {
-					return nil, a.fail(lock.ErrClosed)
+					return nil, a.Fail(lock.ErrClosed)
 				}
 				defer l.b.unqueue(token)
 			}
 		}
 		a.tries++
 		sent := time.Now()
-		ok, fence, pttl, err := l.tryAcquire(a.tryCtx, token, ttl, wait)
+		ok, fence, pttl, err := l.tryAcquire(a.TryCtx, token, ttl, wait)
 		if wait != nil {
 			a.queued, unsure = true, true // if not by this try, then by the one before
 		}
 		switch {
-		case err != nil && a.ctx.Err() != nil:
+		case err != nil && a.Ctx.Err() != nil:
 			unsure = true
-			return nil, a.fail(a.ctx.Err())
-		case err != nil && a.tryCtx.Err() != nil:
+			return nil, a.Fail(a.Ctx.Err())
+		case err != nil && a.TryCtx.Err() != nil:
 			// Cut short by the window: keep the last real error, not the window's deadline.
 			unsure = true
-			if a.lastErr == nil {
-				a.lastErr = errNoAnswer
+			if a.LastErr == nil {
+				a.LastErr = errNoAnswer
 			}
-			return nil, a.fail(lock.ErrNotAcquired)
+			return nil, a.Fail(lock.ErrNotAcquired)
 		case err != nil:
 			unsure = true
-			a.lastErr = err
+			a.LastErr = err
 			l.core.BackendError("acquire", err)
-			if a.noWait {
-				return nil, a.fail(lock.ErrNotAcquired)
+			if a.NoWait {
+				return nil, a.Fail(lock.ErrNotAcquired)
 			}
 			backoff = min(max(2*backoff, minRetry), maxRetry)
-			if err := a.sleep(nil, backoff); err != nil {
+			if err := a.Sleep(nil, backoff, nil); err != nil {
 				return nil, err
 			}
 			continue
@@ -182,9 +137,9 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		if wait != nil {
 			a.last, a.sent = a.tries, sent
 		}
-		a.lastErr, backoff = nil, 0
-		if a.noWait {
-			return nil, a.fail(lock.ErrNotAcquired)
+		a.LastErr, backoff = nil, 0
+		if a.NoWait {
+			return nil, a.Fail(lock.ErrNotAcquired)
 		}
 		sleep := l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
 		if pttl >= 0 {
@@ -197,7 +152,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// Subscribe, wait for the server to confirm, then try again: from then on no
 			// release can go unheard.
 			subscribed = true
-			err = a.sleep(l.b.subscribe(l), sleep)
+			err = a.Sleep(l.b.subscribe(l), sleep, nil)
 		} else {
 			var h *hold
 			var done bool
@@ -215,7 +170,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 // passed. done is true when contend must return h, err.
 func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, unsure *bool) (h *hold, done bool, err error) {
 	l.b.park(l, w, token, ttl)
-	err = a.sleep(w.wake, d)
+	err = a.Sleep(w.wake, d, nil)
 	o, g := l.b.unpark(w)
 	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
@@ -242,33 +197,6 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 	// already this token's and sets its TTL; one heard after the attempt ended is freed
 	// by undo.
 	return nil, err != nil, err
-}
-
-// sleep waits for wake (nil: never) or d (< 0: for ever), unless the attempt ends first.
-func (a *attempt) sleep(wake <-chan struct{}, d time.Duration) error {
-	var expired <-chan time.Time
-	if d >= 0 {
-		a.timer.Reset(d)
-		defer a.timer.Stop()
-		expired = a.timer.C
-	}
-	select {
-	case <-wake:
-	case <-expired:
-	case <-a.ctx.Done():
-		return a.fail(a.ctx.Err())
-	case <-a.window:
-		return a.fail(lock.ErrNotAcquired)
-	case <-a.l.b.done:
-		return a.fail(lock.ErrClosed)
-	}
-	return nil
-}
-
-// fail returns the error of an attempt that ended for reason, joined with the last Redis
-// error, which may be the reason the lock could not be taken.
-func (a *attempt) fail(reason error) error {
-	return a.l.core.Errorf("acquire", errors.Join(reason, a.lastErr))
 }
 
 // undo frees the lock, in the background, after a try whose reply was lost, in case it

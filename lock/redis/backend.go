@@ -117,7 +117,7 @@ type holdsOf struct{ b *Backend }
 func (h holdsOf) Enter() bool              { return h.b.enter() }
 func (h holdsOf) Leave()                   { h.b.wg.Done() }
 func (h holdsOf) Context() context.Context { return h.b.ctx }
-func (h holdsOf) Closed() bool             { return h.b.isClosed() }
+func (h holdsOf) Done() <-chan struct{}    { return h.b.done }
 func (h holdsOf) AddHold(x *hold) bool     { return h.b.addHold(x) }
 func (h holdsOf) DropHold(x *hold)         { h.b.dropHold(x) }
 func (h holdsOf) WakeHead(name string)     { h.b.wakeHead(name) }
