@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/batonlock/baton/bench/scenario"
@@ -66,9 +67,12 @@ func measure(ctx context.Context, c config, ts []scenario.Target, prog *progress
 	return out
 }
 
-// measureOne runs scenario name on t, for 1/turns of the duration c asks for.
+// measureOne runs scenario name on t, for 1/turns of the duration c asks for. It collects
+// the heap first, so that a target does not pay for the garbage of the one before it (an
+// embedded miniredis makes plenty).
 func measureOne(ctx context.Context, c config, name string, t scenario.Target, turns int) row {
 	c.duration /= time.Duration(turns)
+	runtime.GC()
 	limit := stepLimit(c, name)
 	sctx, cancel := context.WithTimeout(ctx, limit)
 	s, err := runScenario(sctx, name, t, c)
