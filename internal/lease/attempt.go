@@ -8,9 +8,9 @@ import (
 	"github.com/batonlock/baton/lock"
 )
 
-// Attempt is one Acquire call on a Handle: what ends its waits, and why it failed. Begin
-// makes it; the backend's own attempt type embeds it, tries the server and sleeps between
-// tries with Sleep.
+// Attempt is one Acquire call on a Handle: what ends its waits, and why it failed.
+// Handle.Acquire makes it; the backend's own attempt type embeds it, tries the server and
+// sleeps between tries with Sleep.
 type Attempt[D any] struct {
 	H       *Handle[D]
 	Ctx     context.Context
@@ -24,10 +24,10 @@ type Attempt[D any] struct {
 	took   bool             // the attempt took the handle's semaphore
 }
 
-// Begin starts an Acquire that began at start: it sets the blocking window and takes the
+// begin starts an Acquire that began at start: it sets the blocking window and takes the
 // handle (one Acquire or hold at a time, as with a sync.Mutex), waiting for it as the
-// window allows. On success the caller must call End with the attempt's outcome.
-func (l *Handle[D]) Begin(ctx context.Context, start time.Time) (*Attempt[D], error) {
+// window allows. On success the caller must call end with the attempt's outcome.
+func (l *Handle[D]) begin(ctx context.Context, start time.Time) (*Attempt[D], error) {
 	if l.closed() {
 		return nil, l.Errorf("acquire", lock.ErrClosed)
 	}
@@ -55,15 +55,15 @@ func (l *Handle[D]) Begin(ctx context.Context, start time.Time) (*Attempt[D], er
 	}
 	a.took = err == nil
 	if err != nil {
-		a.End(err)
+		a.end(err)
 		return nil, err
 	}
 	return a, nil
 }
 
-// End ends the attempt: err is its outcome. A failed attempt frees the handle it took; a
+// end ends the attempt: err is its outcome. A failed attempt frees the handle it took; a
 // successful one left it to the hold it made.
-func (a *Attempt[D]) End(err error) {
+func (a *Attempt[D]) end(err error) {
 	a.stop()
 	if a.timer != nil {
 		a.timer.Stop()

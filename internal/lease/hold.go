@@ -247,16 +247,35 @@ func (h *Hold[D]) ExpiredCause() error {
 	return fmt.Errorf("the timeout of %v ended", h.TTL)
 }
 
-// Acquire runs acquire and reports its outcome to the handle's observer.
-func (l *Handle[D]) Acquire(ctx context.Context, acquire func(ctx context.Context, start time.Time) (*Hold[D], error)) error {
+// Acquire runs one Acquire call: it starts an Attempt (the blocking window, the handle's
+// semaphore), lets contend wait for and take the lock, and reports the outcome to the
+// handle's observer. A failed attempt frees the handle.
+func (l *Handle[D]) Acquire(ctx context.Context, contend func(a *Attempt[D]) (*Hold[D], error)) error {
 	start := time.Now()
-	h, err := acquire(ctx, start)
+	h, err := l.acquire(ctx, start, contend)
 	if err != nil {
 		l.Opts.Notify(lock.Event{Kind: lock.NotAcquired, Name: l.Name, Duration: time.Since(start), Err: err})
 		return err
 	}
 	l.Opts.Notify(lock.Event{Kind: lock.Acquired, Name: l.Name, Fence: h.Fence, Duration: h.Start.Sub(start)})
 	return nil
+}
+
+func (l *Handle[D]) acquire(ctx context.Context, start time.Time, contend func(a *Attempt[D]) (*Hold[D], error)) (h *Hold[D], err error) {
+	a, err := l.begin(ctx, start)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { a.end(err) }()
+	return contend(a)
+}
+
+// TTL is how long an acquisition holds the key: the timeout, or the lease without one.
+func (l *Handle[D]) TTL() time.Duration {
+	if l.Opts.Timeout > 0 {
+		return l.Opts.Timeout
+	}
+	return l.Cfg.Lease
 }
 
 // BeginRelease ends the current hold's timers and bookkeeping, for Release to free its key;

@@ -1,7 +1,6 @@
 package quorum
 
 import (
-	"context"
 	"crypto/rand"
 	"errors"
 	mrand "math/rand/v2"
@@ -27,15 +26,6 @@ type attempt struct {
 	l *Lock
 }
 
-func (l *Lock) acquire(ctx context.Context, start time.Time) (h *hold, err error) {
-	base, err := l.core.Begin(ctx, start)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { base.End(err) }()
-	return l.contend(&attempt{Attempt: base, l: l})
-}
-
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
 // tries the nodes until a majority gives it the lock or the attempt ends.
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
@@ -50,10 +40,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	if err := a.WaitTurn(w.turn); err != nil {
 		return nil, err
 	}
-	ttl := l.core.Opts.Timeout
-	if ttl == 0 {
-		ttl = l.b.cfg.Lease
-	}
+	ttl := l.core.TTL()
 	subscribed := false
 	if w.after > 0 && l.b.confirmed(l) {
 		// The waiter before this one has just taken the lock, and its release cannot go

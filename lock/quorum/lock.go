@@ -50,7 +50,11 @@ func (l *Lock) Name() string { return l.core.Name }
 // the last try, when a majority could not be reached) when the blocking window ended; an
 // error that errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was
 // closed. On error nothing is held: what a try took is freed in the background, best effort.
-func (l *Lock) Acquire(ctx context.Context) error { return l.core.Acquire(ctx, l.acquire) }
+func (l *Lock) Acquire(ctx context.Context) error {
+	return l.core.Acquire(ctx, func(a *lease.Attempt[nodes]) (*hold, error) {
+		return l.contend(&attempt{Attempt: a, l: l})
+	})
+}
 
 // Release frees the lock on every node and wakes the next waiter. It returns when a
 // majority has freed it; the other nodes are freed in the background. It returns

@@ -34,15 +34,6 @@ type attempt struct {
 	grant  time.Duration // the TTL a grant gives the key
 }
 
-func (l *Lock) acquire(ctx context.Context, start time.Time) (h *hold, err error) {
-	base, err := l.core.Begin(ctx, start)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { base.End(err) }()
-	return l.contend(&attempt{Attempt: base, l: l})
-}
-
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
 // tries Redis until it gets the lock or the attempt ends.
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
@@ -58,10 +49,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		return nil, err
 	}
 
-	ttl := l.core.Opts.Timeout
-	if ttl == 0 {
-		ttl = l.b.cfg.Lease
-	}
+	ttl := l.core.TTL()
 	token := rand.Text() // 128 random bits, fresh for every acquisition
 	unsure := false      // a try may have taken the lock (or queued) without our knowing
 	leased := l.core.Opts.Timeout == 0

@@ -45,7 +45,11 @@ func (l *Lock) Name() string { return l.core.Name }
 // error, if the server could not be reached) when the blocking window ended; an error that
 // errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was closed. On
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
-func (l *Lock) Acquire(ctx context.Context) error { return l.core.Acquire(ctx, l.acquire) }
+func (l *Lock) Acquire(ctx context.Context) error {
+	return l.core.Acquire(ctx, func(a *lease.Attempt[struct{}]) (*hold, error) {
+		return l.contend(&attempt{Attempt: a, l: l})
+	})
+}
 
 // Release frees the lock and wakes its next waiter, or passes the lock straight to the
 // next waiter of this process when it is asleep, or hands it on the server to the first
