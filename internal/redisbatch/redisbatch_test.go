@@ -299,6 +299,7 @@ func TestContextEndsWhileQueued(t *testing.T) {
 func TestContextEndsWhilePipelineInFlight(t *testing.T) {
 	onServers(t, func(t *testing.T, addr string) {
 		p, c, b, ctx := oneSlot(t, addr, echo, incr)
+		require.NoError(t, b.Settle(ctx), "Settle with nothing in flight")
 
 		h, held := occupy(t, ctx, b, p)
 		short, cancel := context.WithCancel(ctx)
@@ -318,54 +319,8 @@ func TestContextEndsWhilePipelineInFlight(t *testing.T) {
 		assert.Nil(t, cmd.Val())
 		assert.False(t, stays.returned())
 
-		// The caller reads its command while the pipeline answers the one it sent: the race
-		// detector objects if they are the same.
-		var stop atomic.Bool
-		reader := make(chan struct{})
-		go func() {
-			defer close(reader)
-			for !stop.Load() {
-				_, _ = cmd.Result()
-				runtime.Gosched()
-			}
-		}()
-		pipe.release()
-		v, err := stays.result(t).Text()
-		stop.Store(true)
-		<-reader
-		require.NoError(t, err)
-		assert.Equal(t, "stays", v)
-		assert.ErrorIs(t, cmd.Err(), context.Canceled, "the dropped answer reached the caller")
-
-		pipes := p.pipelines()
-		require.Len(t, pipes, 1)
-		assert.Equal(t, []sent{{"evalsha", "gone"}, {"evalsha", "stays"}}, pipes[0])
-		n, err := c.Get(ctx, "side").Int()
-		require.NoError(t, err, "a call already sent runs on the server")
-		assert.Equal(t, 1, n)
-	})
-}
-
-// Settle returns at once with nothing in flight, and otherwise waits for the pipeline of a
-// call whose caller gave up on it: once it returns, that call has run on the server, so an
-// undo sent then cannot overtake it.
-func TestSettleWaitsForAbandonedPipeline(t *testing.T) {
-	onServers(t, func(t *testing.T, addr string) {
-		p, c, b, ctx := oneSlot(t, addr, echo, incr)
-		require.NoError(t, b.Settle(ctx), "nothing is in flight")
-
-		h, held := occupy(t, ctx, b, p)
-		short, cancel := context.WithCancel(ctx)
-		defer cancel()
-		gone := run(func() *goredis.Cmd { return b.EvalSha(short, incr.Hash(), []string{"side"}, "gone") })
-		waitQueued(t, 1)
-		pipe := p.hold("gone") // holds the pipeline at the client, as a slow server would
-		h.release()
-		require.NoError(t, held.result(t).Err())
-		await(t, pipe.reached, "the pipeline")
-		cancel()
-		require.ErrorIs(t, gone.result(t).Err(), context.Canceled)
-
+		// Settle waits for the pipeline of a call given up on, so that an undo sent after it
+		// cannot overtake that call on the server.
 		settled := make(chan error, 1)
 		go func() { settled <- b.Settle(ctx) }()
 		brief, stop := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -375,17 +330,37 @@ func TestSettleWaitsForAbandonedPipeline(t *testing.T) {
 		require.NoError(t, err)
 		require.Zero(t, n, "the held pipeline ran")
 
+		// The caller reads its command while the pipeline answers the one it sent: the race
+		// detector objects if they are the same.
+		var done atomic.Bool
+		reader := make(chan struct{})
+		go func() {
+			defer close(reader)
+			for !done.Load() {
+				_, _ = cmd.Result()
+				runtime.Gosched()
+			}
+		}()
 		pipe.release()
+		v, err := stays.result(t).Text()
+		done.Store(true)
+		<-reader
+		require.NoError(t, err)
+		assert.Equal(t, "stays", v)
+		assert.ErrorIs(t, cmd.Err(), context.Canceled, "the dropped answer reached the caller")
+
 		select {
 		case err := <-settled:
 			require.NoError(t, err)
 		case <-time.After(waitLimit):
 			t.Fatal("Settle did not return when the pipeline was answered")
 		}
-		v, err := c.Get(ctx, "side").Int()
-		require.NoError(t, err, "Settle returned before the abandoned call ran")
-		assert.Equal(t, 1, v)
-		require.NoError(t, b.Settle(ctx), "nothing is in flight any more")
+		pipes := p.pipelines()
+		require.Len(t, pipes, 1)
+		assert.Equal(t, []sent{{"evalsha", "gone"}, {"evalsha", "stays"}}, pipes[0])
+		got, err := c.Get(ctx, "side").Int()
+		require.NoError(t, err, "a call already sent runs on the server")
+		assert.Equal(t, 1, got)
 	})
 }
 
