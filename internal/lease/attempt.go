@@ -51,7 +51,7 @@ func (l *Handle[D]) begin(ctx context.Context, start time.Time) (*Attempt[D], er
 	}
 	err := a.Fail(lock.ErrNotAcquired)
 	if !a.NoWait {
-		err = a.Sleep(nil, -1, l.Sem)
+		err = a.sleep(nil, -1, l.Sem)
 	}
 	a.took = err == nil
 	if err != nil {
@@ -84,12 +84,15 @@ func (a *Attempt[D]) WaitTurn(turn <-chan struct{}) error {
 	if a.NoWait {
 		return a.Fail(lock.ErrNotAcquired)
 	}
-	return a.Sleep(turn, -1, nil)
+	return a.sleep(turn, -1, nil)
 }
 
-// Sleep waits for wake (nil: never), for d (< 0: for ever), or to send on take (nil:
-// never), unless the attempt ends first: its ctx or window ends, or the backend closes.
-func (a *Attempt[D]) Sleep(wake <-chan struct{}, d time.Duration, take chan<- struct{}) error {
+// Sleep waits for wake (nil: never) or for d (< 0: for ever), unless the attempt ends
+// first: its ctx or window ends, or the backend closes.
+func (a *Attempt[D]) Sleep(wake <-chan struct{}, d time.Duration) error { return a.sleep(wake, d, nil) }
+
+// sleep is Sleep that also ends when it can send on take (nil: never).
+func (a *Attempt[D]) sleep(wake <-chan struct{}, d time.Duration, take chan<- struct{}) error {
 	var expired <-chan time.Time
 	if d >= 0 {
 		if a.timer == nil {

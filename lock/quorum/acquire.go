@@ -46,7 +46,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		// The waiter before this one has just taken the lock, and its release cannot go
 		// unheard: sleep at once instead of trying.
 		subscribed = true
-		if err := a.Sleep(w.wake, w.after+time.Millisecond, nil); err != nil {
+		if err := a.Sleep(w.wake, w.after+time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
@@ -107,7 +107,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// Releases may go unheard: do not sleep past the retry backoff.
 			sleep = min(sleep, max(backoff, minRetry))
 		}
-		if err := a.Sleep(wake, sleep, nil); err != nil {
+		if err := a.Sleep(wake, sleep); err != nil {
 			return nil, err
 		}
 	}

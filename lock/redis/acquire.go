@@ -115,7 +115,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 				return nil, a.Fail(lock.ErrNotAcquired)
 			}
 			backoff = min(max(2*backoff, minRetry), maxRetry)
-			if err := a.Sleep(nil, backoff, nil); err != nil {
+			if err := a.Sleep(nil, backoff); err != nil {
 				return nil, err
 			}
 			continue
@@ -140,7 +140,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// Subscribe, wait for the server to confirm, then try again: from then on no
 			// release can go unheard.
 			subscribed = true
-			err = a.Sleep(l.b.subscribe(l), sleep, nil)
+			err = a.Sleep(l.b.subscribe(l), sleep)
 		} else {
 			var h *hold
 			var done bool
@@ -158,7 +158,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 // passed. done is true when contend must return h, err.
 func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, unsure *bool) (h *hold, done bool, err error) {
 	l.b.park(l, w, token, ttl)
-	err = a.Sleep(w.wake, d, nil)
+	err = a.Sleep(w.wake, d)
 	o, g := l.b.unpark(w)
 	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
