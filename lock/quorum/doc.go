@@ -12,7 +12,8 @@
 // majority answered within its validity: the TTL, minus the time the try took, minus a
 // drift margin (2ms + 1% of the TTL by default). A try that took fewer than a majority
 // frees what it took at once and backs off a random while (a split vote). Release frees
-// every node and returns once a majority has; Extend and the renewals of a leased hold
+// every node, each once it has answered the hold's try (a late try must not outlive its
+// release there), and returns once a majority has; Extend and the renewals of a leased hold
 // (no timeout: a 30s lease renewed every third of it) must reach a majority before the
 // hold's safe deadline, or the hold is lost: Lost closes and lock.Do's ctx is cancelled
 // before the keys can expire on a majority. The fence is the largest of the fences the
