@@ -228,7 +228,9 @@ func TestReleaseWaitsForLateNode(t *testing.T) {
 	cs := clients(t, addrs(ss))
 	g := &redistest.Gate{}
 	cs[2].AddHook(g)
-	b := newBackend(t, cs)
+	// The held try and the release that waits for it each have a node timeout: a long one
+	// keeps a loaded machine from timing them out, which would hide the order under test.
+	b := newBackend(t, cs, quorum.WithNodeTimeout(10*time.Second))
 	ctx := testCtx(t)
 	l := newLock(t, b, "late")
 
