@@ -93,13 +93,17 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// A split vote: the others' freed nodes publish at once, so a woken waiter
 			// would collide again. Back off a random while instead.
 			sleep, wake = mrand.N(maxSplit)+time.Millisecond, nil
-		case t.held:
+		case t.taken >= l.b.quorum:
 			sleep = l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
 			if t.pttl >= 0 {
 				sleep = t.pttl + time.Millisecond
 			}
 			backoff = 0
-		default: // no majority could answer (what a minority took is being freed)
+		default:
+			// No majority could answer (what a minority took is being freed), or fewer than
+			// a majority said the lock is taken and the others could not answer: once they
+			// can, the lock may be free on a majority, and no release will say so. Retry at
+			// the backoff, not at the TTL of keys that do not make a hold.
 			backoff = min(max(2*backoff, minRetry), maxRetry)
 			sleep = backoff
 		}

@@ -24,8 +24,10 @@
 //
 // Waiting does not poll: the backend subscribes to a name's release channel on every node
 // while some Acquire of the process waits for it, and a waiter sleeps until a release is
-// published on any node, or the holder's TTL runs out. Waiters of one process on one name
-// queue in arrival order and only the first talks to the nodes.
+// published on any node, or the holder's TTL runs out; when fewer than a majority of the
+// nodes said the lock is taken and the others could not answer, it retries at a backoff
+// (10 ms, doubling to 1 s) instead. Waiters of one process on one name queue in arrival
+// order and only the first talks to the nodes.
 //
 // # When to use it
 //

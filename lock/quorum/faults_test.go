@@ -259,3 +259,44 @@ func TestReleaseWaitsForLateNode(t *testing.T) {
 		assert.Zero(t, keys(c, "baton:{late}"), "node %d", i)
 	}
 }
+
+// TestWaiterRetriesWhenTheOthersCannotAnswer: one node says the lock is taken (a stale key
+// with a long TTL) and the others answer every try with an error (out of memory), while
+// their subscriptions stay confirmed. The taken node alone makes no hold, so once the
+// others can answer the lock is free on a majority, and no release will say so: the waiter
+// must keep retrying at its backoff, not sleep until the stale key's TTL.
+func TestWaiterRetriesWhenTheOthersCannotAnswer(t *testing.T) {
+	ss := startServers(t, 3)
+	cs := clients(t, addrs(ss))
+	ctx := testCtx(t)
+	const stale = time.Minute // longer than the test may take
+	require.NoError(t, cs[0].Set(ctx, "baton:{oom}", "someone-else", stale).Err())
+	for _, c := range cs[1:] {
+		require.NoError(t, c.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err())
+		require.NoError(t, c.ConfigSet(ctx, "maxmemory", "1").Err())
+		require.Error(t, c.Set(ctx, "probe", "x", 0).Err(), "the node must refuse writes")
+	}
+	b := newBackend(t, cs)
+	l := newLock(t, b, "oom", lock.WithBlocking(2*eventually))
+
+	done := make(chan error, 1)
+	go func() { done <- l.Acquire(ctx) }()
+	// Let the waiter subscribe on every node and find the lock taken on node 0 and the
+	// others failing, more than once, before the others can answer again.
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("Acquire returned while a majority could not take the lock: %v", err)
+	default:
+	}
+	for _, c := range cs[1:] {
+		require.NoError(t, c.ConfigSet(ctx, "maxmemory", "0").Err())
+	}
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(eventually):
+		t.Fatal("the waiter slept on while the lock was free on a majority")
+	}
+	require.NoError(t, l.Release(ctx))
+}

@@ -23,6 +23,7 @@ type try struct {
 	fence   uint64
 	sent    time.Time       // when the attempt began: the hold's deadline counts from then
 	held    bool            // some node said another owner holds the lock
+	taken   int             // how many nodes said so
 	pttl    time.Duration   // the shortest TTL left of those holds (-1: a key without one)
 	partial bool            // some nodes were taken, not a majority: they are being freed
 	err     error           // node errors, when the nodes could not decide it
@@ -93,6 +94,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 			t.pttl = d
 		}
 		t.held = true
+		t.taken++
 	}
 	t.err = errors.Join(nodeErrors(fails)...)
 	return t, nil
