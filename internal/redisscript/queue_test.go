@@ -171,3 +171,17 @@ func TestShortEntryKeepsLongerOnesAlive(t *testing.T) {
 	f.nextGrant(ps, "w1", 1)
 	assert.Equal(t, "w1", f.owner())
 }
+
+// TestQuietRelease: with no publish command, Release frees the key and says nothing: the
+// quorum backend frees so the nodes a failed try took, where no waiter needs the news.
+func TestQuietRelease(t *testing.T) {
+	f := newFixture(t, "quiet")
+	f.hold("h", holdTTL)
+	ps := f.subscribe()
+	ok, err := redisscript.Release(f.ctx, f.c, f.key, "h", f.channel, "")
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.False(t, f.exists(f.key))
+	require.NoError(t, f.c.Publish(f.ctx, f.channel, "marker").Err())
+	assert.Equal(t, "marker", f.next(ps), "the quiet release published")
+}

@@ -103,7 +103,7 @@ func acquireReply(cmd *goredis.Cmd) (ok bool, fence uint64, pttl time.Duration, 
 }
 
 // Release frees the lock if token holds it and publishes on channel with publish (PUBLISH
-// or SPUBLISH). ok is false when token did not hold it.
+// or SPUBLISH; "" frees the key without a message). ok is false when token did not hold it.
 func Release(ctx context.Context, c goredis.Scripter, key, token, channel, publish string) (ok bool, err error) {
 	n, err := releaseScript.Run(ctx, c, []string{key}, token, channel, publish).Int64()
 	return n == 1, err

@@ -1,9 +1,12 @@
 -- Free the lock if this token holds it, and tell the waiters.
--- KEYS[1] lock key; ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command
+-- KEYS[1] lock key; ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command, or ''
+-- to free the key without a message
 -- Returns 1 when freed, 0 when the token did not hold the lock.
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 	return 0
 end
 redis.call('DEL', KEYS[1])
-redis.call(ARGV[3], ARGV[2], 'released')
+if ARGV[3] ~= '' then
+	redis.call(ARGV[3], ARGV[2], 'released')
+end
 return 1

@@ -89,16 +89,18 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		var sleep time.Duration
 		wake := w.wake
 		switch {
-		case t.partial && t.held:
-			// A split vote: the others' freed nodes publish at once, so a woken waiter
-			// would collide again. Back off a random while instead.
-			sleep, wake = mrand.N(maxSplit)+time.Millisecond, nil
 		case t.taken >= l.b.quorum:
+			// Held by a majority, whether or not this try took the other nodes (which are
+			// freed without a message): sleep until the holder's release or TTL.
 			sleep = l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
 			if t.pttl >= 0 {
 				sleep = t.pttl + time.Millisecond
 			}
 			backoff = 0
+		case t.partial && t.held:
+			// A split vote: the others' freed nodes publish at once, so a woken waiter
+			// would collide again. Back off a random while instead.
+			sleep, wake = mrand.N(maxSplit)+time.Millisecond, nil
 		default:
 			// No majority could answer (what a minority took is being freed), or fewer than
 			// a majority said the lock is taken and the others could not answer: once they

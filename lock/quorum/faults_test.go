@@ -300,3 +300,76 @@ func TestWaiterRetriesWhenTheOthersCannotAnswer(t *testing.T) {
 	}
 	require.NoError(t, l.Release(ctx))
 }
+
+// TestWaiterSleepsWhileAMajorityHolds: the holder took two of three nodes (the third
+// failed its try) and the third is free again. A waiter's try takes the third node and
+// finds the lock held by a majority: it must sleep until the holder's release, not try
+// again and again (as after a split vote, or woken by the message of its own freeing of the
+// third node). The other nodes answer its tries late, so that each try took the third.
+func TestWaiterSleepsWhileAMajorityHolds(t *testing.T) {
+	ss := startServers(t, 3)
+	ctx := testCtx(t)
+	holderClients := clients(t, addrs(ss))
+	third := holderClients[2]
+	require.NoError(t, third.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err())
+	require.NoError(t, third.ConfigSet(ctx, "maxmemory", "1").Err())
+	holder := newLock(t, newBackend(t, holderClients), "degraded")
+	require.NoError(t, holder.Acquire(ctx), "nodes 0 and 1 make a majority")
+	require.NoError(t, third.ConfigSet(ctx, "maxmemory", "0").Err())
+
+	waiterClients := clients(t, addrs(ss))
+	tries := &scriptHook{key: "baton:{degraded}"}
+	waiterClients[2].AddHook(tries)
+	for _, c := range waiterClients[:2] { // node 2 answers first: the try took some nodes
+		c.AddHook(&scriptHook{key: "baton:{degraded}", delay: 5 * time.Millisecond})
+	}
+	waiter := newLock(t, newBackend(t, waiterClients), "degraded")
+	done := make(chan error, 1)
+	go func() { done <- waiter.Acquire(ctx) }()
+
+	time.Sleep(300 * time.Millisecond) // the first tries, and those the subscription's confirmations start
+	before := tries.n.Load()
+	require.Positive(t, before, "the waiter never tried node 2")
+	time.Sleep(time.Second)
+	// A waiter that sleeps tries again only when the holder's TTL (30 s) runs out; one that
+	// polls tries every few milliseconds. A slow machine only makes fewer tries.
+	assert.LessOrEqual(t, tries.n.Load()-before, int64(10), "the waiter kept trying while a majority held the lock")
+	select {
+	case err := <-done:
+		t.Fatalf("Acquire returned while another process held the lock: %v", err)
+	default:
+	}
+
+	require.NoError(t, holder.Release(ctx))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(eventually):
+		t.Fatal("the holder's release did not wake the waiter")
+	}
+	require.NoError(t, waiter.Release(ctx))
+}
+
+// scriptHook is a go-redis hook that counts the scripts run on key, and delays each by
+// delay.
+type scriptHook struct {
+	key   string
+	delay time.Duration
+	n     atomic.Int64
+}
+
+func (h *scriptHook) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+
+func (h *scriptHook) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if args := cmd.Args(); len(args) > 3 && (args[0] == "evalsha" || args[0] == "eval") && args[3] == h.key {
+			h.n.Add(1)
+			time.Sleep(h.delay)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *scriptHook) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}

@@ -45,6 +45,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 	for i := range t.landed {
 		t.landed[i] = make(chan struct{})
 	}
+	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
 	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
 		ok, fence, pttl, err := redisscript.Acquire(ctx, c, l.key, l.fenceKey, token, ttl)
 		close(t.landed[node])
@@ -57,7 +58,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		}
 		return reply{ok: ok, n: n, err: err}
 	}, func(ctx context.Context, c goredis.UniversalClient) {
-		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, "PUBLISH")
+		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})
 	if c == nil {
 		return t, lock.ErrClosed
@@ -72,6 +73,12 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		}
 		t.raised = l.raiseFence(oks, t.fence, ttl)
 		return t, nil
+	}
+	if answered(fails) >= b.quorum {
+		// A majority holds the lock for someone else. Freeing the nodes this try took
+		// frees nothing anyone can use, and a message would only wake the waiters, this one
+		// too, to try again at once.
+		publish = ""
 	}
 	c.decide(false)
 	if err != nil {
