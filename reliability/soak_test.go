@@ -41,23 +41,26 @@ func soakDuration() time.Duration {
 	return shortSoak
 }
 
-// soakState is the test's own view of each name: how many handles believe they hold it,
+// soakState is the test's own view of each name: which handles believe they hold it,
 // and the last fence seen while holding it.
 type soakState struct {
-	inside atomic.Int32
-	mu     sync.Mutex
-	last   uint64
+	mu   sync.Mutex
+	last uint64
+	// holders are the handles that believe they hold the name, each with a time before
+	// which its key cannot have expired on the server: for a timed hold, when Acquire was
+	// called plus the timeout; zero for a leased hold, whose renewals keep moving it.
+	holders map[int64]time.Time
 }
 
 type soakStats struct {
-	holds, gaveUp, lost, overlaps, fenceErrors atomic.Int64
-	unexpected                                 atomic.Int64
-	firstErr                                   atomic.Value
+	holds, gaveUp, lost, overlaps, lateLoss, fenceErrors atomic.Int64
+	unexpected, ids                                      atomic.Int64
+	firstErr                                             atomic.Value
 }
 
 func (s *soakStats) String() string {
-	return fmt.Sprintf("%d holds (%d lost), %d gave up, %d overlaps, %d fences out of order, %d unexpected errors",
-		s.holds.Load(), s.lost.Load(), s.gaveUp.Load(), s.overlaps.Load(), s.fenceErrors.Load(), s.unexpected.Load())
+	return fmt.Sprintf("%d holds (%d lost), %d gave up, %d overlaps, %d losses heard after the key expired, %d fences out of order, %d unexpected errors",
+		s.holds.Load(), s.lost.Load(), s.gaveUp.Load(), s.overlaps.Load(), s.lateLoss.Load(), s.fenceErrors.Load(), s.unexpected.Load())
 }
 
 func (s *soakStats) fail(err error) {
@@ -72,7 +75,7 @@ func runSoak(t *testing.T, backends []lock.Backend, d time.Duration) *soakStats 
 	state := make([]*soakState, soakNames)
 	for i := range names {
 		names[i] = fmt.Sprintf("soak:%d", i)
-		state[i] = &soakState{}
+		state[i] = &soakState{holders: make(map[int64]time.Time)}
 	}
 	st := &soakStats{}
 	end := time.Now().Add(d)
@@ -121,6 +124,7 @@ func soakCycle(b lock.Backend, name string, ns *soakState, st *soakStats) {
 		st.fail(err)
 		return
 	}
+	called := time.Now()
 	if err := l.Acquire(ctx); err != nil {
 		if errors.Is(err, lock.ErrNotAcquired) || errors.Is(err, context.Canceled) {
 			st.gaveUp.Add(1)
@@ -130,26 +134,57 @@ func soakCycle(b lock.Backend, name string, ns *soakState, st *soakStats) {
 		return
 	}
 	// The hold, as this caller believes it: from now until it releases or is told of a loss.
-	if ns.inside.Add(1) != 1 {
-		st.overlaps.Add(1)
+	// This Acquire took the key on the server before now. A timed hold's key cannot expire
+	// before the call plus its timeout; after that, a holder may be told of its loss late,
+	// because its process had not yet run the timer (a starved CPU, which the drift margin
+	// must cover: RELIABILITY.md). So another holder whose key cannot have expired makes an
+	// overlap, and a fence that does not grow is an error, unless this hold itself may have
+	// expired already: then it is the late one.
+	now, id := time.Now(), st.ids.Add(1)
+	notBefore := time.Time{}
+	if timed {
+		notBefore = called.Add(soakTimeout)
 	}
+	stale := !notBefore.IsZero() && !now.Before(notBefore)
+	ns.mu.Lock()
+	overlap, late := false, stale && len(ns.holders) > 0
+	for _, other := range ns.holders {
+		if stale {
+			break
+		}
+		if other.IsZero() || now.Before(other) {
+			overlap = true
+		} else {
+			late = true
+		}
+	}
+	switch f := l.Fence(); {
+	case f > ns.last:
+		ns.last = f
+	case stale:
+		late = true
+	default:
+		st.fenceErrors.Add(1)
+	}
+	if overlap {
+		st.overlaps.Add(1)
+	} else if late {
+		st.lateLoss.Add(1)
+	}
+	ns.holders[id] = notBefore
+	ns.mu.Unlock()
 	var ended atomic.Bool
 	leave := func() bool {
 		if ended.CompareAndSwap(false, true) {
-			ns.inside.Add(-1)
+			ns.mu.Lock()
+			delete(ns.holders, id)
+			ns.mu.Unlock()
 			return true
 		}
 		return false
 	}
 	stop := l.(lock.LossNotifier).AfterLost(func() { leave() })
 	defer stop()
-	ns.mu.Lock()
-	if f := l.Fence(); f <= ns.last {
-		st.fenceErrors.Add(1)
-	} else {
-		ns.last = f
-	}
-	ns.mu.Unlock()
 	st.holds.Add(1)
 
 	t := time.NewTimer(hold)
@@ -210,6 +245,9 @@ func warmUp(t *testing.T, open func() ([]lock.Backend, func())) {
 func reportSoak(t *testing.T, st *soakStats) {
 	t.Logf("soak of %v: %s", soakDuration(), st)
 	assert.Zero(t, st.overlaps.Load(), "two handles believed they held a name at once")
+	// A timer run late now and then, on a starved machine, is the documented limit; a loss
+	// that is not told in time at all would show in far more holds than this.
+	assert.LessOrEqual(t, st.lateLoss.Load()*1000, st.holds.Load(), "losses heard after the key expired")
 	assert.Zero(t, st.fenceErrors.Load(), "a fence did not grow")
 	assert.Zero(t, st.unexpected.Load(), "first unexpected error: %v", st.firstErr.Load())
 	assert.Positive(t, st.holds.Load())
