@@ -185,3 +185,25 @@ func TestQuietRelease(t *testing.T) {
 	require.NoError(t, f.c.Publish(f.ctx, f.channel, "marker").Err())
 	assert.Equal(t, "marker", f.next(ps), "the quiet release published")
 }
+
+// TestTryAcquireTellsTheOwner: a try that finds the lock held returns the holder's token
+// with the key's TTL (the quorum backend tells one holder's majority from a split vote).
+func TestTryAcquireTellsTheOwner(t *testing.T) {
+	f := newFixture(t, "owner")
+	got, err := redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "h", holdTTL)
+	require.NoError(t, err)
+	require.True(t, got.OK)
+	assert.Equal(t, f.fenceNow(), got.Fence)
+
+	got, err = redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "x", holdTTL)
+	require.NoError(t, err)
+	assert.False(t, got.OK)
+	assert.Equal(t, "h", got.Owner)
+	assert.Positive(t, got.PTTL)
+	assert.LessOrEqual(t, got.PTTL, holdTTL)
+
+	require.NoError(t, f.c.Persist(f.ctx, f.key).Err())
+	got, err = redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "x", holdTTL)
+	require.NoError(t, err)
+	assert.Equal(t, redisscript.Try{PTTL: -1, Owner: "h"}, got, "a key without a TTL")
+}

@@ -60,6 +60,20 @@ func MS(d time.Duration) int64 { return int64(max(1, (d+time.Millisecond-1)/time
 // Acquire takes the lock for token, for ttl, if it is free. It returns the new fence when
 // it was taken, otherwise the key's remaining TTL (-1 when it has none).
 func Acquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration) (ok bool, fence uint64, pttl time.Duration, err error) {
+	t, err := TryAcquire(ctx, c, key, fenceKey, token, ttl)
+	return t.OK, t.Fence, t.PTTL, err
+}
+
+// Try is the outcome of an acquire script.
+type Try struct {
+	OK    bool          // the lock was taken
+	Fence uint64        // its new fence, when taken
+	PTTL  time.Duration // when not: the key's remaining TTL (-1 when it has none)
+	Owner string        // and the owner token it holds
+}
+
+// TryAcquire is Acquire that also tells who holds the lock when it is not free.
+func TryAcquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration) (Try, error) {
 	return acquireReply(acquireScript.Run(ctx, c, []string{key, fenceKey}, token, MS(ttl), MS(FenceTTL(ttl))))
 }
 
@@ -82,24 +96,39 @@ func AcquireOrWait(ctx context.Context, c goredis.Scripter, key, fenceKey string
 	if w.Life > 0 {
 		life = MS(w.Life)
 	}
-	return acquireReply(waitScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, MS(ttl), MS(FenceTTL(ttl)), life, w.Try, MS(w.Grant)))
+	t, err := acquireReply(waitScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, MS(ttl), MS(FenceTTL(ttl)), life, w.Try, MS(w.Grant)))
+	return t.OK, t.Fence, t.PTTL, err
 }
 
-func acquireReply(cmd *goredis.Cmd) (ok bool, fence uint64, pttl time.Duration, err error) {
-	res, err := cmd.Int64Slice()
+func acquireReply(cmd *goredis.Cmd) (Try, error) {
+	res, err := cmd.Slice()
 	if err != nil {
-		return false, 0, 0, err
+		return Try{}, err
 	}
-	if len(res) != 2 {
-		return false, 0, 0, fmt.Errorf("acquire script returned %v", res)
+	bad := func() (Try, error) { return Try{}, fmt.Errorf("acquire script returned %v", res) }
+	if len(res) < 2 {
+		return bad()
 	}
-	if res[0] == 1 {
-		return true, uint64(res[1]), 0, nil
+	taken, ok1 := res[0].(int64)
+	n, ok2 := res[1].(int64)
+	if !ok1 || !ok2 {
+		return bad()
 	}
-	if res[1] < 0 {
-		return false, 0, -1, nil
+	if taken == 1 && len(res) == 2 {
+		return Try{OK: true, Fence: uint64(n)}, nil
 	}
-	return false, 0, time.Duration(res[1]) * time.Millisecond, nil
+	owner, ok := "", len(res) == 3
+	if ok {
+		owner, ok = res[2].(string)
+	}
+	if taken != 0 || !ok {
+		return bad()
+	}
+	t := Try{PTTL: -1, Owner: owner}
+	if n >= 0 {
+		t.PTTL = time.Duration(n) * time.Millisecond
+	}
+	return t, nil
 }
 
 // Release frees the lock if token holds it and publishes on channel with publish (PUBLISH

@@ -89,9 +89,10 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		var sleep time.Duration
 		wake := w.wake
 		switch {
-		case t.taken >= l.b.quorum:
-			// Held by a majority, whether or not this try took the other nodes (which are
-			// freed without a message): sleep until the holder's release or TTL.
+		case t.majority:
+			// Held by one owner on a majority, whether or not this try took the other
+			// nodes (which are freed without a message): sleep until the holder's release or
+			// its TTL.
 			sleep = l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
 			if t.pttl >= 0 {
 				sleep = t.pttl + time.Millisecond
@@ -102,10 +103,10 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// would collide again. Back off a random while instead.
 			sleep, wake = mrand.N(maxSplit)+time.Millisecond, nil
 		default:
-			// No majority could answer (what a minority took is being freed), or fewer than
-			// a majority said the lock is taken and the others could not answer: once they
-			// can, the lock may be free on a majority, and no release will say so. Retry at
-			// the backoff, not at the TTL of keys that do not make a hold.
+			// No majority could answer (what a minority took is being freed), or no one
+			// owner holds a majority and the other nodes could not answer: once they can, the
+			// lock may be free on a majority, and no release need say so. Retry at the
+			// backoff, not at the TTL of keys that do not make a hold.
 			backoff = min(max(2*backoff, minRetry), maxRetry)
 			sleep = backoff
 		}

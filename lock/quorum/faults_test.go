@@ -350,6 +350,32 @@ func TestWaiterSleepsWhileAMajorityHolds(t *testing.T) {
 	require.NoError(t, waiter.Release(ctx))
 }
 
+// TestSplitKeysAreNoMajority: two of three nodes hold keys of two different owners (the
+// leftovers of a split vote, or of tries that failed). Together they are a majority of the
+// nodes, but no owner's: a waiter must not sleep until their TTL as if someone held the
+// lock. When one of the keys goes, with no release published, the waiter takes the lock.
+func TestSplitKeysAreNoMajority(t *testing.T) {
+	ss := startServers(t, 3)
+	cs := clients(t, addrs(ss))
+	ctx := testCtx(t)
+	const stale = time.Minute // longer than the test may take
+	require.NoError(t, cs[0].Set(ctx, "baton:{split}", "owner-a", stale).Err())
+	require.NoError(t, cs[1].Set(ctx, "baton:{split}", "owner-b", stale).Err())
+	l := newLock(t, newBackend(t, cs), "split", lock.WithBlocking(2*eventually))
+
+	done := make(chan error, 1)
+	go func() { done <- l.Acquire(ctx) }()
+	time.Sleep(300 * time.Millisecond) // the waiter tries, subscribes, and tries again
+	require.NoError(t, cs[0].Del(ctx, "baton:{split}").Err())
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(eventually):
+		t.Fatal("the waiter slept as if one owner held a majority")
+	}
+	require.NoError(t, l.Release(ctx))
+}
+
 // scriptHook is a go-redis hook that counts the scripts run on key, and delays each by
 // delay.
 type scriptHook struct {

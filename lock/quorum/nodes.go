@@ -12,10 +12,11 @@ import (
 
 // reply is one node's answer to one call.
 type reply struct {
-	node int
-	ok   bool  // the node did it (took, freed, extended the lock; the key exists)
-	n    int64 // acquire: the fence when ok, else the key's PTTL in ms (-1: none)
-	err  error // the node could not be asked, or did not answer in time
+	node  int
+	ok    bool   // the node did it (took, freed, extended the lock; the key exists)
+	n     int64  // acquire: the fence when ok, else the key's PTTL in ms (-1: none)
+	owner string // acquire, when not ok: the token that holds the key
+	err   error  // the node could not be asked, or did not answer in time
 }
 
 // call is one operation sent to every node at once. Its caller tallies the replies until

@@ -19,15 +19,17 @@ var errTooSlow = errors.New("a majority of the nodes answered after the hold's v
 
 // try is the outcome of one acquisition attempt on every node.
 type try struct {
-	ok      bool
-	fence   uint64
-	sent    time.Time       // when the attempt began: the hold's deadline counts from then
-	held    bool            // some node said another owner holds the lock
-	taken   int             // how many nodes said so
-	pttl    time.Duration   // the shortest TTL left of those holds (-1: a key without one)
-	partial bool            // some nodes were taken, not a majority: they are being freed
-	err     error           // node errors, when the nodes could not decide it
-	raised  <-chan struct{} // closed when the nodes behind on the fence have been raised
+	ok    bool
+	fence uint64
+	sent  time.Time // when the attempt began: the hold's deadline counts from then
+	held  bool      // some node said another owner holds the lock
+	// majority: one other owner holds the lock on a majority of the nodes (several owners
+	// with a node each, a split vote, do not count)
+	majority bool
+	pttl     time.Duration   // the shortest TTL left of those holds (-1: a key without one)
+	partial  bool            // some nodes were taken, not a majority: they are being freed
+	err      error           // node errors, when the nodes could not decide it
+	raised   <-chan struct{} // closed when the nodes behind on the fence have been raised
 	// landed[i] is closed when node i has answered the try, or its call has timed out. A
 	// try succeeds on a majority, and the others answer later: Release waits for a node's
 	// answer before it frees that node, or the try could land after the release and leave
@@ -47,16 +49,16 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
 	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
-		ok, fence, pttl, err := redisscript.Acquire(ctx, c, l.key, l.fenceKey, token, ttl)
+		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl)
 		close(t.landed[node])
-		n := int64(fence)
-		if !ok {
-			n = pttl.Milliseconds()
-			if pttl < 0 {
+		n := int64(r.Fence)
+		if !r.OK {
+			n = r.PTTL.Milliseconds()
+			if r.PTTL < 0 {
 				n = -1
 			}
 		}
-		return reply{ok: ok, n: n, err: err}
+		return reply{ok: r.OK, n: n, owner: r.Owner, err: err}
 	}, func(ctx context.Context, c goredis.UniversalClient) {
 		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})
@@ -74,10 +76,11 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		t.raised = l.raiseFence(oks, t.fence, ttl)
 		return t, nil
 	}
-	if answered(fails) >= b.quorum {
-		// A majority holds the lock for someone else. Freeing the nodes this try took
-		// frees nothing anyone can use, and a message would only wake the waiters, this one
-		// too, to try again at once.
+	t.majority = heldByMajority(fails, b.quorum)
+	if t.majority {
+		// Another owner holds a majority, and its release will tell the waiters. Freeing
+		// the nodes this try took frees nothing anyone can use, and a message would only
+		// wake the waiters, this one too, to try again at once.
 		publish = ""
 	}
 	c.decide(false)
@@ -101,10 +104,23 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 			t.pttl = d
 		}
 		t.held = true
-		t.taken++
 	}
 	t.err = errors.Join(nodeErrors(fails)...)
 	return t, nil
+}
+
+// heldByMajority reports whether one owner holds the key on quorum of the nodes that
+// answered a try.
+func heldByMajority(fails []reply, quorum int) bool {
+	owners := make(map[string]int, len(fails))
+	for _, r := range fails {
+		if r.err == nil {
+			if owners[r.owner]++; owners[r.owner] >= quorum {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // raiseFence makes the fence counter of every node of the majority that gave a smaller
