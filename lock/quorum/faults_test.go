@@ -279,25 +279,15 @@ func TestWaiterRetriesWhenTheOthersCannotAnswer(t *testing.T) {
 	b := newBackend(t, cs)
 	l := newLock(t, b, "oom", lock.WithBlocking(2*eventually))
 
-	done := make(chan error, 1)
-	go func() { done <- l.Acquire(ctx) }()
+	done := acquireInBackground(ctx, l)
 	// Let the waiter subscribe on every node and find the lock taken on node 0 and the
 	// others failing, more than once, before the others can answer again.
 	time.Sleep(300 * time.Millisecond)
-	select {
-	case err := <-done:
-		t.Fatalf("Acquire returned while a majority could not take the lock: %v", err)
-	default:
-	}
+	requireWaiting(t, done, "while a majority could not take the lock")
 	for _, c := range cs[1:] {
 		require.NoError(t, c.ConfigSet(ctx, "maxmemory", "0").Err())
 	}
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(eventually):
-		t.Fatal("the waiter slept on while the lock was free on a majority")
-	}
+	requireAcquired(t, done, "the waiter slept on while the lock was free on a majority")
 	require.NoError(t, l.Release(ctx))
 }
 
@@ -324,8 +314,7 @@ func TestWaiterSleepsWhileAMajorityHolds(t *testing.T) {
 		c.AddHook(&scriptHook{key: "baton:{degraded}", delay: 5 * time.Millisecond})
 	}
 	waiter := newLock(t, newBackend(t, waiterClients), "degraded")
-	done := make(chan error, 1)
-	go func() { done <- waiter.Acquire(ctx) }()
+	done := acquireInBackground(ctx, waiter)
 
 	time.Sleep(300 * time.Millisecond) // the first tries, and those the subscription's confirmations start
 	before := tries.n.Load()
@@ -334,19 +323,10 @@ func TestWaiterSleepsWhileAMajorityHolds(t *testing.T) {
 	// A waiter that sleeps tries again only when the holder's TTL (30 s) runs out; one that
 	// polls tries every few milliseconds. A slow machine only makes fewer tries.
 	assert.LessOrEqual(t, tries.n.Load()-before, int64(10), "the waiter kept trying while a majority held the lock")
-	select {
-	case err := <-done:
-		t.Fatalf("Acquire returned while another process held the lock: %v", err)
-	default:
-	}
+	requireWaiting(t, done, "while another process held the lock")
 
 	require.NoError(t, holder.Release(ctx))
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(eventually):
-		t.Fatal("the holder's release did not wake the waiter")
-	}
+	requireAcquired(t, done, "the holder's release did not wake the waiter")
 	require.NoError(t, waiter.Release(ctx))
 }
 
@@ -363,17 +343,40 @@ func TestSplitKeysAreNoMajority(t *testing.T) {
 	require.NoError(t, cs[1].Set(ctx, "baton:{split}", "owner-b", stale).Err())
 	l := newLock(t, newBackend(t, cs), "split", lock.WithBlocking(2*eventually))
 
+	done := acquireInBackground(ctx, l)
+	time.Sleep(300 * time.Millisecond) // the waiter tries, subscribes, and tries again
+	requireWaiting(t, done, "while no majority was free")
+	require.NoError(t, cs[0].Del(ctx, "baton:{split}").Err())
+	requireAcquired(t, done, "the waiter slept as if one owner held a majority")
+	require.NoError(t, l.Release(ctx))
+}
+
+// acquireInBackground starts l.Acquire(ctx) and returns where its result will come.
+func acquireInBackground(ctx context.Context, l lock.Locker) <-chan error {
 	done := make(chan error, 1)
 	go func() { done <- l.Acquire(ctx) }()
-	time.Sleep(300 * time.Millisecond) // the waiter tries, subscribes, and tries again
-	require.NoError(t, cs[0].Del(ctx, "baton:{split}").Err())
+	return done
+}
+
+// requireWaiting fails t if the Acquire behind done has returned.
+func requireWaiting(t *testing.T, done <-chan error, why string) {
+	t.Helper()
+	select {
+	case err := <-done:
+		t.Fatalf("Acquire returned %s: %v", why, err)
+	default:
+	}
+}
+
+// requireAcquired waits (at most eventually) for the Acquire behind done to succeed.
+func requireAcquired(t *testing.T, done <-chan error, why string) {
+	t.Helper()
 	select {
 	case err := <-done:
 		require.NoError(t, err)
 	case <-time.After(eventually):
-		t.Fatal("the waiter slept as if one owner held a majority")
+		t.Fatal(why)
 	}
-	require.NoError(t, l.Release(ctx))
 }
 
 // scriptHook is a go-redis hook that counts the scripts run on key, and delays each by
