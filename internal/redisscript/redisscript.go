@@ -105,30 +105,24 @@ func acquireReply(cmd *goredis.Cmd) (Try, error) {
 	if err != nil {
 		return Try{}, err
 	}
-	bad := func() (Try, error) { return Try{}, fmt.Errorf("acquire script returned %v", res) }
-	if len(res) < 2 {
-		return bad()
-	}
-	taken, ok1 := res[0].(int64)
-	n, ok2 := res[1].(int64)
-	if !ok1 || !ok2 {
-		return bad()
-	}
-	if taken == 1 && len(res) == 2 {
-		return Try{OK: true, Fence: uint64(n)}, nil
-	}
-	owner, ok := "", len(res) == 3
+	var taken, n int64
+	var owner string
+	ok := len(res) >= 2
 	if ok {
-		owner, ok = res[2].(string)
+		taken, ok = res[0].(int64)
 	}
-	if taken != 0 || !ok {
-		return bad()
+	if ok {
+		n, ok = res[1].(int64)
 	}
-	t := Try{PTTL: -1, Owner: owner}
-	if n >= 0 {
-		t.PTTL = time.Duration(n) * time.Millisecond
+	switch {
+	case ok && taken == 1 && len(res) == 2: // {1, fence}
+		return Try{OK: true, Fence: uint64(n)}, nil
+	case ok && taken == 0 && len(res) == 3: // {0, pttl, owner}
+		if owner, ok = res[2].(string); ok {
+			return Try{PTTL: max(-1, time.Duration(n)*time.Millisecond), Owner: owner}, nil
+		}
 	}
-	return t, nil
+	return Try{}, fmt.Errorf("acquire script returned %v", res)
 }
 
 // Release frees the lock if token holds it and publishes on channel with publish (PUBLISH
