@@ -74,7 +74,7 @@ type Hold[D any] struct {
 	Confirmed time.Time     // when the last write that set the key's TTL was sent
 	KeyTTL    time.Duration // the TTL it set: TTL or more, or less for a grant
 	until     time.Time     // Extend asked for the hold to last until then
-	expiry    *time.Timer   // fires at the deadline
+	expiry    *time.Timer   // fires at the deadline; nil until a lease's first renewal
 	renewal   *time.Timer   // fires when the lease is due for renewal; nil with a timeout
 	hooks     map[int]func()
 	nextHook  int
@@ -102,10 +102,18 @@ func (l *Handle[D]) NewHold(token string, fence uint64, ttl time.Duration, sent 
 	if ok {
 		l.Cur = h
 		// Timers, not a goroutine per hold: a hold that is released before its first
-		// renewal costs no scheduling at all.
-		h.expiry = time.AfterFunc(time.Until(h.Deadline), h.expired)
+		// renewal costs no scheduling at all. A lease whose renewal is due before its
+		// deadline arms the expiry timer when the renewal starts (renewDue): until then
+		// the deadline cannot pass, and a hold released before that costs one timer, not
+		// two. Each timer started costs the Go runtime a wake-up of an idle thread.
 		if h.Leased {
-			h.renewal = time.AfterFunc(l.Cfg.NextRenewal(min(h.TTL, keyTTL), sent), h.renewDue)
+			next := l.Cfg.NextRenewal(min(h.TTL, keyTTL), sent)
+			h.renewal = time.AfterFunc(next, h.renewDue)
+			if next >= time.Until(h.Deadline) {
+				h.armExpiry()
+			}
+		} else {
+			h.armExpiry()
 		}
 	}
 	l.Mu.Unlock()
@@ -134,6 +142,7 @@ func (h *Hold[D]) renewDue() {
 		return
 	}
 	defer l.B.Leave()
+	h.rearm(-1) // the deadline can pass while the renewal waits for its reply
 	if next, ended := h.renew(); !ended {
 		h.rearm(next)
 	}
@@ -146,15 +155,27 @@ func (h *Hold[D]) rearm(next time.Duration) {
 	if h.State != Active {
 		return
 	}
-	h.expiry.Reset(time.Until(h.Deadline))
+	h.armExpiry()
 	if next >= 0 && h.renewal != nil {
 		h.renewal.Reset(next)
 	}
 }
 
+// armExpiry sets the expiry timer to the deadline, and starts it the first time; H.Mu is
+// held.
+func (h *Hold[D]) armExpiry() {
+	if h.expiry == nil {
+		h.expiry = time.AfterFunc(time.Until(h.Deadline), h.expired)
+		return
+	}
+	h.expiry.Reset(time.Until(h.Deadline))
+}
+
 // StopTimers ends the hold's timers; H.Mu is held and the hold is no longer active.
 func (h *Hold[D]) StopTimers() {
-	h.expiry.Stop()
+	if h.expiry != nil {
+		h.expiry.Stop()
+	}
 	if h.renewal != nil {
 		h.renewal.Stop()
 	}
@@ -371,7 +392,7 @@ func (l *Handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 	h.Deadline = l.Cfg.Deadline(sent, ttl)
 	h.Confirmed, h.KeyTTL = sent, ttl
 	h.until = sent.Add(ttl)
-	h.expiry.Reset(time.Until(h.Deadline))
+	h.armExpiry()
 	return nil
 }
 

@@ -159,3 +159,36 @@ func TestHoldRenewedOrLost(t *testing.T) {
 	_, _, err := h.BeginRelease()
 	assert.ErrorIs(t, err, lock.ErrNotHeld)
 }
+
+// A lease whose renewal never answers (its request ignores ctx: a stalled link) is lost
+// at its deadline, by the expiry timer that the renewal arms when it starts.
+func TestHoldLostWhileRenewalHangs(t *testing.T) {
+	ctx := context.Background()
+	_, h := newFake(t, lock.Options{Blocking: lock.NoWait})
+	stall := make(chan struct{})
+	t.Cleanup(func() { close(stall) }) // runs before the fake's close, which waits for the renewal
+	started := make(chan struct{}, 1)
+	h.Renew = func(context.Context, string, time.Duration) (bool, error) {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-stall
+		return false, errors.New("stalled")
+	}
+	require.NoError(t, h.Acquire(ctx, take(h)))
+	h.Mu.Lock()
+	deadline := h.Cur.Deadline
+	h.Mu.Unlock()
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the lease was never renewed")
+	}
+	select {
+	case <-h.Lost():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a hold whose renewal hangs was not lost at its deadline")
+	}
+	assert.False(t, time.Now().Before(deadline), "lost before its deadline")
+}
