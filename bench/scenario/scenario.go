@@ -29,6 +29,7 @@ type Stats struct {
 	MinMax           float64       // fight: sections of the least served worker / the most served
 	Overlaps         int64         // two holders at once: must be 0
 	CPU              float64       // idle: CPU seconds the process used per second of waiting
+	CPUPerOp         time.Duration // solo, wide: CPU the process used per cycle (the client's, not the server's)
 }
 
 func (s Stats) String() string {
@@ -68,13 +69,19 @@ func ownKeys(ctx context.Context, scenario string, t Target, p Params) (Stats, e
 		}
 	}
 	r := newRun(p)
+	cpu := cpuTime()
 	err := r.workers(ctx, p.Workers, func(w int) error {
 		if err := ms[w].Lock(ctx); err != nil {
 			return err
 		}
 		return ms[w].Unlock(ctx)
 	})
-	return r.stats(scenario, t), err
+	cpu = cpuTime() - cpu
+	s := r.stats(scenario, t)
+	if s.Ops > 0 {
+		s.CPUPerOp = cpu / time.Duration(s.Ops)
+	}
+	return s, err
 }
 
 // Fight: goroutines (default 8), each with its own handle on one lock, run a critical
