@@ -49,18 +49,59 @@ var urlSeeds = []string{
 }
 
 // harmless reports whether Open may be given raw: it must not connect anywhere but nowhere.
+// Every Redis scheme (redis, rediss, and their +cluster, +sentinel and +quorum forms) must
+// name nowhere as its only host, in the URL's host list and in any addr query key. Sentinel
+// URLs are left out: go-redis dials the Sentinels in the background, retrying for about
+// 1.7 s past the ctx of Open, and leaves those goroutines running after Close.
 func harmless(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return true // Open rejects it before any driver runs
 	}
-	switch strings.ToLower(u.Scheme) {
-	case "redis", "rediss":
-		return u.Host == nowhere
-	case "unix":
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme == "unix":
 		return strings.HasPrefix(u.Path, "/nonexistent/") && !strings.Contains(u.Path, "..")
+	case strings.HasPrefix(scheme, "redis"):
+		if strings.Contains(scheme, "sentinel") {
+			return false
+		}
+		for _, host := range strings.Split(u.Host, ",") {
+			if host != nowhere {
+				return false
+			}
+		}
+		for key, values := range u.Query() {
+			if !strings.Contains(strings.ToLower(key), "addr") {
+				continue
+			}
+			for _, v := range values {
+				if v != nowhere {
+					return false
+				}
+			}
+		}
 	}
-	return true // local, or a scheme nobody registered
+	return true // local, a Redis URL of nowhere, or a scheme nobody registered
+}
+
+// The fuzz targets open only URLs that harmless allows: none may reach past nowhere.
+func TestHarmless(t *testing.T) {
+	for _, raw := range []string{
+		"", "local://", "%zz://", "mem://x", "redis://" + nowhere + "/0", "rediss://" + nowhere,
+		"redis+cluster://" + nowhere + "?addr=" + nowhere, "REDIS+QUORUM://" + nowhere + "," + nowhere + "/0",
+		"unix:///nonexistent/baton.sock",
+	} {
+		assert.True(t, harmless(raw), "%q", raw)
+	}
+	for _, raw := range []string{
+		"redis://10.0.0.1:6379", "redis://a:1/0", "rediss://" + nowhere + "0", "redis+cluster://10.0.0.1:6379",
+		"redis+cluster://" + nowhere + "?addr=example.com:6379", "redis+cluster://" + nowhere + "?ADDR=10.0.0.1:1",
+		"redis+quorum://" + nowhere + ",10.0.0.2:1/0",
+		"redis+sentinel://" + nowhere + "?master_name=m", "unix:///tmp/redis.sock", "unix:///nonexistent/../tmp/x",
+	} {
+		assert.False(t, harmless(raw), "%q", raw)
+	}
 }
 
 // checkOpen opens raw, which harmless allowed, and checks the result.

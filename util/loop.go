@@ -108,9 +108,10 @@ func (l *Loop) run() {
 // The future rejects at once with ctx's error when ctx ends, or with context.Canceled on
 // Cancel, even if fn is still queued or running: the executor, not the future, owns the
 // goroutine fn runs on (a Loop's Close waits for it). fn is skipped if the future has been
-// cancelled, or ctx has ended, by the time it comes up. A panic in fn rejects the future with a *future.PanicError and
-// leaves the executor running. If ex has a Submit(func()) error method, as *Loop has, a
-// refused submission rejects the future with that error (ErrClosed for a closed Loop).
+// cancelled, or ctx has ended, by the time it comes up. A panic in fn rejects the future
+// with a *future.PanicError and leaves the executor running. If ex has a Submit(func())
+// error method, as *Loop has, a refused submission rejects the future with that error
+// (ErrClosed for a closed Loop).
 func RunInLoop[T any](ctx context.Context, ex Executor, fn func(ctx context.Context) (T, error)) *future.Future[T] {
 	if ex == nil {
 		return future.Rejected[T](fmt.Errorf("%w: nil Executor", ErrWrongType))

@@ -30,10 +30,10 @@ type call struct {
 }
 
 // fanout sends op to every node (node is its index in b.clients), each on its own goroutine
-// with a ctx bounded by the node timeout and by Close, so that a dead or slow node never holds up a majority. When undo is
-// not nil, each node's goroutine waits after its reply for the caller's decision and, if the
-// operation failed, runs undo on the nodes that did it or may have done it (no answer).
-// It returns nil once the backend is closed.
+// with a ctx bounded by the node timeout and by Close, so that a dead or slow node never
+// holds up a majority. When undo is not nil, each node's goroutine waits after its reply
+// for the caller's decision and, if the operation failed, runs undo on the nodes that did
+// it or may have done it (no answer). It returns nil once the backend is closed.
 func (b *Backend) fanout(op func(ctx context.Context, node int, c goredis.UniversalClient) reply, undo func(ctx context.Context, c goredis.UniversalClient)) *call {
 	if !b.enter(len(b.clients)) {
 		return nil

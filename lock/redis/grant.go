@@ -19,11 +19,13 @@ import (
 // and came after it). It holds only on a grant that names its last answered try: a grant
 // for an earlier one ran before that try was processed, which then found the key not its
 // own: that grant was over by then, however late its message came. A grant it cannot
-// hold on is left to its next try, which finds the key already its own if it still is. An entry lives queueLife after the try that wrote it, and the waiter
-// refreshes it every queueRefresh while it sleeps, so a granted waiter finds at least
-// grantTTL - queueRefresh - a round trip left, and renews at once to its lease. A waiter
-// that died is skipped once its entry expires; one granted the lock just before it died
-// keeps the lock from others for at most the grant's TTL.
+// hold on is left to its next try, which finds the key already its own if it still is.
+//
+// An entry lives queueLife after the try that wrote it, and the waiter refreshes it every
+// queueRefresh while it sleeps, so a granted waiter finds at least grantTTL minus
+// queueRefresh minus a round trip left, and renews at once to its lease. A waiter that
+// died is skipped once its entry expires; one granted the lock just before it died keeps
+// the lock from others for at most the grant's TTL.
 const (
 	grantTTL     = 3 * time.Second // at most; never more than the waiter's lease
 	queueRefresh = grantTTL / 3    // of the grant TTL
