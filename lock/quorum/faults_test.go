@@ -260,6 +260,20 @@ func TestReleaseWaitsForLateNode(t *testing.T) {
 	}
 }
 
+// refuseWrites makes the node answer every write with an out-of-memory error.
+func refuseWrites(t *testing.T, ctx context.Context, c goredis.UniversalClient) {
+	t.Helper()
+	require.NoError(t, c.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err())
+	require.NoError(t, c.ConfigSet(ctx, "maxmemory", "1").Err())
+	require.Error(t, c.Set(ctx, "probe", "x", 0).Err(), "the node must refuse writes")
+}
+
+// acceptWrites undoes refuseWrites.
+func acceptWrites(t *testing.T, ctx context.Context, c goredis.UniversalClient) {
+	t.Helper()
+	require.NoError(t, c.ConfigSet(ctx, "maxmemory", "0").Err())
+}
+
 // TestWaiterRetriesWhenTheOthersCannotAnswer: one node says the lock is taken (a stale key
 // with a long TTL) and the others answer every try with an error (out of memory), while
 // their subscriptions stay confirmed. The taken node alone makes no hold, so once the
@@ -272,9 +286,7 @@ func TestWaiterRetriesWhenTheOthersCannotAnswer(t *testing.T) {
 	const stale = time.Minute // longer than the test may take
 	require.NoError(t, cs[0].Set(ctx, "baton:{oom}", "someone-else", stale).Err())
 	for _, c := range cs[1:] {
-		require.NoError(t, c.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err())
-		require.NoError(t, c.ConfigSet(ctx, "maxmemory", "1").Err())
-		require.Error(t, c.Set(ctx, "probe", "x", 0).Err(), "the node must refuse writes")
+		refuseWrites(t, ctx, c)
 	}
 	b := newBackend(t, cs)
 	l := newLock(t, b, "oom", lock.WithBlocking(2*eventually))
@@ -285,7 +297,7 @@ func TestWaiterRetriesWhenTheOthersCannotAnswer(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	requireWaiting(t, done, "while a majority could not take the lock")
 	for _, c := range cs[1:] {
-		require.NoError(t, c.ConfigSet(ctx, "maxmemory", "0").Err())
+		acceptWrites(t, ctx, c)
 	}
 	requireAcquired(t, done, "the waiter slept on while the lock was free on a majority")
 	require.NoError(t, l.Release(ctx))
@@ -301,11 +313,10 @@ func TestWaiterSleepsWhileAMajorityHolds(t *testing.T) {
 	ctx := testCtx(t)
 	holderClients := clients(t, addrs(ss))
 	third := holderClients[2]
-	require.NoError(t, third.ConfigSet(ctx, "maxmemory-policy", "noeviction").Err())
-	require.NoError(t, third.ConfigSet(ctx, "maxmemory", "1").Err())
+	refuseWrites(t, ctx, third)
 	holder := newLock(t, newBackend(t, holderClients), "degraded")
 	require.NoError(t, holder.Acquire(ctx), "nodes 0 and 1 make a majority")
-	require.NoError(t, third.ConfigSet(ctx, "maxmemory", "0").Err())
+	acceptWrites(t, ctx, third)
 
 	waiterClients := clients(t, addrs(ss))
 	tries := &scriptHook{key: "baton:{degraded}"}
