@@ -13,6 +13,7 @@ import (
 
 	"github.com/batonlock/baton/future"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	"github.com/batonlock/baton/lock/local"
 	redislock "github.com/batonlock/baton/lock/redis"
 	"github.com/batonlock/baton/util"
@@ -24,7 +25,7 @@ var asyncBackends = []struct {
 	open func(t *testing.T) lock.Backend
 }{
 	{"local", func(t *testing.T) lock.Backend {
-		b := local.New(lock.DefaultOptions())
+		b := local.New(driver.DefaultOptions())
 		t.Cleanup(func() { _ = b.Close() })
 		return b
 	}},
@@ -172,7 +173,7 @@ func TestReleaseAsyncNotHeld(t *testing.T) {
 // AcquireAsync gives a future: several locks can be taken at once and awaited together.
 func ExampleAcquireAsync() {
 	ctx := context.Background()
-	b := local.New(lock.DefaultOptions())
+	b := local.New(driver.DefaultOptions())
 	defer b.Close()
 	a, _ := b.NewLock("orders")
 	c, _ := b.NewLock("invoices")

@@ -10,6 +10,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/batonlock/baton/internal/lockopt"
 )
 
 // DefaultEnv is the environment variable OpenEnv reads when given no name.
@@ -44,7 +46,7 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 	dec.DisallowUnknownFields()
 	var p plain
 	if err := dec.Decode(&p); err != nil {
-		return Invalidf("lock config: %v", err)
+		return invalidf("lock config: %v", err)
 	}
 	*c = Config(p)
 	return nil
@@ -54,7 +56,7 @@ func (c *Config) UnmarshalJSON(data []byte) error {
 func (c Config) String() string {
 	u := c.URL
 	if parsed, err := url.Parse(u); err == nil {
-		u = Redact(parsed)
+		u = lockopt.Redact(parsed)
 	} else {
 		u = "(malformed URL)"
 	}
@@ -67,7 +69,7 @@ func (c Config) String() string {
 // or a missing URL is an ErrInvalid error naming it.
 func OpenConfig(ctx context.Context, cfg Config) (Backend, error) {
 	if strings.TrimSpace(cfg.URL) == "" {
-		return nil, Invalidf("lock config: url is empty")
+		return nil, invalidf("lock config: url is empty")
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
@@ -75,7 +77,7 @@ func OpenConfig(ctx context.Context, cfg Config) (Backend, error) {
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, Invalidf("malformed query in backend URL %q: %v", Redact(u), err)
+		return nil, invalidf("malformed query in backend URL %q: %v", lockopt.Redact(u), err)
 	}
 	fields := map[string]string{"prefix": cfg.Prefix, "lease": cfg.Lease, "timeout": cfg.Timeout, "blocking": cfg.Blocking}
 	keys := make([]string, 0, len(fields))
@@ -89,7 +91,7 @@ func OpenConfig(ctx context.Context, cfg Config) (Backend, error) {
 			continue
 		}
 		if q.Has(k) {
-			return nil, Invalidf("lock config: %q is set both in the url and as a field", k)
+			return nil, invalidf("lock config: %q is set both in the url and as a field", k)
 		}
 		q.Set(k, v)
 	}

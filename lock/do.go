@@ -48,7 +48,7 @@ func Do(ctx context.Context, l Locker, fn func(ctx context.Context) error) (err 
 // Locker has one, so that onLost runs while the hold is being marked lost; otherwise it
 // watches the channel from a goroutine that stop waits for.
 func watchLoss(l Locker, lost <-chan struct{}, onLost func()) (stop func()) {
-	if n, ok := l.(LossNotifier); ok {
+	if n, ok := l.(lossNotifier); ok {
 		s := n.AfterLost(onLost)
 		return func() { s() }
 	}
@@ -78,4 +78,10 @@ func isClosed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// lossNotifier is driver.LossNotifier, which this package cannot import: a Locker whose
+// backend can run a function at the moment the hold is marked lost.
+type lossNotifier interface {
+	AfterLost(fn func()) (stop func() bool)
 }

@@ -2,7 +2,8 @@ package lock
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/batonlock/baton/internal/lockopt"
 )
 
 // Sentinel errors returned by every backend. Test for them with errors.Is: backends wrap them
@@ -26,11 +27,8 @@ var (
 
 	// ErrInvalid is returned for bad input: an empty or malformed name, a bad option, an
 	// unknown URL scheme or a malformed URL. The message says what was wrong and why.
-	ErrInvalid = errors.New("lock: invalid argument")
+	ErrInvalid = lockopt.ErrInvalid // "lock: invalid argument"; shared with lock/driver
 )
 
-// Invalidf returns an error that wraps ErrInvalid with a message saying what was wrong.
-// Drivers use it so that every bad-input error reads the same way.
-func Invalidf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
-}
+// invalidf returns an error that wraps ErrInvalid with a message saying what was wrong.
+func invalidf(format string, args ...any) error { return lockopt.Invalidf(format, args...) }

@@ -52,16 +52,3 @@ type Backend interface {
 	// holds it abandons lost. Later calls return ErrClosed; a second Close returns nil.
 	Close() error
 }
-
-// LossNotifier is implemented by Lockers that can run a function at the very moment the
-// current hold is marked lost, before anyone else can take the lock. Do uses it to cancel
-// its ctx in time. Backends should implement it; Do falls back to watching Lost() when a
-// Locker does not.
-type LossNotifier interface {
-	// AfterLost arranges for fn to be called once when the current hold is lost. fn runs on
-	// the goroutine that marks the hold lost, possibly under the backend's internal lock, so
-	// it must be quick and must not call the Locker. If the hold is already lost, fn is
-	// called before AfterLost returns. stop unregisters fn; it reports whether it stopped fn
-	// from being called. If the handle holds nothing, fn is never called.
-	AfterLost(fn func()) (stop func() bool)
-}

@@ -1,6 +1,10 @@
 package lock
 
-import "time"
+import (
+	"time"
+
+	"github.com/batonlock/baton/internal/lockopt"
+)
 
 // EventKind says what happened to a lock.
 type EventKind int
@@ -62,11 +66,12 @@ type ObserverFunc func(Event)
 func (f ObserverFunc) Observe(e Event) { f(e) }
 
 // WithObserver sends the lock's events to o. nil (the default) reports nothing.
-func WithObserver(o Observer) Option { return func(opts *Options) { opts.Observer = o } }
-
-// Notify sends e to the observer, if there is one. Backends call it.
-func (o Options) Notify(e Event) {
-	if o.Observer != nil {
-		o.Observer.Observe(e)
+func WithObserver(o Observer) Option {
+	return func(opts *lockopt.Options) {
+		if o == nil {
+			opts.Observer = nil // a nil Observer must not become a non-nil any
+			return
+		}
+		opts.Observer = o
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	_ "github.com/batonlock/baton/lock/local"
 )
 
@@ -41,15 +42,15 @@ func TestOpenErrors(t *testing.T) {
 }
 
 func TestOpenPassesDefaults(t *testing.T) {
-	var got lock.Options
+	var got driver.Options
 	var gotQuery string
 	registerTestDefaults.Do(func() {
-		lock.Register("test-defaults", func(_ context.Context, u *url.URL, d lock.Options) (lock.Backend, error) {
+		driver.Register("test-defaults", func(_ context.Context, u *url.URL, d driver.Options) (lock.Backend, error) {
 			testDefaultsSeen(d, u.RawQuery)
-			return nil, lock.Invalidf("stop here")
+			return nil, driver.Invalidf("stop here")
 		})
 	})
-	testDefaultsSeen = func(d lock.Options, q string) { got, gotQuery = d, q }
+	testDefaultsSeen = func(d driver.Options, q string) { got, gotQuery = d, q }
 	_, _ = lock.Open(context.Background(), "TEST-DEFAULTS://h?timeout=3s&blocking=forever&mine=1")
 	assert.Equal(t, "3s", got.Timeout.String())
 	assert.Equal(t, lock.Forever, got.Blocking)
@@ -60,23 +61,23 @@ func TestOpenPassesDefaults(t *testing.T) {
 // The scheme is registered once per process, so that -count=N runs the test N times.
 var (
 	registerTestDefaults sync.Once
-	testDefaultsSeen     func(lock.Options, string)
+	testDefaultsSeen     func(driver.Options, string)
 )
 
 func TestRegisterPanics(t *testing.T) {
-	open := func(context.Context, *url.URL, lock.Options) (lock.Backend, error) { return nil, nil }
-	assert.Panics(t, func() { lock.Register("local", open) }, "duplicate scheme")
-	assert.Panics(t, func() { lock.Register("", open) }, "empty scheme")
-	assert.Panics(t, func() { lock.Register("x-nil", nil) }, "nil opener")
+	open := func(context.Context, *url.URL, driver.Options) (lock.Backend, error) { return nil, nil }
+	assert.Panics(t, func() { driver.Register("local", open) }, "duplicate scheme")
+	assert.Panics(t, func() { driver.Register("", open) }, "empty scheme")
+	assert.Panics(t, func() { driver.Register("x-nil", nil) }, "nil opener")
 }
 
 func TestResolve(t *testing.T) {
-	o, err := lock.Resolve("n", lock.DefaultOptions(), lock.WithTimeout(5))
+	o, err := driver.Resolve("n", driver.DefaultOptions(), lock.WithTimeout(5))
 	require.NoError(t, err)
 	assert.EqualValues(t, 5, o.Timeout)
 	assert.Equal(t, lock.Forever, o.Blocking)
 	assert.NotNil(t, o.Log(), "a nil Logger means slog.Default()")
-	_, err = lock.Resolve("n", lock.Options{Timeout: -1})
+	_, err = driver.Resolve("n", driver.Options{Timeout: -1})
 	assert.ErrorIs(t, err, lock.ErrInvalid, "bad defaults are caught too")
 }
 
@@ -92,9 +93,9 @@ func TestRedact(t *testing.T) {
 	for in, want := range cases {
 		u, err := url.Parse(in)
 		require.NoError(t, err)
-		assert.Equal(t, want, lock.Redact(u))
+		assert.Equal(t, want, driver.Redact(u))
 		if strings.Contains(in, "hunter2") {
-			assert.NotContains(t, lock.Scrub("dial "+in+" failed: hunter2", u), "hunter2")
+			assert.NotContains(t, driver.Scrub("dial "+in+" failed: hunter2", u), "hunter2")
 		}
 	}
 	for _, raw := range []string{"//h?password=hunter2", "local://?password=hunter2&%zz"} {

@@ -3,10 +3,11 @@ package lock
 import (
 	"log/slog"
 	"math"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/batonlock/baton/internal/lockopt"
 )
 
 // Blocking windows with a meaning of their own.
@@ -21,79 +22,22 @@ const (
 // MaxNameLen is the longest lock name, in bytes, that NewLock accepts.
 const MaxNameLen = 512
 
-// Options are the settings of one lock. Backends keep a set of defaults (DefaultOptions,
-// changed by the URL or Config they were opened with) and apply each lock's Option values on
-// top with Resolve.
-type Options struct {
-	// Timeout frees the lock this long after it was acquired. 0 (the default) holds it
-	// until Release; on Redis such a hold is kept alive by a renewed lease.
-	Timeout time.Duration
-	// Blocking is how long Acquire waits: NoWait, Forever (the default) or a positive duration.
-	Blocking time.Duration
-	// Logger receives lost holds and backend errors. nil (the default) means slog.Default().
-	Logger *slog.Logger
-	// Observer receives the lock's events (see Event). nil (the default) reports nothing.
-	Observer Observer
-}
-
-// Option changes one setting of a lock.
-type Option func(*Options)
-
-// DefaultOptions returns the defaults every backend starts from: no timeout, wait forever.
-func DefaultOptions() Options {
-	return Options{Timeout: 0, Blocking: Forever}
-}
+// Option changes one setting of a lock. Pass options to Backend.NewLock; a backend's own
+// defaults (from its URL or configuration) apply first.
+type Option func(*lockopt.Options)
 
 // WithTimeout frees the lock d after each acquisition (the seed's timeout). 0, the default,
 // holds it until Release. A negative d is invalid.
-func WithTimeout(d time.Duration) Option { return func(o *Options) { o.Timeout = d } }
+func WithTimeout(d time.Duration) Option { return func(o *lockopt.Options) { o.Timeout = d } }
 
 // WithBlocking sets how long Acquire waits for the lock (the seed's blocking): NoWait tries
 // once, Forever (the default) waits until ctx ends, d > 0 waits at most d. Any other negative
 // d is invalid.
-func WithBlocking(d time.Duration) Option { return func(o *Options) { o.Blocking = d } }
+func WithBlocking(d time.Duration) Option { return func(o *lockopt.Options) { o.Blocking = d } }
 
 // WithLogger sends the lock's log records (lost holds, backend errors) to l. Nothing is logged
 // on the hot path of Acquire and Release.
-func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
-
-// Resolve validates name, applies opts on top of base and validates the result. Errors wrap
-// ErrInvalid and name the bad value.
-func Resolve(name string, base Options, opts ...Option) (Options, error) {
-	if err := ValidateName(name); err != nil {
-		return Options{}, err
-	}
-	o := base
-	for _, opt := range opts {
-		if opt == nil {
-			return Options{}, Invalidf("lock %q: nil Option", name)
-		}
-		opt(&o)
-	}
-	if err := o.Validate(); err != nil {
-		return Options{}, Invalidf("lock %q: %s", name, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
-	}
-	return o, nil
-}
-
-// Validate checks that the durations are in range.
-func (o Options) Validate() error {
-	if o.Timeout < 0 {
-		return Invalidf("timeout %v is negative (use 0 to hold until Release)", o.Timeout)
-	}
-	if o.Blocking < 0 && o.Blocking != Forever {
-		return Invalidf("blocking %v is negative (use lock.NoWait, lock.Forever or a positive duration)", o.Blocking)
-	}
-	return nil
-}
-
-// Log returns the logger to use: Logger, or slog.Default() when it is nil.
-func (o Options) Log() *slog.Logger {
-	if o.Logger != nil {
-		return o.Logger
-	}
-	return slog.Default()
-}
+func WithLogger(l *slog.Logger) Option { return func(o *lockopt.Options) { o.Logger = l } }
 
 // ValidateName reports whether name can be a lock name on every backend: non-empty, at most
 // MaxNameLen bytes of valid UTF-8, no control characters, and no '{' or '}' (Redis uses them
@@ -101,19 +45,23 @@ func (o Options) Log() *slog.Logger {
 func ValidateName(name string) error {
 	switch {
 	case name == "":
-		return Invalidf("lock name is empty")
+		return invalidf("lock name is empty")
 	case len(name) > MaxNameLen:
-		return Invalidf("lock name of %d bytes is longer than %d", len(name), MaxNameLen)
+		return invalidf("lock name of %d bytes is longer than %d", len(name), MaxNameLen)
 	case !utf8.ValidString(name):
-		return Invalidf("lock name %q is not valid UTF-8", name)
+		return invalidf("lock name %q is not valid UTF-8", name)
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
-			return Invalidf("lock name %q contains control character %U", name, r)
+			return invalidf("lock name %q contains control character %U", name, r)
 		}
 		if r == '{' || r == '}' {
-			return Invalidf("lock name %q contains %q, which is reserved for Redis hash tags", name, r)
+			return invalidf("lock name %q contains %q, which is reserved for Redis hash tags", name, r)
 		}
 	}
 	return nil
 }
+
+// Forever must be the value the shared option code compares with: this array has length 0
+// only while the two are equal.
+var _ [0]struct{} = [Forever - lockopt.Forever]struct{}{}

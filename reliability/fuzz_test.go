@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	"github.com/batonlock/baton/lock/local"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
@@ -279,7 +280,7 @@ func FuzzLockName(f *testing.F) {
 	for _, s := range nameSeeds {
 		f.Add(s)
 	}
-	loc := local.New(lock.Options{Blocking: lock.NoWait, Logger: quiet})
+	loc := local.New(driver.Options{Blocking: lock.NoWait, Logger: quiet})
 	f.Cleanup(func() { _ = loc.Close() })
 	ks := newKeyset(f)
 	f.Fuzz(func(t *testing.T, name string) {
@@ -370,7 +371,7 @@ func FuzzOptions(f *testing.F) {
 	} {
 		f.Add(s[0], s[1], s[2])
 	}
-	loc := local.New(lock.Options{Blocking: lock.Forever, Logger: quiet})
+	loc := local.New(driver.Options{Blocking: lock.Forever, Logger: quiet})
 	f.Cleanup(func() { _ = loc.Close() })
 	ks := newKeyset(f)
 	var inputs atomic.Int64

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
@@ -116,7 +117,7 @@ func (tl *timeline) begin(who string, l lock.Locker) (release func()) {
 			iv.end, iv.lost = time.Now(), lost
 		}
 	}
-	l.(lock.LossNotifier).AfterLost(func() { end(true) })
+	l.(driver.LossNotifier).AfterLost(func() { end(true) })
 	return func() { end(false) }
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	"github.com/batonlock/baton/lock/local"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
@@ -183,7 +184,7 @@ func soakCycle(b lock.Backend, name string, ns *soakState, st *soakStats) {
 		}
 		return false
 	}
-	stop := l.(lock.LossNotifier).AfterLost(func() { leave() })
+	stop := l.(driver.LossNotifier).AfterLost(func() { leave() })
 	defer stop()
 	st.holds.Add(1)
 
@@ -257,11 +258,11 @@ func reportSoak(t *testing.T, st *soakStats) {
 // TestSoakLocal: the soak on the in-memory backend; afterwards it keeps no name.
 func TestSoakLocal(t *testing.T) {
 	warmUp(t, func() ([]lock.Backend, func()) {
-		b := local.New(lock.Options{Blocking: lock.Forever, Logger: quiet})
+		b := local.New(driver.Options{Blocking: lock.Forever, Logger: quiet})
 		return []lock.Backend{b}, func() { _ = b.Close() }
 	})
 	goroutines, heap := runtime.NumGoroutine(), heapAlloc()
-	b := local.New(lock.Options{Blocking: lock.Forever, Logger: quiet})
+	b := local.New(driver.Options{Blocking: lock.Forever, Logger: quiet})
 	st := runSoak(t, []lock.Backend{b}, soakDuration())
 	assert.Zero(t, b.Len(), "names left in the registry")
 	require.NoError(t, b.Close())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	"github.com/batonlock/baton/lock/local"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
@@ -139,7 +140,7 @@ func runStorm(t *testing.T, backends []lock.Backend) {
 }
 
 func TestWaiterStormLocal(t *testing.T) {
-	b := local.New(lock.Options{Blocking: lock.Forever, Logger: quiet})
+	b := local.New(driver.Options{Blocking: lock.Forever, Logger: quiet})
 	defer b.Close()
 	runStorm(t, []lock.Backend{b})
 	assert.Zero(t, b.Len(), "state left behind")

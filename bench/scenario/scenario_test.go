@@ -15,6 +15,7 @@ import (
 	"github.com/batonlock/baton/bench/scenario"
 	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	"github.com/batonlock/baton/lock/local"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
@@ -37,7 +38,7 @@ var scenarios = []struct {
 // backend on miniredis and on a real redis-server, and the baselines. The real server's
 // targets are left out when redis-server is not installed.
 func targets(tb testing.TB, withServer bool) []scenario.Target {
-	lb := local.New(lock.DefaultOptions())
+	lb := local.New(driver.DefaultOptions())
 	tb.Cleanup(func() { _ = lb.Close() })
 	m := miniredis.RunT(tb)
 	ts := []scenario.Target{

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // Backend is what a Handle needs of the backend that made it.
@@ -41,7 +42,7 @@ const retryFloor = 10 * time.Millisecond
 type Handle[D any] struct {
 	Name string
 	Kind string // "redis" or "quorum": errors say "<Kind> lock <name>: ..."
-	Opts lock.Options
+	Opts driver.Options
 	Sem  chan struct{} // full while an Acquire or a hold owns the handle
 	B    Backend[D]
 	Cfg  *Settings
@@ -360,7 +361,7 @@ func (l *Handle[D]) EndRelease(h *Hold[D], expired, ok bool, err error) error {
 // as it was.
 func (l *Handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
-		return lock.Invalidf("lock %q: extend by %v: the ttl must be positive", l.Name, ttl)
+		return driver.Invalidf("lock %q: extend by %v: the ttl must be positive", l.Name, ttl)
 	}
 	if l.closed() {
 		return l.Errorf("extend", lock.ErrClosed)
@@ -418,7 +419,7 @@ func (l *Handle[D]) Lost() <-chan struct{} {
 }
 
 // AfterLost makes fn run, under the handle's lock, at the moment the current hold is
-// marked lost; see lock.LossNotifier.
+// marked lost; see driver.LossNotifier.
 func (l *Handle[D]) AfterLost(fn func()) (stop func() bool) {
 	l.Mu.Lock()
 	defer l.Mu.Unlock()

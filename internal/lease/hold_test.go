@@ -13,6 +13,7 @@ import (
 
 	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // fake is a backend with no server: a hold is whatever contend makes, and renewals answer
@@ -28,7 +29,7 @@ type fake struct {
 	renewed bool
 }
 
-func newFake(t *testing.T, opts lock.Options) (*fake, *lease.Handle[int]) {
+func newFake(t *testing.T, opts driver.Options) (*fake, *lease.Handle[int]) {
 	opts.Logger = slog.New(slog.DiscardHandler) // lost holds are logged, and lost on purpose here
 	f := &fake{done: make(chan struct{}), renewed: true}
 	f.ctx, f.cancel = context.WithCancel(context.Background())
@@ -81,7 +82,7 @@ func take(h *lease.Handle[int]) func(a *lease.Attempt[int]) (*lease.Hold[int], e
 // freeing the handle it never took: NoWait at once, a window when it ends, ctx when it ends.
 func TestAttemptFreesOnlyWhatItTook(t *testing.T) {
 	ctx := context.Background()
-	for _, o := range []lock.Options{{Blocking: lock.NoWait}, {Blocking: 30 * time.Millisecond}, {Blocking: lock.Forever}} {
+	for _, o := range []driver.Options{{Blocking: lock.NoWait}, {Blocking: 30 * time.Millisecond}, {Blocking: lock.Forever}} {
 		_, h := newFake(t, o)
 		h.Sem <- struct{}{} // taken by another Acquire
 		actx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
@@ -104,7 +105,7 @@ func TestAttemptFreesOnlyWhatItTook(t *testing.T) {
 // for its turn among the process's waiters.
 func TestAttemptHandle(t *testing.T) {
 	ctx := context.Background()
-	_, h := newFake(t, lock.Options{Blocking: lock.NoWait})
+	_, h := newFake(t, driver.Options{Blocking: lock.NoWait})
 	boom := errors.New("boom")
 	require.ErrorIs(t, h.Acquire(ctx, func(*lease.Attempt[int]) (*lease.Hold[int], error) { return nil, boom }), boom)
 	assert.Empty(t, h.Sem, "a failed contend keeps the handle")
@@ -130,7 +131,7 @@ func TestAttemptHandle(t *testing.T) {
 // handle is freed; one that is renewed outlives its first deadline.
 func TestHoldRenewedOrLost(t *testing.T) {
 	ctx := context.Background()
-	f, h := newFake(t, lock.Options{Blocking: lock.NoWait})
+	f, h := newFake(t, driver.Options{Blocking: lock.NoWait})
 	require.NoError(t, h.Acquire(ctx, take(h)))
 	first := h.Cur.Deadline
 	require.Eventually(t, func() bool {
@@ -164,7 +165,7 @@ func TestHoldRenewedOrLost(t *testing.T) {
 // at its deadline, by the expiry timer that the renewal arms when it starts.
 func TestHoldLostWhileRenewalHangs(t *testing.T) {
 	ctx := context.Background()
-	_, h := newFake(t, lock.Options{Blocking: lock.NoWait})
+	_, h := newFake(t, driver.Options{Blocking: lock.NoWait})
 	stall := make(chan struct{})
 	t.Cleanup(func() { close(stall) }) // runs before the fake's close, which waits for the renewal
 	started := make(chan struct{}, 1)

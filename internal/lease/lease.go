@@ -9,7 +9,7 @@ package lease
 import (
 	"time"
 
-	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // Defaults of the settings.
@@ -25,7 +25,7 @@ type Settings struct {
 	Lease         time.Duration
 	RenewFraction float64
 	Drift         time.Duration // < 0: automatic, 2ms + 1% of the TTL
-	Defaults      lock.Options
+	Defaults      driver.Options
 }
 
 // Default returns the defaults written on the backends' options.
@@ -35,7 +35,7 @@ func Default() Settings {
 		Lease:         DefaultLease,
 		RenewFraction: DefaultRenewFraction,
 		Drift:         -1,
-		Defaults:      lock.DefaultOptions(),
+		Defaults:      driver.DefaultOptions(),
 	}
 }
 
@@ -43,11 +43,11 @@ func Default() Settings {
 func (s Settings) Validate(backend string) error {
 	switch {
 	case s.Lease < time.Millisecond:
-		return lock.Invalidf("%s backend: lease %v is shorter than 1ms", backend, s.Lease)
+		return driver.Invalidf("%s backend: lease %v is shorter than 1ms", backend, s.Lease)
 	case !(s.RenewFraction > 0 && s.RenewFraction <= 0.5):
-		return lock.Invalidf("%s backend: renew fraction %v is not in (0, 0.5]", backend, s.RenewFraction)
+		return driver.Invalidf("%s backend: renew fraction %v is not in (0, 0.5]", backend, s.RenewFraction)
 	case s.Drift >= s.Lease:
-		return lock.Invalidf("%s backend: drift margin %v is not shorter than the lease %v", backend, s.Drift, s.Lease)
+		return driver.Invalidf("%s backend: drift margin %v is not shorter than the lease %v", backend, s.Drift, s.Lease)
 	}
 	return s.Defaults.Validate()
 }

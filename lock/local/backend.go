@@ -10,32 +10,33 @@ import (
 	"time"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 func init() {
-	lock.Register("local", open)
+	driver.Register("local", open)
 }
 
 // open serves "local://" URLs. Besides the shared timeout and blocking (which Open has
 // already taken out) it accepts the Redis keys prefix and lease, validated but unused, so that
 // one configuration can name either backend.
-func open(_ context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
+func open(_ context.Context, u *url.URL, defaults driver.Options) (lock.Backend, error) {
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.User != nil {
-		return nil, lock.Invalidf("local backend URL %q takes no host or path (want local://)", lock.Redact(u))
+		return nil, driver.Invalidf("local backend URL %q takes no host or path (want local://)", driver.Redact(u))
 	}
 	q := u.Query()
-	if _, _, err := lock.PopString(q, "prefix"); err != nil {
+	if _, _, err := driver.PopString(q, "prefix"); err != nil {
 		return nil, err
 	}
-	lease, err := lock.PopDuration(q, "lease", 0)
+	lease, err := driver.PopDuration(q, "lease", 0)
 	if err != nil {
 		return nil, err
 	}
 	if lease < 0 {
-		return nil, lock.Invalidf("query key %q: %v is negative", "lease", lease)
+		return nil, driver.Invalidf("query key %q: %v is negative", "lease", lease)
 	}
 	for key := range q {
-		return nil, lock.Invalidf("local backend URL: unknown query key %q (known: timeout, blocking, prefix, lease)", key)
+		return nil, driver.Invalidf("local backend URL: unknown query key %q (known: timeout, blocking, prefix, lease)", key)
 	}
 	return New(defaults), nil
 }
@@ -46,7 +47,7 @@ func open(_ context.Context, u *url.URL, defaults lock.Options) (lock.Backend, e
 // Names are spread over shards, each with its own mutex, so that goroutines locking
 // different names rarely wait for each other; everything about one name lives in one shard.
 type Backend struct {
-	defaults lock.Options
+	defaults driver.Options
 	seed     maphash.Seed
 	fence    atomic.Uint64 // last fencing token handed out, for any name
 	closed   atomic.Bool
@@ -71,9 +72,9 @@ const (
 	maxFree   = 16 // spare entries kept per shard
 )
 
-// New returns an in-memory backend whose locks start from defaults (lock.DefaultOptions()
+// New returns an in-memory backend whose locks start from defaults (driver.DefaultOptions()
 // when you have none to give) before their own options are applied.
-func New(defaults lock.Options) *Backend {
+func New(defaults driver.Options) *Backend {
 	b := &Backend{defaults: defaults, seed: maphash.MakeSeed()}
 	for i := range b.shards {
 		b.shards[i].names = make(map[string]*entry)
@@ -84,7 +85,7 @@ func New(defaults lock.Options) *Backend {
 
 // NewLock returns a handle on the named lock. The name and options are validated here.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
-	o, err := lock.Resolve(name, b.defaults, opts...)
+	o, err := driver.Resolve(name, b.defaults, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	"github.com/batonlock/baton/lock/local"
 )
 
@@ -41,7 +42,7 @@ func names(n int) []string {
 
 func BenchmarkUncontended(b *testing.B) {
 	b.Run("baton", func(b *testing.B) {
-		be := local.New(lock.DefaultOptions())
+		be := local.New(driver.DefaultOptions())
 		defer be.Close()
 		l, _ := be.NewLock("one")
 		ctx := context.Background()
@@ -68,7 +69,7 @@ func BenchmarkUncontended(b *testing.B) {
 func BenchmarkDistinctNames(b *testing.B) {
 	ns := names(10_000)
 	b.Run("baton", func(b *testing.B) {
-		be := local.New(lock.DefaultOptions())
+		be := local.New(driver.DefaultOptions())
 		defer be.Close()
 		ls := make([]lock.Locker, len(ns))
 		for i, n := range ns {
@@ -102,7 +103,7 @@ func BenchmarkDistinctNames(b *testing.B) {
 func BenchmarkFight8(b *testing.B) {
 	const workers = 8
 	b.Run("baton", func(b *testing.B) {
-		be := local.New(lock.DefaultOptions())
+		be := local.New(driver.DefaultOptions())
 		defer be.Close()
 		ctx := context.Background()
 		b.ReportAllocs()

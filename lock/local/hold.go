@@ -86,7 +86,7 @@ func (l *Lock) reportLost(why error) {
 }
 
 // AfterLost calls fn when the current hold is lost, from the goroutine that marks it lost
-// and before the name is handed to anyone else. See lock.LossNotifier.
+// and before the name is handed to anyone else. See driver.LossNotifier.
 func (l *Lock) AfterLost(fn func()) (stop func() bool) {
 	s := l.sh
 	s.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	"github.com/batonlock/baton/lock/local"
 	"github.com/batonlock/baton/lock/locktest"
 )
@@ -18,7 +19,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestConformance(t *testing.T) {
-	locktest.Run(t, func(t *testing.T) lock.Backend { return local.New(lock.DefaultOptions()) })
+	locktest.Run(t, func(t *testing.T) lock.Backend { return local.New(driver.DefaultOptions()) })
 }
 
 func TestConformanceThroughOpen(t *testing.T) {
@@ -31,7 +32,7 @@ func TestConformanceThroughOpen(t *testing.T) {
 
 func TestBackendsAreIndependent(t *testing.T) {
 	ctx := context.Background()
-	a, b := local.New(lock.DefaultOptions()), local.New(lock.DefaultOptions())
+	a, b := local.New(driver.DefaultOptions()), local.New(driver.DefaultOptions())
 	defer a.Close()
 	defer b.Close()
 	la, err := a.NewLock("same")
@@ -51,7 +52,7 @@ func TestRegistryForgetsNames(t *testing.T) {
 		t.Skip("locks a million names")
 	}
 	ctx := context.Background()
-	b := local.New(lock.DefaultOptions())
+	b := local.New(driver.DefaultOptions())
 	defer b.Close()
 	const names = 1_000_000
 	cycle := func(i int) {
@@ -76,7 +77,7 @@ func TestRegistryForgetsNames(t *testing.T) {
 
 // TestWaitersLeaveNoState: waiters that give up leave nothing behind either.
 func TestWaitersLeaveNoState(t *testing.T) {
-	b := local.New(lock.DefaultOptions())
+	b := local.New(driver.DefaultOptions())
 	defer b.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	holder, err := b.NewLock("n")
@@ -102,7 +103,7 @@ func TestObserverSeesEvents(t *testing.T) {
 		assert.Equal(t, "n", e.Name)
 		kinds = append(kinds, e.Kind)
 	})
-	b := local.New(lock.DefaultOptions())
+	b := local.New(driver.DefaultOptions())
 	defer b.Close()
 	ctx := context.Background()
 	l, err := b.NewLock("n", lock.WithObserver(obs))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // Lock is a handle on a named lock of a local Backend. It is safe for concurrent use; like a
@@ -16,7 +17,7 @@ import (
 type Lock struct {
 	sh   *shard // the part of the backend that keeps this name
 	name string
-	opts lock.Options
+	opts driver.Options
 
 	// The current (or last) hold, guarded by s.mu.
 	e        *entry        // the name's entry while held
@@ -36,8 +37,8 @@ type lossHook struct {
 }
 
 var (
-	_ lock.Locker       = (*Lock)(nil)
-	_ lock.LossNotifier = (*Lock)(nil)
+	_ lock.Locker         = (*Lock)(nil)
+	_ driver.LossNotifier = (*Lock)(nil)
 )
 
 // closedChan is what Lost returns for a hold that was lost before anyone asked.
@@ -168,7 +169,7 @@ func (l *Lock) Locked(_ context.Context) (bool, error) {
 // extending it changes nothing. ttl must be positive.
 func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
-		return lock.Invalidf("lock %q: extend by %v: ttl must be positive", l.name, ttl)
+		return driver.Invalidf("lock %q: extend by %v: ttl must be positive", l.name, ttl)
 	}
 	s := l.sh
 	s.mu.Lock()

@@ -5,7 +5,7 @@
 // A backend's tests call Run with a function that opens a fresh Backend:
 //
 //	func TestConformance(t *testing.T) {
-//		locktest.Run(t, func(t *testing.T) lock.Backend { return local.New(lock.DefaultOptions()) })
+//		locktest.Run(t, func(t *testing.T) lock.Backend { return local.New(driver.DefaultOptions()) })
 //	}
 //
 // The suite tests behaviour only, through the lock package's public contract. Lock names are

@@ -10,6 +10,7 @@ import (
 
 	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // Backend makes locks that live on a majority of N independent Redis masters. Locks with
@@ -44,12 +45,12 @@ var _ lock.Backend = (*Backend)(nil)
 // lock.ErrInvalid error.
 func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	if len(clients) == 0 {
-		return nil, lock.Invalidf("quorum backend: no clients")
+		return nil, driver.Invalidf("quorum backend: no clients")
 	}
 	addrs := make([]string, len(clients))
 	for i, c := range clients {
 		if c == nil {
-			return nil, lock.Invalidf("quorum backend: client %d is nil", i)
+			return nil, driver.Invalidf("quorum backend: client %d is nil", i)
 		}
 		addrs[i] = fmt.Sprint(i)
 		if cc, ok := c.(*goredis.Client); ok {
@@ -59,7 +60,7 @@ func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o == nil {
-			return nil, lock.Invalidf("quorum backend: nil Option")
+			return nil, driver.Invalidf("quorum backend: nil Option")
 		}
 		o(&cfg)
 	}
@@ -89,7 +90,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	if b.isClosed() {
 		return nil, fmt.Errorf("quorum lock %q: %w", name, lock.ErrClosed)
 	}
-	o, err := lock.Resolve(name, b.cfg.Defaults, opts...)
+	o, err := driver.Resolve(name, b.cfg.Defaults, opts...)
 	if err != nil {
 		return nil, err
 	}

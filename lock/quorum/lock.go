@@ -7,6 +7,7 @@ import (
 
 	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // Lock is a handle on a named lock of a Backend. It is safe for concurrent use: like a
@@ -33,8 +34,8 @@ var (
 )
 
 var (
-	_ lock.Locker       = (*Lock)(nil)
-	_ lock.LossNotifier = (*Lock)(nil)
+	_ lock.Locker         = (*Lock)(nil)
+	_ driver.LossNotifier = (*Lock)(nil)
 )
 
 // Name returns the name the lock was created with.
@@ -111,6 +112,6 @@ func (l *Lock) Fence() uint64 { return l.core.Fence() }
 // the first hold; after a clean Release it stays open.
 func (l *Lock) Lost() <-chan struct{} { return l.core.Lost() }
 
-// AfterLost implements lock.LossNotifier: fn runs, under the handle's lock, at the moment
+// AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
 // the current hold is marked lost (before its keys can expire on a majority).
 func (l *Lock) AfterLost(fn func()) (stop func() bool) { return l.core.AfterLost(fn) }

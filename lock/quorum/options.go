@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/batonlock/baton/internal/lease"
-	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // Defaults of the options below.
@@ -51,8 +51,8 @@ func WithDriftMargin(d time.Duration) Option { return func(c *config) { c.Drift 
 func WithNodeTimeout(d time.Duration) Option { return func(c *config) { c.nodeTimeout = d } }
 
 // WithDefaults sets the options every lock of the backend starts from (default
-// lock.DefaultOptions(): no timeout, wait forever); NewLock's options apply on top.
-func WithDefaults(o lock.Options) Option { return func(c *config) { c.Defaults = o } }
+// driver.DefaultOptions(): no timeout, wait forever); NewLock's options apply on top.
+func WithDefaults(o driver.Options) Option { return func(c *config) { c.Defaults = o } }
 
 // WithLogger sends the log records of every lock (lost holds, node errors) to l (default
 // slog.Default()).
@@ -60,7 +60,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.Defaults.Log
 
 func (c config) validate() error {
 	if c.nodeTimeout <= 0 {
-		return lock.Invalidf("quorum backend: node timeout %v is not positive", c.nodeTimeout)
+		return driver.Invalidf("quorum backend: node timeout %v is not positive", c.nodeTimeout)
 	}
 	return c.Validate("quorum")
 }

@@ -10,14 +10,15 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 func init() {
-	lock.Register("redis+quorum", openURL)
-	lock.Register("rediss+quorum", openURL)
+	driver.Register("redis+quorum", openURL)
+	driver.Register("rediss+quorum", openURL)
 }
 
-// openURL is the lock.Opener of redis+quorum:// URLs:
+// openURL is the driver.Opener of redis+quorum:// URLs:
 //
 //	redis+quorum://[user:pass@]host1:port1,host2:port2,host3:port3[/db]?prefix=..&lease=..
 //
@@ -25,7 +26,7 @@ func init() {
 // read_timeout, ...; rediss+quorum:// for TLS). Baton's own keys are prefix, lease and
 // node_timeout. The backend pings the nodes and needs a majority to answer; it owns the
 // clients.
-func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
+func openURL(ctx context.Context, u *url.URL, defaults driver.Options) (lock.Backend, error) {
 	clients, opts, err := parseURL(u, defaults)
 	if err != nil {
 		return nil, err
@@ -40,55 +41,55 @@ func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backe
 	b.owned = true
 	if err := b.ping(ctx); err != nil {
 		_ = b.Close()
-		return nil, fmt.Errorf("quorum backend %q: %w", lock.Redact(u), errors.New(lock.Scrub(err.Error(), u)))
+		return nil, fmt.Errorf("quorum backend %q: %w", driver.Redact(u), errors.New(driver.Scrub(err.Error(), u)))
 	}
 	return b, nil
 }
 
-func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []Option, error) {
-	where := lock.Redact(u)
+func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, []Option, error) {
+	where := driver.Redact(u)
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", where, err)
+		return nil, nil, driver.Invalidf("malformed query in redis URL %q: %v", where, err)
 	}
 	opts := []Option{WithDefaults(defaults)}
-	if prefix, ok, err := lock.PopString(q, "prefix"); err != nil {
+	if prefix, ok, err := driver.PopString(q, "prefix"); err != nil {
 		return nil, nil, err
 	} else if ok {
 		opts = append(opts, WithPrefix(prefix))
 	}
-	lease, err := lock.PopDuration(q, "lease", DefaultLease)
+	lease, err := driver.PopDuration(q, "lease", DefaultLease)
 	if err != nil {
 		return nil, nil, err
 	}
-	nodeTimeout, err := lock.PopDuration(q, "node_timeout", DefaultNodeTimeout)
+	nodeTimeout, err := driver.PopDuration(q, "node_timeout", DefaultNodeTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
 	opts = append(opts, WithLease(lease), WithNodeTimeout(nodeTimeout))
 
 	if u.Host == "" {
-		return nil, nil, lock.Invalidf("redis URL %q: no nodes (want host1:port1,host2:port2,...)", where)
+		return nil, nil, driver.Invalidf("redis URL %q: no nodes (want host1:port1,host2:port2,...)", where)
 	}
 	scheme, _, _ := strings.Cut(strings.ToLower(u.Scheme), "+")
 	var ropts []*goredis.Options
 	seen := make(map[string]bool)
 	for _, host := range strings.Split(u.Host, ",") {
 		if host == "" {
-			return nil, nil, lock.Invalidf("redis URL %q: an empty node in the host list", where)
+			return nil, nil, driver.Invalidf("redis URL %q: an empty node in the host list", where)
 		}
 		if seen[host] {
-			return nil, nil, lock.Invalidf("redis URL %q: node %s is listed twice", where, host)
+			return nil, nil, driver.Invalidf("redis URL %q: node %s is listed twice", where, host)
 		}
 		seen[host] = true
 		one := url.URL{Scheme: scheme, User: u.User, Host: host, Path: u.Path, RawQuery: q.Encode()}
 		o, err := goredis.ParseURL(one.String())
 		if err != nil {
-			msg := strings.TrimPrefix(lock.Scrub(err.Error(), u), "redis: ")
+			msg := strings.TrimPrefix(driver.Scrub(err.Error(), u), "redis: ")
 			if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
-				return nil, nil, lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, node_timeout, timeout, blocking)", where, keys)
+				return nil, nil, driver.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, node_timeout, timeout, blocking)", where, keys)
 			}
-			return nil, nil, lock.Invalidf("redis URL %q: %s", where, msg)
+			return nil, nil, driver.Invalidf("redis URL %q: %s", where, msg)
 		}
 		// Without it a call on a stalled link ignores its ctx (and so the node timeout)
 		// until the read timeout.

@@ -12,6 +12,7 @@ import (
 	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // Backend makes locks that live on a Redis server (single, Sentinel or Cluster). Locks with
@@ -50,12 +51,12 @@ var _ lock.Backend = (*Backend)(nil)
 // deadline, and Release and Extend theirs, by up to the client's ReadTimeout.
 func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	if client == nil {
-		return nil, lock.Invalidf("redis backend: nil client")
+		return nil, driver.Invalidf("redis backend: nil client")
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o == nil {
-			return nil, lock.Invalidf("redis backend: nil Option")
+			return nil, driver.Invalidf("redis backend: nil Option")
 		}
 		o(&cfg)
 	}
@@ -91,7 +92,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	if b.isClosed() {
 		return nil, fmt.Errorf("redis lock %q: %w", name, lock.ErrClosed)
 	}
-	o, err := lock.Resolve(name, b.cfg.Defaults, opts...)
+	o, err := driver.Resolve(name, b.cfg.Defaults, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
@@ -242,7 +243,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"lease":    redislock.WithLease(0),
 		"fraction": redislock.WithRenewFraction(0.9),
 		"drift":    redislock.WithDriftMargin(time.Hour),
-		"defaults": redislock.WithDefaults(lock.Options{Blocking: -5}),
+		"defaults": redislock.WithDefaults(driver.Options{Blocking: -5}),
 		"nil":      nil,
 	} {
 		_, err := redislock.New(c, o)

@@ -5,7 +5,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // ParseClusterURL parses a redis+cluster:// URL as lock.Open would, without connecting.
@@ -14,7 +14,7 @@ func ParseClusterURL(raw string) (*goredis.ClusterOptions, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, co, err := parseClusterURL(u, lock.DefaultOptions())
+	_, co, err := parseClusterURL(u, driver.DefaultOptions())
 	return co, err
 }
 
@@ -24,6 +24,6 @@ func ParseSentinelURL(raw string) (*goredis.FailoverOptions, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, fo, err := parseSentinelURL(u, lock.DefaultOptions())
+	_, fo, err := parseSentinelURL(u, driver.DefaultOptions())
 	return fo, err
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/batonlock/baton/internal/lease"
-	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 // Defaults of the options below.
@@ -44,8 +44,8 @@ func WithRenewFraction(f float64) Option { return func(c *config) { c.RenewFract
 func WithDriftMargin(d time.Duration) Option { return func(c *config) { c.Drift = d } }
 
 // WithDefaults sets the options every lock of the backend starts from (default
-// lock.DefaultOptions(): no timeout, wait forever); NewLock's options apply on top.
-func WithDefaults(o lock.Options) Option { return func(c *config) { c.Defaults = o } }
+// driver.DefaultOptions(): no timeout, wait forever); NewLock's options apply on top.
+func WithDefaults(o driver.Options) Option { return func(c *config) { c.Defaults = o } }
 
 // WithLogger sends the log records of every lock (lost holds, backend errors) to l
 // (default slog.Default()). It is the same as lock.WithLogger on every NewLock.

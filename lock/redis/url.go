@@ -10,18 +10,19 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 func init() {
 	for _, scheme := range []string{"redis", "rediss", "unix"} {
-		lock.Register(scheme, openURL)
+		driver.Register(scheme, openURL)
 	}
 }
 
-// openURL is the lock.Opener of redis://, rediss:// and unix:// URLs. Baton's own query keys
+// openURL is the driver.Opener of redis://, rediss:// and unix:// URLs. Baton's own query keys
 // (prefix, lease) are taken out; the rest goes to go-redis's ParseURL, which rejects keys it
 // does not know. The backend pings the server before it is returned, and owns the client.
-func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
+func openURL(ctx context.Context, u *url.URL, defaults driver.Options) (lock.Backend, error) {
 	opts, rest, err := popOwnKeys(u, defaults)
 	if err != nil {
 		return nil, err
@@ -36,18 +37,18 @@ func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backe
 
 // popOwnKeys takes baton's own query keys (prefix, lease) out of u's query and returns the
 // options they set, with a copy of u that holds the rest of the query.
-func popOwnKeys(u *url.URL, defaults lock.Options) ([]Option, *url.URL, error) {
+func popOwnKeys(u *url.URL, defaults driver.Options) ([]Option, *url.URL, error) {
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", lock.Redact(u), err)
+		return nil, nil, driver.Invalidf("malformed query in redis URL %q: %v", driver.Redact(u), err)
 	}
 	opts := []Option{WithDefaults(defaults)}
-	if prefix, ok, err := lock.PopString(q, "prefix"); err != nil {
+	if prefix, ok, err := driver.PopString(q, "prefix"); err != nil {
 		return nil, nil, err
 	} else if ok {
 		opts = append(opts, WithPrefix(prefix))
 	}
-	lease, err := lock.PopDuration(q, "lease", DefaultLease)
+	lease, err := driver.PopDuration(q, "lease", DefaultLease)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -60,12 +61,12 @@ func popOwnKeys(u *url.URL, defaults lock.Options) ([]Option, *url.URL, error) {
 // parseError turns an error of one of go-redis's URL parsers into an lock.ErrInvalid error
 // that names the URL of u without its password.
 func parseError(u *url.URL, err error) error {
-	where := lock.Redact(u)
-	msg := strings.TrimPrefix(lock.Scrub(err.Error(), u), "redis: ")
+	where := driver.Redact(u)
+	msg := strings.TrimPrefix(driver.Scrub(err.Error(), u), "redis: ")
 	if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
-		return lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, timeout, blocking)", where, keys)
+		return driver.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, timeout, blocking)", where, keys)
 	}
-	return lock.Invalidf("redis URL %q: %s", where, msg)
+	return driver.Invalidf("redis URL %q: %s", where, msg)
 }
 
 // honourDeadlines: every client the backend makes from a URL has go-redis's
@@ -83,10 +84,10 @@ func openClient(ctx context.Context, u *url.URL, client goredis.UniversalClient,
 	b.owned = true
 	if err := client.Ping(ctx).Err(); err != nil {
 		_ = b.Close()
-		if msg := lock.Scrub(err.Error(), u); msg != err.Error() {
+		if msg := driver.Scrub(err.Error(), u); msg != err.Error() {
 			err = errors.New(msg)
 		}
-		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", lock.Redact(u), err)
+		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", driver.Redact(u), err)
 	}
 	return b, nil
 }

@@ -8,22 +8,23 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
 )
 
 func init() {
 	for _, scheme := range []string{"redis+cluster", "rediss+cluster"} {
-		lock.Register(scheme, openClusterURL)
+		driver.Register(scheme, openClusterURL)
 	}
 	for _, scheme := range []string{"redis+sentinel", "rediss+sentinel"} {
-		lock.Register(scheme, openSentinelURL)
+		driver.Register(scheme, openSentinelURL)
 	}
 }
 
-// openClusterURL is the lock.Opener of redis+cluster:// (and rediss+cluster://) URLs:
+// openClusterURL is the driver.Opener of redis+cluster:// (and rediss+cluster://) URLs:
 // redis+cluster://[user:pass@]host:port?addr=host2:port2&addr=... names some of the
 // cluster's nodes (the client finds the rest). After baton's own keys are taken out, the
 // query goes to go-redis's ParseClusterURL.
-func openClusterURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
+func openClusterURL(ctx context.Context, u *url.URL, defaults driver.Options) (lock.Backend, error) {
 	opts, co, err := parseClusterURL(u, defaults)
 	if err != nil {
 		return nil, err
@@ -31,12 +32,12 @@ func openClusterURL(ctx context.Context, u *url.URL, defaults lock.Options) (loc
 	return openClient(ctx, u, goredis.NewClusterClient(co), opts)
 }
 
-// openSentinelURL is the lock.Opener of redis+sentinel:// (and rediss+sentinel://) URLs:
+// openSentinelURL is the driver.Opener of redis+sentinel:// (and rediss+sentinel://) URLs:
 // redis+sentinel://[user:pass@]sentinel:port[/db]?master_name=m&addr=sentinel2:port&...
 // names the Sentinels (the user and password in the URL are the Sentinels'; the master's
 // are the query keys username and password). After baton's own keys are taken out, the
 // query goes to go-redis's ParseFailoverURL; master_name is required.
-func openSentinelURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
+func openSentinelURL(ctx context.Context, u *url.URL, defaults driver.Options) (lock.Backend, error) {
 	opts, fo, err := parseSentinelURL(u, defaults)
 	if err != nil {
 		return nil, err
@@ -44,14 +45,14 @@ func openSentinelURL(ctx context.Context, u *url.URL, defaults lock.Options) (lo
 	return openClient(ctx, u, goredis.NewFailoverClient(fo), opts)
 }
 
-func parseClusterURL(u *url.URL, defaults lock.Options) ([]Option, *goredis.ClusterOptions, error) {
+func parseClusterURL(u *url.URL, defaults driver.Options) ([]Option, *goredis.ClusterOptions, error) {
 	opts, rest, err := popOwnKeys(u, defaults)
 	if err != nil {
 		return nil, nil, err
 	}
 	rest.Scheme = baseScheme(u.Scheme)
 	if rest.Host == "" {
-		return nil, nil, lock.Invalidf("redis URL %q: no host:port of a cluster node", lock.Redact(u))
+		return nil, nil, driver.Invalidf("redis URL %q: no host:port of a cluster node", driver.Redact(u))
 	}
 	co, err := goredis.ParseClusterURL(rest.String())
 	if err != nil {
@@ -61,24 +62,24 @@ func parseClusterURL(u *url.URL, defaults lock.Options) ([]Option, *goredis.Clus
 	return opts, co, nil
 }
 
-func parseSentinelURL(u *url.URL, defaults lock.Options) ([]Option, *goredis.FailoverOptions, error) {
+func parseSentinelURL(u *url.URL, defaults driver.Options) ([]Option, *goredis.FailoverOptions, error) {
 	opts, rest, err := popOwnKeys(u, defaults)
 	if err != nil {
 		return nil, nil, err
 	}
 	rest.Scheme = baseScheme(u.Scheme)
 	if rest.Host == "" {
-		return nil, nil, lock.Invalidf("redis URL %q: no host:port of a Sentinel", lock.Redact(u))
+		return nil, nil, driver.Invalidf("redis URL %q: no host:port of a Sentinel", driver.Redact(u))
 	}
 	fo, err := goredis.ParseFailoverURL(rest.String())
 	if err != nil {
 		return nil, nil, parseError(u, err)
 	}
 	if fo.MasterName == "" {
-		return nil, nil, lock.Invalidf("redis URL %q: query key master_name is required (the name the Sentinels monitor)", lock.Redact(u))
+		return nil, nil, driver.Invalidf("redis URL %q: query key master_name is required (the name the Sentinels monitor)", driver.Redact(u))
 	}
 	if fo.RouteByLatency || fo.RouteRandomly || fo.ReplicaOnly {
-		return nil, nil, lock.Invalidf("redis URL %q: locks are taken on the master: route_by_latency, route_randomly and replica_only are not allowed", lock.Redact(u))
+		return nil, nil, driver.Invalidf("redis URL %q: locks are taken on the master: route_by_latency, route_randomly and replica_only are not allowed", driver.Redact(u))
 	}
 	fo.ContextTimeoutEnabled = true // see honourDeadlines
 	return opts, fo, nil

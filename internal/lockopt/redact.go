@@ -1,4 +1,4 @@
-package lock
+package lockopt
 
 import (
 	"net/url"
