@@ -9,7 +9,7 @@ import (
 
 // AcquireAsync starts l.Acquire(ctx) on a goroutine of its own and returns its future: true
 // once the lock is held, false when the blocking window (WithBlocking) ended first
-// (ErrNotAcquired is not an error here, as the seed's acquire returned False), and an error
+// (ErrNotAcquired is not an error here: a lock that stayed taken is an answer, not a failure), and an error
 // for everything else: ctx ended, the backend was closed, the backend failed. It behaves
 // the same on every backend.
 //

@@ -4,11 +4,12 @@
 //
 // A service opens one Backend from its configuration and takes locks by name:
 //
-//	b, err := lock.Open(ctx, os.Getenv("LOCK_URL")) // "local://" in tests, "redis://redis:6379/0" in production
+//	b, err := lock.OpenEnv(ctx, "BATON_LOCK_URL") // "local://" in tests, "redis://redis:6379/0" in production
 //	l, err := b.NewLock("invoice:42", lock.WithTimeout(30*time.Second), lock.WithBlocking(2*time.Second))
 //	err = lock.Do(ctx, l, func(ctx context.Context) error { ... }) // ctx ends if the hold is lost
 //
-// Drivers register URL schemes in init, as database/sql drivers do: import
+// Drivers (built on package lock/driver) register URL schemes in init, as database/sql
+// drivers do: import
 // github.com/batonlock/baton/lock/local for "local://" and github.com/batonlock/baton/lock/redis
 // for "redis://". Swapping one for the other is a configuration change, never a code change,
 // because every backend passes the same conformance suite (package locktest):
@@ -26,6 +27,8 @@
 //   - Bad input (an empty name, a negative duration, an unknown scheme, a malformed URL) is
 //     an ErrInvalid error that says what was wrong. Nothing panics on user input.
 //   - A backend keeps state for a name only while it is held or waited on.
+//   - Fences compare only within one backend: local:// fences restart with the process, and
+//     two Redis deployments (or prefixes) count separately.
 //
 // A Locker is safe for concurrent use and behaves like a sync.Mutex: a second Acquire on a
 // handle that holds the lock waits for it. Distinct handles on the same name exclude each

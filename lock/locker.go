@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Locker is a named lock: the seed's LockBase. A Locker is safe for concurrent use; like a
+// Locker is a named lock. A Locker is safe for concurrent use; like a
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
 type Locker interface {
 	// Name returns the name the lock was created with.

@@ -26,11 +26,11 @@ const MaxNameLen = 512
 // defaults (from its URL or configuration) apply first.
 type Option func(*lockopt.Options)
 
-// WithTimeout frees the lock d after each acquisition (the seed's timeout). 0, the default,
+// WithTimeout frees the lock d after each acquisition. 0, the default,
 // holds it until Release. A negative d is invalid.
 func WithTimeout(d time.Duration) Option { return func(o *lockopt.Options) { o.Timeout = d } }
 
-// WithBlocking sets how long Acquire waits for the lock (the seed's blocking): NoWait tries
+// WithBlocking sets how long Acquire waits for the lock: NoWait tries
 // once, Forever (the default) waits until ctx ends, d > 0 waits at most d. Any other negative
 // d is invalid.
 func WithBlocking(d time.Duration) Option { return func(o *lockopt.Options) { o.Blocking = d } }

@@ -6,7 +6,7 @@ import (
 	"github.com/batonlock/baton/future"
 )
 
-// Chain is the seed's chain future: when f settles, callback is called with its value, or
+// Chain: when f settles, callback is called with its value, or
 // errback with its error, and the returned future settles with what that call gives back.
 //
 // Either may return a plain U or a *future.Future[U], which is then awaited (as MaybeAsync

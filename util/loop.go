@@ -15,7 +15,7 @@ type Executor interface {
 	Go(fn func())
 }
 
-// Loop is the seed's event loop reduced to what Go needs of it: an Executor that runs the
+// Loop is an event loop reduced to what Go needs of it: an Executor that runs the
 // functions submitted to it one at a time, in submission order, on a goroutine of its own.
 // Code that only ever runs on the loop needs no locks for the state it keeps there.
 //
@@ -102,7 +102,7 @@ func (l *Loop) run() {
 	}
 }
 
-// RunInLoop is the seed's run in loop: it runs fn on ex (a *Loop, or any Executor) and
+// RunInLoop runs fn on ex (a *Loop, or any Executor) and
 // returns the future of its result. fn gets a child of ctx that the future's Cancel cancels.
 //
 // The future rejects at once with ctx's error when ctx ends, or with context.Canceled on

@@ -7,7 +7,7 @@ import (
 	"github.com/batonlock/baton/future"
 )
 
-// MaybeAsync is the seed's maybe async: it accepts either a plain value of type T or a
+// MaybeAsync accepts either a plain value of type T or a
 // *future.Future[T] and always gives back a future, so that code can treat both alike. A
 // value is returned as a future resolved with it; a future is returned as it is. nil is
 // accepted as the zero T when T's zero value is nil (pointers, interfaces, maps, slices,

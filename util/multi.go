@@ -10,7 +10,7 @@ import (
 	"github.com/batonlock/baton/future"
 )
 
-// Multi is the seed's multi async: it waits for every item of a slice (or array) or a map
+// Multi waits for every item of a slice (or array) or a map
 // whose elements are futures of T or plain T values (as MaybeAsync takes them; []any and
 // map[K]any may mix both), and resolves with one slot per item.
 //

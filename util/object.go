@@ -8,7 +8,7 @@ import (
 	"github.com/batonlock/baton/future"
 )
 
-// AsyncObject is the seed's AsyncObject: the interface asynchronous objects share, as a
+// AsyncObject is what asynchronous objects share (a logger, a debug flag, Timeit), as a
 // struct to embed. Its zero value is ready to use.
 //
 //	type Service struct {
@@ -18,10 +18,10 @@ import (
 //	s := &Service{AsyncObject: util.AsyncObject{Log: logger, Debug: true}}
 //	s.Logger().Info("started")
 type AsyncObject struct {
-	// Log is the object's own logger (the seed's _logger). nil (the default) means
+	// Log is the object's own logger. nil (the default) means
 	// slog.Default().
 	Log *slog.Logger
-	// Debug is true in debug mode (the seed's debug): Timeit then logs each run's summary,
+	// Debug is true in debug mode: Timeit then logs each run's summary,
 	// and the embedding type may log more of what it does. Records go out at
 	// slog.LevelDebug, so the logger's handler must let that level through.
 	Debug bool
@@ -35,10 +35,9 @@ func (o *AsyncObject) Logger() *slog.Logger {
 	return slog.Default()
 }
 
-// Timeit is the seed's AsyncObject.timeit: it benchmarks fn, called times times (see
+// Timeit benchmarks fn, called times times (see
 // bench.Timeit for opts and for what a cancelled run returns), and returns the future of
-// the result. name labels the run in the debug log; the seed looked a method up by it,
-// Go passes the function itself.
+// the result. name labels the run in the debug log.
 func (o *AsyncObject) Timeit(ctx context.Context, name string, times int, fn func(ctx context.Context) error, opts ...bench.Option) *future.Future[*bench.Result] {
 	run := bench.Timeit(ctx, times, fn, opts...)
 	if !o.Debug {

@@ -6,7 +6,7 @@ import (
 	"github.com/batonlock/baton/future"
 )
 
-// Task is the seed's task: it turns a blocking function into one that starts the work on a
+// Task turns a blocking function into one that starts the work on a
 // goroutine of its own and returns its future at once. Each call of the returned function
 // runs fn once, as future.Go does: the future's Cancel cancels fn's ctx, and a panic in fn
 // rejects the future with a *future.PanicError.

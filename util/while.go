@@ -31,14 +31,13 @@ func LinearBackoff(step, max time.Duration) Backoff {
 	}
 }
 
-// AsyncWhile is the seed's async while: it calls clause until clause returns false, waiting
+// AsyncWhile calls clause until clause returns false, waiting
 // between calls as backoff says (nil means LinearBackoff(DefaultBackoffStep,
 // DefaultBackoffMax)), and resolves with the number of calls made.
 //
 // timeout > 0 bounds the whole loop: a clause that still holds once timeout has passed
 // (it gets one last call then) rejects the future with an error wrapping ErrTimeout that
-// says how long and how many calls it took; timeout <= 0 waits as long as ctx allows, as
-// the seed's timeout of 0 did. An error from clause rejects the future with it. ctx ending,
+// says how long and how many calls it took; timeout <= 0 waits as long as ctx allows. An error from clause rejects the future with it. ctx ending,
 // or Cancel, stops the loop with ctx's error. The loop runs on one goroutine, owned by the
 // returned future.
 func AsyncWhile(ctx context.Context, timeout time.Duration, clause func(ctx context.Context) (bool, error), backoff Backoff) *future.Future[int] {
