@@ -46,7 +46,11 @@ func Example() {
 
 	// a never releases: b waits until the key expires.
 	next, err := b.start(ctx, "42", 5*time.Second)
-	fmt.Println("replica b takes over:", err)
+	if err != nil {
+		fmt.Println("replica b cannot take over:", err)
+		return
+	}
+	fmt.Println("replica b takes over")
 	select {
 	case <-dead.Lost():
 		fmt.Println("replica a was told its hold was lost")
@@ -57,7 +61,7 @@ func Example() {
 	// Output:
 	// replica a starts the job: <nil>
 	// replica b is refused: true
-	// replica b takes over: <nil>
+	// replica b takes over
 	// replica a was told its hold was lost
 	// release: <nil>
 }
