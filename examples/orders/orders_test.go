@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
@@ -17,6 +16,7 @@ import (
 	"github.com/batonlock/baton/lock"
 	_ "github.com/batonlock/baton/lock/local"
 	_ "github.com/batonlock/baton/lock/redis"
+	"github.com/batonlock/baton/lock/redis/redistest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -24,8 +24,8 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestSwapIsConfigurationOnly runs the same service and the same assertions on the in-memory
 // backend and on Redis (miniredis), changing nothing but BATON_LOCK_URL.
 func TestSwapIsConfigurationOnly(t *testing.T) {
-	mr := miniredis.RunT(t)
-	for _, url := range []string{"local://", "redis://" + mr.Addr() + "/0?prefix=orders:"} {
+	_, miniURL := redistest.StartMiniredis(t)
+	for _, url := range []string{"local://", miniURL + "?prefix=orders:"} {
 		t.Run(url, func(t *testing.T) {
 			t.Setenv(lock.DefaultEnv, url)
 			b, err := lock.OpenEnv(context.Background(), "")

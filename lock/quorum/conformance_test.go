@@ -10,7 +10,6 @@ import (
 	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/locktest"
-	"github.com/batonlock/baton/lock/quorum"
 )
 
 func TestConformanceThreeServers(t *testing.T) {
@@ -48,6 +47,6 @@ func TestConformanceThreeMiniredis(t *testing.T) {
 	locktest.Run(t, func(t *testing.T) lock.Backend {
 		cs := make([]goredis.UniversalClient, 0, 3)
 		cs = append(cs, clients(t, as)...)
-		return newBackend(t, cs, quorum.WithDriftMargin(redistest.MiniDrift))
+		return newBackend(t, cs)
 	})
 }

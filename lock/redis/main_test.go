@@ -24,12 +24,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// newMiniBackend returns a backend on a fresh miniredis, with a drift margin that covers
-// the miniredis clock's steps.
+// newMiniBackend returns a backend on a fresh miniredis, with the default drift margin.
 func newMiniBackend(t testing.TB, opts ...redislock.Option) (*redislock.Backend, *miniredis.Miniredis, *goredis.Client) {
 	m := redistest.StartMini(t)
 	c := newClient(t, m.Addr())
-	opts = append([]redislock.Option{redislock.WithDriftMargin(redistest.MiniDrift)}, opts...)
 	return newBackend(t, c, opts...), m, c
 }
 

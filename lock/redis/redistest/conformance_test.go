@@ -1,0 +1,18 @@
+package redistest_test
+
+import (
+	"testing"
+
+	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/locktest"
+	"github.com/batonlock/baton/lock/redis/redistest"
+)
+
+// TestConformanceThroughTheURL runs the whole contract on the plain URL a user's test
+// gets: no option can widen the drift margin there, so expiry has to be exact.
+func TestConformanceThroughTheURL(t *testing.T) {
+	locktest.Run(t, func(t *testing.T) lock.Backend {
+		_, url := redistest.StartMiniredis(t)
+		return open(t, url)
+	})
+}
