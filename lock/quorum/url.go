@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -86,7 +87,7 @@ func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []O
 		if err != nil {
 			msg := strings.TrimPrefix(lock.Scrub(err.Error(), u), "redis: ")
 			if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
-				return nil, nil, lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, node_timeout, timeout, blocking)", where, keys)
+				return nil, nil, vocab.UnknownKeys(u, strings.Split(keys, ", "), "blocking", "lease", "node_timeout", "prefix", "timeout", vocab.GoRedisKeys)
 			}
 			return nil, nil, lock.Invalidf("redis URL %q: %s", where, msg)
 		}

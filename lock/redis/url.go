@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -63,7 +64,7 @@ func parseError(u *url.URL, err error) error {
 	where := lock.Redact(u)
 	msg := strings.TrimPrefix(lock.Scrub(err.Error(), u), "redis: ")
 	if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
-		return lock.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, timeout, blocking)", where, keys)
+		return vocab.UnknownKeys(u, strings.Split(keys, ", "), "blocking", "lease", "prefix", "timeout", vocab.GoRedisKeys)
 	}
 	return lock.Invalidf("redis URL %q: %s", where, msg)
 }
