@@ -42,3 +42,21 @@ func TestUnknownKeyReadsTheSame(t *testing.T) {
 		assert.NotContains(t, err.Error(), ":pw@", c.url)
 	}
 }
+
+// TestURLErrorsNameTheURLAlike: whatever else is wrong with a URL, every scheme's error
+// names it the same way, as the backend URL, password masked.
+func TestURLErrorsNameTheURLAlike(t *testing.T) {
+	for _, raw := range []string{
+		"local://:pw@host/",
+		"redis+cluster://:pw@/0",
+		"redis+sentinel://:pw@" + nowhere + "/0",
+		"redis+sentinel://:pw@" + nowhere + "/0?master_name=m&route_randomly=true",
+		"redis+quorum://:pw@/0",
+		"redis+quorum://:pw@" + nowhere + "," + nowhere + "/0",
+		"redis://:pw@" + nowhere + "/0?dial_timeout=soon",
+	} {
+		_, err := lock.Open(context.Background(), raw)
+		require.ErrorIs(t, err, lock.ErrInvalid, raw)
+		assert.Regexp(t, `^lock: invalid argument: backend URL "[^"]*:xxxxx@[^"]*": `, err.Error(), raw)
+	}
+}

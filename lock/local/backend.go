@@ -23,7 +23,7 @@ func init() {
 // one configuration can name either backend.
 func open(_ context.Context, u *url.URL, defaults lock.Options) (lock.Backend, error) {
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.User != nil {
-		return nil, lock.Invalidf("local backend URL %q takes no host or path (want local://)", lock.Redact(u))
+		return nil, lock.Invalidf("backend URL %q: local:// takes no host or path", lock.Redact(u))
 	}
 	q := u.Query()
 	if _, _, err := lock.PopString(q, "prefix"); err != nil {

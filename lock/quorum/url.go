@@ -50,7 +50,7 @@ func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []O
 	where := lock.Redact(u)
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", where, err)
+		return nil, nil, lock.Invalidf("malformed query in backend URL %q: %v", where, err)
 	}
 	opts := []Option{WithDefaults(defaults)}
 	if prefix, ok, err := lock.PopString(q, "prefix"); err != nil {
@@ -69,17 +69,17 @@ func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []O
 	opts = append(opts, WithLease(lease), WithNodeTimeout(nodeTimeout))
 
 	if u.Host == "" {
-		return nil, nil, lock.Invalidf("redis URL %q: no nodes (want host1:port1,host2:port2,...)", where)
+		return nil, nil, lock.Invalidf("backend URL %q: no nodes (want host1:port1,host2:port2,...)", where)
 	}
 	scheme, _, _ := strings.Cut(strings.ToLower(u.Scheme), "+")
 	var ropts []*goredis.Options
 	seen := make(map[string]bool)
 	for _, host := range strings.Split(u.Host, ",") {
 		if host == "" {
-			return nil, nil, lock.Invalidf("redis URL %q: an empty node in the host list", where)
+			return nil, nil, lock.Invalidf("backend URL %q: an empty node in the host list", where)
 		}
 		if seen[host] {
-			return nil, nil, lock.Invalidf("redis URL %q: node %s is listed twice", where, host)
+			return nil, nil, lock.Invalidf("backend URL %q: node %s is listed twice", where, host)
 		}
 		seen[host] = true
 		one := url.URL{Scheme: scheme, User: u.User, Host: host, Path: u.Path, RawQuery: q.Encode()}
@@ -89,7 +89,7 @@ func parseURL(u *url.URL, defaults lock.Options) ([]goredis.UniversalClient, []O
 			if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
 				return nil, nil, vocab.UnknownKeys(u, strings.Split(keys, ", "), "blocking", "lease", "node_timeout", "prefix", "timeout", vocab.GoRedisKeys)
 			}
-			return nil, nil, lock.Invalidf("redis URL %q: %s", where, msg)
+			return nil, nil, lock.Invalidf("backend URL %q: %s", where, msg)
 		}
 		// Without it a call on a stalled link ignores its ctx (and so the node timeout)
 		// until the read timeout.

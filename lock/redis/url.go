@@ -40,7 +40,7 @@ func openURL(ctx context.Context, u *url.URL, defaults lock.Options) (lock.Backe
 func popOwnKeys(u *url.URL, defaults lock.Options) ([]Option, *url.URL, error) {
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, nil, lock.Invalidf("malformed query in redis URL %q: %v", lock.Redact(u), err)
+		return nil, nil, lock.Invalidf("malformed query in backend URL %q: %v", lock.Redact(u), err)
 	}
 	opts := []Option{WithDefaults(defaults)}
 	if prefix, ok, err := lock.PopString(q, "prefix"); err != nil {
@@ -66,7 +66,7 @@ func parseError(u *url.URL, err error) error {
 	if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
 		return vocab.UnknownKeys(u, strings.Split(keys, ", "), "blocking", "lease", "prefix", "timeout", vocab.GoRedisKeys)
 	}
-	return lock.Invalidf("redis URL %q: %s", where, msg)
+	return lock.Invalidf("backend URL %q: %s", where, msg)
 }
 
 // honourDeadlines: every client the backend makes from a URL has go-redis's

@@ -51,7 +51,7 @@ func parseClusterURL(u *url.URL, defaults lock.Options) ([]Option, *goredis.Clus
 	}
 	rest.Scheme = baseScheme(u.Scheme)
 	if rest.Host == "" {
-		return nil, nil, lock.Invalidf("redis URL %q: no host:port of a cluster node", lock.Redact(u))
+		return nil, nil, lock.Invalidf("backend URL %q: no host:port of a cluster node", lock.Redact(u))
 	}
 	co, err := goredis.ParseClusterURL(rest.String())
 	if err != nil {
@@ -68,17 +68,17 @@ func parseSentinelURL(u *url.URL, defaults lock.Options) ([]Option, *goredis.Fai
 	}
 	rest.Scheme = baseScheme(u.Scheme)
 	if rest.Host == "" {
-		return nil, nil, lock.Invalidf("redis URL %q: no host:port of a Sentinel", lock.Redact(u))
+		return nil, nil, lock.Invalidf("backend URL %q: no host:port of a Sentinel", lock.Redact(u))
 	}
 	fo, err := goredis.ParseFailoverURL(rest.String())
 	if err != nil {
 		return nil, nil, parseError(u, err)
 	}
 	if fo.MasterName == "" {
-		return nil, nil, lock.Invalidf("redis URL %q: query key master_name is required (the name the Sentinels monitor)", lock.Redact(u))
+		return nil, nil, lock.Invalidf("backend URL %q: query key master_name is required (the name the Sentinels monitor)", lock.Redact(u))
 	}
 	if fo.RouteByLatency || fo.RouteRandomly || fo.ReplicaOnly {
-		return nil, nil, lock.Invalidf("redis URL %q: locks are taken on the master: route_by_latency, route_randomly and replica_only are not allowed", lock.Redact(u))
+		return nil, nil, lock.Invalidf("backend URL %q: locks are taken on the master: route_by_latency, route_randomly and replica_only are not allowed", lock.Redact(u))
 	}
 	fo.ContextTimeoutEnabled = true // see honourDeadlines
 	return opts, fo, nil
