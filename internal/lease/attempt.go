@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -118,7 +119,11 @@ func (a *Attempt[D]) sleep(wake <-chan struct{}, d time.Duration, take chan<- st
 }
 
 // Fail returns the error of an attempt that ended for reason, joined with the last server
-// error, which may be why the lock could not be taken.
+// error, which may be why the lock could not be taken. An ended blocking window
+// (lock.ErrNotAcquired) says how long the attempt waited, as on every backend.
 func (a *Attempt[D]) Fail(reason error) error {
+	if reason == lock.ErrNotAcquired {
+		return vocab.NotAcquired(a.H.Name, a.H.Opts.Blocking, a.LastErr)
+	}
 	return a.H.Errorf("acquire", errors.Join(reason, a.LastErr))
 }

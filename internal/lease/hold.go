@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -41,7 +42,7 @@ const retryFloor = 10 * time.Millisecond
 // with each hold of its own. The fields are set once, by NewLock, but Mu and Cur.
 type Handle[D any] struct {
 	Name string
-	Kind string // "redis" or "quorum": errors say "<Kind> lock <name>: ..."
+	Kind string // "redis" or "quorum"
 	Opts driver.Options
 	Sem  chan struct{} // full while an Acquire or a hold owns the handle
 	B    Backend[D]
@@ -232,11 +233,11 @@ func (l *Handle[D]) Lose(h *Hold[D], cause error, onlyExpired bool) bool {
 		l.Mu.Unlock()
 		return false
 	}
-	held := h.MarkLost(cause)
+	h.MarkLost(cause)
 	<-l.Sem
 	l.Mu.Unlock()
 	l.B.DropHold(h)
-	l.logLost(h, held, cause)
+	l.logLost(h, cause)
 	l.B.WakeHead(l.Name) // the key is gone, or will be within the drift margin
 	return true
 }
@@ -257,8 +258,8 @@ func (h *Hold[D]) MarkLost(cause error) (held time.Duration) {
 	return held
 }
 
-func (l *Handle[D]) logLost(h *Hold[D], held time.Duration, cause error) {
-	l.Opts.Log().Warn("baton: lock hold lost", "lock", l.Name, "fence", h.Fence, "held", held, "cause", cause)
+func (l *Handle[D]) logLost(h *Hold[D], cause error) {
+	vocab.LogLost(l.Opts.Log(), l.Name, h.Fence, cause)
 }
 
 // ExpiredCause says why a hold that reached its deadline is lost.
@@ -266,7 +267,7 @@ func (h *Hold[D]) ExpiredCause() error {
 	if h.Leased {
 		return h.H.ErrNotRenewed
 	}
-	return fmt.Errorf("the timeout of %v ended", h.TTL)
+	return vocab.TimeoutEnded(h.TTL)
 }
 
 // Acquire runs one Acquire call: it starts an Attempt (the blocking window, the handle's
@@ -345,7 +346,7 @@ func (l *Handle[D]) EndRelease(h *Hold[D], expired, ok bool, err error) error {
 
 	switch {
 	case lost:
-		l.logLost(h, held, cause)
+		l.logLost(h, cause)
 		return l.Errorf("release", lock.ErrNotHeld)
 	case err != nil:
 		l.BackendError("release", err)
@@ -361,7 +362,7 @@ func (l *Handle[D]) EndRelease(h *Hold[D], expired, ok bool, err error) error {
 // as it was.
 func (l *Handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
-		return driver.Invalidf("lock %q: extend by %v: the ttl must be positive", l.Name, ttl)
+		return vocab.BadTTL(l.Name, ttl)
 	}
 	if l.closed() {
 		return l.Errorf("extend", lock.ErrClosed)
@@ -464,13 +465,13 @@ func (l *Handle[D]) closed() bool {
 	}
 }
 
-// Errorf wraps err, from operation op, with the backend and the lock's name.
+// Errorf wraps err, from operation op, with the lock's name, as every backend does.
 func (l *Handle[D]) Errorf(op string, err error) error {
-	return fmt.Errorf("%s lock %q: %s: %w", l.Kind, l.Name, op, err)
+	return vocab.Err(l.Name, op, err)
 }
 
 // BackendError reports a failed server call to the observer and the log.
 func (l *Handle[D]) BackendError(op string, err error) {
 	l.Opts.Notify(lock.Event{Kind: lock.BackendError, Name: l.Name, Op: op, Err: err})
-	l.Opts.Log().Warn("baton: "+l.Kind+" call failed", "lock", l.Name, "op", op, "err", err)
+	vocab.LogBackendError(l.Opts.Log(), l.Name, op, err)
 }

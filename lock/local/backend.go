@@ -2,13 +2,15 @@ package local
 
 import (
 	"context"
-	"fmt"
 	"hash/maphash"
+	"maps"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -22,7 +24,7 @@ func init() {
 // one configuration can name either backend.
 func open(_ context.Context, u *url.URL, defaults driver.Options) (lock.Backend, error) {
 	if u.Host != "" || (u.Path != "" && u.Path != "/") || u.Opaque != "" || u.User != nil {
-		return nil, driver.Invalidf("local backend URL %q takes no host or path (want local://)", driver.Redact(u))
+		return nil, driver.Invalidf("backend URL %q: local:// takes no host or path", driver.Redact(u))
 	}
 	q := u.Query()
 	if _, _, err := driver.PopString(q, "prefix"); err != nil {
@@ -35,8 +37,8 @@ func open(_ context.Context, u *url.URL, defaults driver.Options) (lock.Backend,
 	if lease < 0 {
 		return nil, driver.Invalidf("query key %q: %v is negative", "lease", lease)
 	}
-	for key := range q {
-		return nil, driver.Invalidf("local backend URL: unknown query key %q (known: timeout, blocking, prefix, lease)", key)
+	if len(q) > 0 {
+		return nil, vocab.UnknownKeys(u, slices.Collect(maps.Keys(q)), "blocking", "lease", "prefix", "timeout")
 	}
 	return New(defaults), nil
 }
@@ -90,7 +92,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 		return nil, err
 	}
 	if b.closed.Load() {
-		return nil, fmt.Errorf("lock %q: new lock: %w", name, lock.ErrClosed)
+		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
 	}
 	sh := &b.shards[maphash.String(b.seed, name)%numShards]
 	return &Lock{sh: sh, name: name, opts: o}, nil
@@ -186,9 +188,7 @@ func (s *shard) entryLocked(name string) *entry {
 }
 
 // errClosed wraps lock.ErrClosed with the operation and name.
-func errClosed(op, name string) error {
-	return fmt.Errorf("lock %q: %s: %w", name, op, lock.ErrClosed)
-}
+func errClosed(op, name string) error { return vocab.Err(name, op, lock.ErrClosed) }
 
 // since returns the time elapsed from t, or 0 when t is zero (no observer was set).
 func since(t time.Time) time.Duration {

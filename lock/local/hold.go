@@ -3,6 +3,7 @@ package local
 import (
 	"time"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -72,16 +73,16 @@ func (l *Lock) endLocked(lost bool) {
 	}
 }
 
-// reportLost logs and reports a hold that ended without Release. Called without s.mu.
+// reportLost logs and reports a hold that ended without Release, because of why (nil: its
+// timeout ended). Called without s.mu.
 func (l *Lock) reportLost(why error) {
 	l.sh.mu.Lock()
 	fence, held := l.fence, since(l.since)
 	l.sh.mu.Unlock()
 	if why == nil {
-		l.opts.Log().Warn("lock: hold expired", "lock", l.name, "fence", fence, "timeout", l.opts.Timeout)
-	} else {
-		l.opts.Log().Warn("lock: hold lost", "lock", l.name, "fence", fence, "err", why)
+		why = vocab.TimeoutEnded(l.opts.Timeout)
 	}
+	vocab.LogLost(l.opts.Log(), l.name, fence, why)
 	l.opts.Notify(lock.Event{Kind: lock.Lost, Name: l.name, Fence: fence, Duration: held, Err: why})
 }
 

@@ -2,9 +2,9 @@ package local
 
 import (
 	"context"
-	"fmt"
 	"time"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -54,7 +54,7 @@ func (l *Lock) Name() string { return l.name }
 // handed to it in that instant it passes the lock on to the next waiter.
 func (l *Lock) Acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("lock %q: acquire: %w", l.name, err)
+		return vocab.Err(l.name, "acquire", err)
 	}
 	var start time.Time
 	if l.opts.Observer != nil {
@@ -76,7 +76,7 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	}
 	if l.opts.Blocking == lock.NoWait {
 		s.mu.Unlock()
-		return l.giveUp(start, fmt.Errorf("lock %q: acquire: held elsewhere: %w", l.name, lock.ErrNotAcquired))
+		return l.giveUp(start, vocab.NotAcquired(l.name, lock.NoWait, nil))
 	}
 	w := &waiter{l: l, ready: make(chan struct{})}
 	e.push(w)
@@ -93,9 +93,9 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	case <-w.ready:
 		return l.woken(w, start)
 	case <-ctx.Done():
-		cause = fmt.Errorf("lock %q: acquire: %w", l.name, ctx.Err())
+		cause = vocab.Err(l.name, "acquire", ctx.Err())
 	case <-window:
-		cause = fmt.Errorf("lock %q: acquire: still held after %v: %w", l.name, l.opts.Blocking, lock.ErrNotAcquired)
+		cause = vocab.NotAcquired(l.name, l.opts.Blocking, nil)
 	}
 
 	s.mu.Lock()
@@ -118,7 +118,7 @@ func (l *Lock) Acquire(ctx context.Context) error {
 
 func (l *Lock) woken(w *waiter, start time.Time) error {
 	if w.err != nil {
-		return l.giveUp(start, fmt.Errorf("lock %q: acquire: %w", l.name, w.err))
+		return l.giveUp(start, vocab.Err(l.name, "acquire", w.err))
 	}
 	if l.opts.Observer != nil {
 		l.opts.Notify(lock.Event{Kind: lock.Acquired, Name: l.name, Fence: l.Fence(), Duration: since(start)})
@@ -142,7 +142,7 @@ func (l *Lock) Release(_ context.Context) error {
 	}
 	if !l.held {
 		s.mu.Unlock()
-		return fmt.Errorf("lock %q: release: %w", l.name, lock.ErrNotHeld)
+		return vocab.Err(l.name, "release", lock.ErrNotHeld)
 	}
 	fence, held := l.fence, since(l.since)
 	e := l.e
@@ -169,7 +169,7 @@ func (l *Lock) Locked(_ context.Context) (bool, error) {
 // extending it changes nothing. ttl must be positive.
 func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
-		return driver.Invalidf("lock %q: extend by %v: ttl must be positive", l.name, ttl)
+		return vocab.BadTTL(l.name, ttl)
 	}
 	s := l.sh
 	s.mu.Lock()
@@ -178,7 +178,7 @@ func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
 		return errClosed("extend", l.name)
 	}
 	if !l.held {
-		return fmt.Errorf("lock %q: extend: %w", l.name, lock.ErrNotHeld)
+		return vocab.Err(l.name, "extend", lock.ErrNotHeld)
 	}
 	if !l.deadline.IsZero() {
 		l.armLocked(ttl)

@@ -9,6 +9,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/internal/lease"
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -88,7 +89,7 @@ func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 // the process or on the nodes until Acquire.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
 	if b.isClosed() {
-		return nil, fmt.Errorf("quorum lock %q: %w", name, lock.ErrClosed)
+		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
 	}
 	o, err := driver.Resolve(name, b.cfg.Defaults, opts...)
 	if err != nil {
@@ -104,7 +105,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	l.core = lease.Handle[nodes]{
 		Name: name, Kind: "quorum", Opts: o, Sem: make(chan struct{}, 1),
 		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend,
-		ErrTaken: errTaken, ErrNotRenewed: errNotRenewed,
+		ErrTaken: vocab.ErrTaken, ErrNotRenewed: vocab.ErrNotRenewed,
 	}
 	return l, nil
 }

@@ -2,7 +2,6 @@ package quorum
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/batonlock/baton/internal/lease"
@@ -26,12 +25,6 @@ type nodes struct {
 	raised <-chan struct{} // closed when the fence was raised on the nodes behind; nil: none
 	landed []chan struct{} // closed when each node has answered the try (try.landed)
 }
-
-// Why a hold was lost (Event.Err, log records).
-var (
-	errTaken      = errors.New("the key was deleted or taken by another owner on a majority of the nodes")
-	errNotRenewed = errors.New("the lease was not renewed on a majority of the nodes before its safe deadline")
-)
 
 var (
 	_ lock.Locker         = (*Lock)(nil)

@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -50,7 +51,7 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 	where := driver.Redact(u)
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, nil, driver.Invalidf("malformed query in redis URL %q: %v", where, err)
+		return nil, nil, driver.Invalidf("malformed query in backend URL %q: %v", where, err)
 	}
 	opts := []Option{WithDefaults(defaults)}
 	if prefix, ok, err := driver.PopString(q, "prefix"); err != nil {
@@ -69,17 +70,17 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 	opts = append(opts, WithLease(lease), WithNodeTimeout(nodeTimeout))
 
 	if u.Host == "" {
-		return nil, nil, driver.Invalidf("redis URL %q: no nodes (want host1:port1,host2:port2,...)", where)
+		return nil, nil, driver.Invalidf("backend URL %q: no nodes (want host1:port1,host2:port2,...)", where)
 	}
 	scheme, _, _ := strings.Cut(strings.ToLower(u.Scheme), "+")
 	var ropts []*goredis.Options
 	seen := make(map[string]bool)
 	for _, host := range strings.Split(u.Host, ",") {
 		if host == "" {
-			return nil, nil, driver.Invalidf("redis URL %q: an empty node in the host list", where)
+			return nil, nil, driver.Invalidf("backend URL %q: an empty node in the host list", where)
 		}
 		if seen[host] {
-			return nil, nil, driver.Invalidf("redis URL %q: node %s is listed twice", where, host)
+			return nil, nil, driver.Invalidf("backend URL %q: node %s is listed twice", where, host)
 		}
 		seen[host] = true
 		one := url.URL{Scheme: scheme, User: u.User, Host: host, Path: u.Path, RawQuery: q.Encode()}
@@ -87,9 +88,9 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 		if err != nil {
 			msg := strings.TrimPrefix(driver.Scrub(err.Error(), u), "redis: ")
 			if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
-				return nil, nil, driver.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, node_timeout, timeout, blocking)", where, keys)
+				return nil, nil, vocab.UnknownKeys(u, strings.Split(keys, ", "), "blocking", "lease", "node_timeout", "prefix", "timeout", vocab.GoRedisKeys)
 			}
-			return nil, nil, driver.Invalidf("redis URL %q: %s", where, msg)
+			return nil, nil, driver.Invalidf("backend URL %q: %s", where, msg)
 		}
 		// Without it a call on a stalled link ignores its ctx (and so the node timeout)
 		// until the read timeout.

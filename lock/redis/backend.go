@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/internal/redisscript"
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -80,7 +80,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.subs = newSubscriber(client, b.wakeHead, b.heard, func(op string, err error) {
 		b.cfg.Defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
-		b.cfg.Defaults.Log().Warn("baton: redis subscription failed", "op", op, "err", err)
+		vocab.LogBackendError(b.cfg.Defaults.Log(), "", op, err)
 	})
 	return b, nil
 }
@@ -90,7 +90,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 // the process or on the server until Acquire.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
 	if b.isClosed() {
-		return nil, fmt.Errorf("redis lock %q: %w", name, lock.ErrClosed)
+		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
 	}
 	o, err := driver.Resolve(name, b.cfg.Defaults, opts...)
 	if err != nil {
@@ -107,7 +107,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	l.core = lease.Handle[struct{}]{
 		Name: name, Kind: "redis", Opts: o, Sem: make(chan struct{}, 1),
 		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend,
-		ErrTaken: errTaken, ErrNotRenewed: errNotRenewed,
+		ErrTaken: vocab.ErrTaken, ErrNotRenewed: vocab.ErrNotRenewed,
 	}
 	return l, nil
 }

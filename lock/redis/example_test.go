@@ -61,7 +61,7 @@ func ExampleNew_url() {
 	fmt.Println(err)
 	// Output:
 	// <nil>
-	// redis lock "report": acquire: lock: not acquired
+	// lock "report": acquire: held elsewhere: lock: not acquired
 	// <nil>
-	// lock: invalid argument: redis URL "redis://:xxxxx@redis.internal:6379/0?colour=blue": unknown query key colour (baton's own are prefix, lease, timeout, blocking)
+	// lock: invalid argument: backend URL "redis://:xxxxx@redis.internal:6379/0?colour=blue": unknown query key "colour" (known: blocking, lease, prefix, timeout, the options of go-redis's ParseURL)
 }

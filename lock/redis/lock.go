@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/batonlock/baton/internal/lease"
@@ -22,12 +21,6 @@ type Lock struct {
 
 // hold is one acquisition of a Lock (internal/lease).
 type hold = lease.Hold[struct{}]
-
-// Why a hold was lost (Event.Err, log records).
-var (
-	errTaken      = errors.New("the key was deleted or taken by another owner")
-	errNotRenewed = errors.New("the lease was not renewed before its safe deadline")
-)
 
 var (
 	_ lock.Locker         = (*Lock)(nil)

@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -40,7 +41,7 @@ func openURL(ctx context.Context, u *url.URL, defaults driver.Options) (lock.Bac
 func popOwnKeys(u *url.URL, defaults driver.Options) ([]Option, *url.URL, error) {
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
-		return nil, nil, driver.Invalidf("malformed query in redis URL %q: %v", driver.Redact(u), err)
+		return nil, nil, driver.Invalidf("malformed query in backend URL %q: %v", driver.Redact(u), err)
 	}
 	opts := []Option{WithDefaults(defaults)}
 	if prefix, ok, err := driver.PopString(q, "prefix"); err != nil {
@@ -64,9 +65,9 @@ func parseError(u *url.URL, err error) error {
 	where := driver.Redact(u)
 	msg := strings.TrimPrefix(driver.Scrub(err.Error(), u), "redis: ")
 	if keys, ok := strings.CutPrefix(msg, "unexpected option: "); ok {
-		return driver.Invalidf("redis URL %q: unknown query key %s (baton's own are prefix, lease, timeout, blocking)", where, keys)
+		return vocab.UnknownKeys(u, strings.Split(keys, ", "), "blocking", "lease", "prefix", "timeout", vocab.GoRedisKeys)
 	}
-	return driver.Invalidf("redis URL %q: %s", where, msg)
+	return driver.Invalidf("backend URL %q: %s", where, msg)
 }
 
 // honourDeadlines: every client the backend makes from a URL has go-redis's

@@ -52,7 +52,7 @@ func parseClusterURL(u *url.URL, defaults driver.Options) ([]Option, *goredis.Cl
 	}
 	rest.Scheme = baseScheme(u.Scheme)
 	if rest.Host == "" {
-		return nil, nil, driver.Invalidf("redis URL %q: no host:port of a cluster node", driver.Redact(u))
+		return nil, nil, driver.Invalidf("backend URL %q: no host:port of a cluster node", driver.Redact(u))
 	}
 	co, err := goredis.ParseClusterURL(rest.String())
 	if err != nil {
@@ -69,17 +69,17 @@ func parseSentinelURL(u *url.URL, defaults driver.Options) ([]Option, *goredis.F
 	}
 	rest.Scheme = baseScheme(u.Scheme)
 	if rest.Host == "" {
-		return nil, nil, driver.Invalidf("redis URL %q: no host:port of a Sentinel", driver.Redact(u))
+		return nil, nil, driver.Invalidf("backend URL %q: no host:port of a Sentinel", driver.Redact(u))
 	}
 	fo, err := goredis.ParseFailoverURL(rest.String())
 	if err != nil {
 		return nil, nil, parseError(u, err)
 	}
 	if fo.MasterName == "" {
-		return nil, nil, driver.Invalidf("redis URL %q: query key master_name is required (the name the Sentinels monitor)", driver.Redact(u))
+		return nil, nil, driver.Invalidf("backend URL %q: query key master_name is required (the name the Sentinels monitor)", driver.Redact(u))
 	}
 	if fo.RouteByLatency || fo.RouteRandomly || fo.ReplicaOnly {
-		return nil, nil, driver.Invalidf("redis URL %q: locks are taken on the master: route_by_latency, route_randomly and replica_only are not allowed", driver.Redact(u))
+		return nil, nil, driver.Invalidf("backend URL %q: locks are taken on the master: route_by_latency, route_randomly and replica_only are not allowed", driver.Redact(u))
 	}
 	fo.ContextTimeoutEnabled = true // see honourDeadlines
 	return opts, fo, nil
