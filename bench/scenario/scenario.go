@@ -14,7 +14,7 @@ import (
 type Params struct {
 	Ops      int           // operations in all; 0: run for Duration
 	Duration time.Duration // how long to run when Ops is 0 (default 1s)
-	Workers  int           // goroutines (default: solo 1, wide 64, fight 8, idle 8)
+	Workers  int           // goroutines (default: solo 1, wide 64, fight 8, FightFleet 8, idle 8)
 	Section  time.Duration // fight: the critical section (default 1ms)
 	Settle   time.Duration // handoff, idle: time for the waiters to start waiting (default 2ms)
 	Timeout  time.Duration // FightFleet: each hold's lock.WithTimeout; 0: leased holds (no timeout)

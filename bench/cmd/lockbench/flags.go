@@ -52,7 +52,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(io.Discard)
 	fs.Var((*urlList)(&c.urls), "url", "add a backend by URL, e.g. redis://127.0.0.1:6379/0 (repeatable; any URL lock.Open accepts)")
 	fs.BoolVar(&c.baseline, "baseline", true, "run the baselines: raw go-redis SET NX next to every Redis backend, sync.Mutex next to local and for fight8 (-baseline=false: leave them out)")
-	fs.DurationVar(&c.duration, "d", time.Second, "how long each timed scenario (solo, wide, fight, idle) runs on each backend")
+	fs.DurationVar(&c.duration, "d", time.Second, "how long each timed scenario (solo, wide, the fights, idle) runs on each backend")
 	fs.IntVar(&c.workers, "workers", 0, "goroutines of wide, fight, fight8 and idle (0: their defaults 64, 8, 8 and 8)")
 	fs.DurationVar(&c.hold, "hold", time.Millisecond, "fight, fight8: the critical section each worker sleeps in under the lock")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "fight8-timed: the lock.WithTimeout of every hold")
