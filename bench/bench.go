@@ -13,13 +13,13 @@ import (
 	"github.com/batonlock/baton/future"
 )
 
-// Bench is the seed's Bench: it executes a given number of calls and waits for their
+// Bench executes a given number of calls and waits for their
 // results. The zero Bench makes no calls.
 type Bench struct {
 	// Times is how many calls to make.
 	Times int
 	// Concurrency is how many calls may run at once. 0 (the default) starts them all at
-	// once, as the seed did: one goroutine per call, so bound it for large Times.
+	// once: one goroutine per call, so bound it for large Times.
 	Concurrency int
 }
 
@@ -30,7 +30,7 @@ type Option func(*Bench)
 // once.
 func WithConcurrency(n int) Option { return func(b *Bench) { b.Concurrency = n } }
 
-// Timeit is the seed's timeit: Bench{Times: times} with opts applied, run on fn.
+// Timeit runs Bench{Times: times}, with opts applied, on fn.
 func Timeit(ctx context.Context, times int, fn func(ctx context.Context) error, opts ...Option) *future.Future[*Result] {
 	b := Bench{Times: times}
 	for _, o := range opts {
