@@ -113,7 +113,15 @@ func TestDefaultBackends(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 	assert.NotContains(t, tableHeader(out), "note", "no column that no row fills")
+	assertExplained(t, out)
+	assert.Equal(t, "sound: 0 overlaps and no errors in 27 rows", lastLine(out))
+	t.Log("\n" + out)
+}
 
+// assertExplained checks that a default run's output explains every column and scenario and
+// gives local's and miniredis's figures that matter against their baselines.
+func assertExplained(t *testing.T, out string) {
+	t.Helper()
 	for _, c := range strings.Fields(tableHeader(out)) {
 		assert.Regexp(t, "\n"+regexp.QuoteMeta(c)+`: +\S`, out, "the legend explains column %s", c)
 	}
@@ -125,8 +133,6 @@ func TestDefaultBackends(t *testing.T) {
 		assert.Regexp(t, `\n  `+b+` +.*fight min/max \d\.\d\d, p99 \S+ \(\d+\.\d\dx\)`, out, "%s: fight fairness and p99", b)
 	}
 	assert.Regexp(t, `\n  miniredis +.*fight8-timed min/max \d\.\d\d, p99 \S+ \(\d+\.\d\dx\)`, out)
-	assert.Equal(t, "sound: 0 overlaps and no errors in 27 rows", lastLine(out))
-	t.Log("\n" + out)
 }
 
 // wantVsBase reports whether a default run compares the row's ops/s with a baseline's, or
@@ -150,39 +156,6 @@ func tableHeader(out string) string {
 		}
 	}
 	return ""
-}
-
-// TestNoBaseline: -baseline=false leaves the baselines out, and with them the vs-base
-// column, which nothing would fill.
-func TestNoBaseline(t *testing.T) {
-	code, out, stderr := runArgs(t, append(brief, "-baseline=false", "-scenarios", "fight,handoff,handoff2,fight8")...)
-	require.Equal(t, exitOK, code, "stderr: %s", stderr)
-	var got []string
-	for _, r := range parseTable(t, out) {
-		got = append(got, r.backend+" "+r.scenario)
-		assert.Equal(t, "0", r.overlaps, "%s %s", r.backend, r.scenario)
-	}
-	assert.Equal(t, []string{
-		"local fight", "local handoff",
-		"miniredis fight", "miniredis handoff", "miniredis handoff2", "miniredis fight8",
-	}, got, "handoff2 and fight8 only where a second backend exists")
-	assert.NotContains(t, tableHeader(out), "vs-base")
-	assert.NotContains(t, out, "\nvs-base:", "no legend for a column left out")
-	assert.Regexp(t, `\n  miniredis +.*handoff p50 \S+;`, out, "no baseline, no ratio")
-	assert.True(t, strings.HasPrefix(lastLine(out), "sound: "), lastLine(out))
-}
-
-// TestLocalURLHasNoPeer: a second local:// backend shares no locks with the first, so a
-// local:// -url runs no handoff2 or fight8; before, its handoff2 counted every round as
-// an overlap.
-func TestLocalURLHasNoPeer(t *testing.T) {
-	code, out, stderr := runArgs(t, append(brief, "-no-local", "-no-miniredis", "-baseline=false",
-		"-url", "local://", "-scenarios", "handoff,handoff2,fight8,fight8-timed")...)
-	require.Equal(t, exitOK, code, "stderr: %s", stderr)
-	rows := parseTable(t, out)
-	require.Len(t, rows, 1, out)
-	assert.Equal(t, "handoff", rows[0].scenario)
-	assert.Equal(t, "0", rows[0].overlaps)
 }
 
 // TestURL adds a Redis server by URL, with a password that must never be printed, and its
