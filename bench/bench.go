@@ -30,7 +30,7 @@ type Option func(*Bench)
 // once.
 func WithConcurrency(n int) Option { return func(b *Bench) { b.Concurrency = n } }
 
-// Timeit runs Bench{Times: times} with opts applied, run on fn.
+// Timeit runs Bench{Times: times}, with opts applied, on fn.
 func Timeit(ctx context.Context, times int, fn func(ctx context.Context) error, opts ...Option) *future.Future[*Result] {
 	b := Bench{Times: times}
 	for _, o := range opts {

@@ -14,15 +14,16 @@ import (
 type Params struct {
 	Ops      int           // operations in all; 0: run for Duration
 	Duration time.Duration // how long to run when Ops is 0 (default 1s)
-	Workers  int           // goroutines (default: solo 1, wide 64, fight 8, idle 8)
+	Workers  int           // goroutines (default: solo 1, wide 64, fight 8, FightFleet 8, idle 8)
 	Section  time.Duration // fight: the critical section (default 1ms)
 	Settle   time.Duration // handoff, idle: time for the waiters to start waiting (default 2ms)
+	Timeout  time.Duration // FightFleet: each hold's lock.WithTimeout; 0: leased holds (no timeout)
 }
 
 // Stats is what a run measured.
 type Stats struct {
 	Scenario, Target string
-	Ops              int           // cycles (solo, wide), sections (fight), handoffs
+	Ops              int           // cycles (solo, wide), sections (fight, fight8), handoffs, waiters (idle)
 	Elapsed          time.Duration // wall time of the run
 	PerSec           float64       // Ops per second
 	P50, P99         time.Duration // fight: wait for the lock; handoff: release to next hold
@@ -38,7 +39,7 @@ func (s Stats) String() string {
 	if s.P50 > 0 || s.P99 > 0 {
 		fmt.Fprintf(&b, "  p50 %v p99 %v", s.P50, s.P99)
 	}
-	if s.Scenario == "fight" {
+	if strings.HasPrefix(s.Scenario, "fight") {
 		fmt.Fprintf(&b, "  min/max %.2f overlaps %d", s.MinMax, s.Overlaps)
 	}
 	if s.Scenario == "idle" {
@@ -81,50 +82,6 @@ func ownKeys(ctx context.Context, scenario string, t Target, p Params) (Stats, e
 	if s.Ops > 0 {
 		s.CPUPerOp = cpu / time.Duration(s.Ops)
 	}
-	return s, err
-}
-
-// Fight: goroutines (default 8), each with its own handle on one lock, run a critical
-// section (default 1ms, slept) under it as often as they can.
-func Fight(ctx context.Context, t Target, p Params) (Stats, error) {
-	p.Workers = or(p.Workers, 8)
-	section := or(p.Section, time.Millisecond)
-	name := runName("fight")
-	ms := make([]Mutex, p.Workers)
-	for i := range ms {
-		var err error
-		if ms[i], err = t.New(name); err != nil {
-			return Stats{}, err
-		}
-	}
-	var inside, overlaps atomic.Int64
-	waits := make([][]time.Duration, p.Workers)
-	r := newRun(p)
-	err := r.workers(ctx, p.Workers, func(w int) error {
-		start := time.Now()
-		if err := ms[w].Lock(ctx); err != nil {
-			return err
-		}
-		waits[w] = append(waits[w], time.Since(start))
-		if inside.Add(1) != 1 {
-			overlaps.Add(1)
-		}
-		time.Sleep(section)
-		inside.Add(-1)
-		return ms[w].Unlock(ctx)
-	})
-	s := r.stats("fight", t)
-	s.Overlaps = overlaps.Load()
-	lo, hi := len(waits[0]), len(waits[0])
-	var all []time.Duration
-	for _, ws := range waits {
-		lo, hi = min(lo, len(ws)), max(hi, len(ws))
-		all = append(all, ws...)
-	}
-	if hi > 0 {
-		s.MinMax = float64(lo) / float64(hi)
-	}
-	s.P50, s.P99 = percentiles(all)
 	return s, err
 }
 

@@ -3,6 +3,7 @@ package scenario_test
 import (
 	"context"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,18 +44,26 @@ func targets(tb testing.TB, withServer bool) []scenario.Target {
 	m := miniredis.RunT(tb)
 	ts := []scenario.Target{
 		scenario.Backend("local", lb),
-		scenario.Backend("miniredis", redisBackend(tb, m.Addr())),
+		redisTarget(tb, "miniredis", m.Addr()),
 		scenario.SyncMutex(),
 	}
 	if withServer {
 		s := redistest.Start(tb)
-		ts = append(ts,
-			scenario.Backend("redis-server", redisBackend(tb, s.Addr())),
-			scenario.RawRedis(client(tb, s.Addr()), "raw:"),
-		)
-		ts[len(ts)-1].Name = "raw-redis"
+		raw := scenario.RawRedis(client(tb, s.Addr()), "raw:")
+		raw.Name = "raw-redis"
+		raw.Fleet = scenario.RawFleet(func() (goredis.UniversalClient, error) { return client(tb, s.Addr()), nil }, "raw:")
+		ts = append(ts, redisTarget(tb, "redis-server", s.Addr()), raw)
 	}
 	return ts
+}
+
+// redisTarget is the Redis backend on addr, with a fleet of backends of their own on it.
+func redisTarget(tb testing.TB, name, addr string) scenario.Target {
+	t := scenario.Backend(name, redisBackend(tb, addr))
+	t.Fleet = scenario.BackendFleet(func(context.Context) (lock.Backend, error) {
+		return redislock.New(client(tb, addr))
+	})
+	return t
 }
 
 func client(tb testing.TB, addr string) *goredis.Client {
@@ -118,7 +127,7 @@ func benchmark(b *testing.B, run scenarioFunc, p scenario.Params, skip func(name
 				b.ReportMetric(float64(s.P50.Microseconds()), "p50-µs")
 				b.ReportMetric(float64(s.P99.Microseconds()), "p99-µs")
 			}
-			if s.Scenario == "fight" {
+			if strings.HasPrefix(s.Scenario, "fight") {
 				b.ReportMetric(s.MinMax, "min/max")
 				b.ReportMetric(float64(s.Overlaps), "overlaps")
 			}
@@ -133,6 +142,18 @@ func BenchmarkWide(b *testing.B)  { benchmark(b, scenario.Wide, scenario.Params{
 func BenchmarkFight(b *testing.B) { benchmark(b, scenario.Fight, scenario.Params{}, nil) }
 func BenchmarkHandoff(b *testing.B) {
 	benchmark(b, scenario.Handoff, scenario.Params{}, nil)
+}
+
+// BenchmarkFight8 is the fight between 8 backends, each on its own connections (as 8
+// processes), with leased holds; sync.Mutex is the same fight in one process, its baseline.
+func BenchmarkFight8(b *testing.B) {
+	benchmark(b, scenario.FightFleet, scenario.Params{}, func(name string) bool { return name == "local" })
+}
+
+// BenchmarkFight8Timed is BenchmarkFight8 with every hold taken WithTimeout(30s).
+func BenchmarkFight8Timed(b *testing.B) {
+	benchmark(b, scenario.FightFleet, scenario.Params{Timeout: 30 * time.Second},
+		func(name string) bool { return name == "local" || name == "sync.Mutex" })
 }
 
 // BenchmarkIdle reports the CPU that 8 waiters burn while a lock stays held (cpu-s/s).

@@ -1,7 +1,8 @@
 // Package scenario holds the lock scenarios baton is measured by, as plain functions over
 // a Target: solo (one goroutine, its own key), wide (many goroutines, own keys), fight
-// (goroutines on one key with a critical section), handoff (how long a waiter takes to get
-// a released lock) and idle (the CPU that waiters burn). Targets are any lock.Backend, plus
+// (goroutines on one key with a critical section), fight8 (the same with every goroutine on
+// a backend of its own, as processes would be, leased or with a timeout), handoff (how long
+// a waiter takes to get a released lock) and idle (the CPU that waiters burn). Targets are any lock.Backend, plus
 // two baselines: plain go-redis (SET NX PX, EVALSHA release, busy retry) and sync.Mutex.
 // The testing.B benchmarks of this package and the lockbench command run them side by side.
 package scenario
@@ -32,6 +33,10 @@ type Target struct {
 	// Peer, when set, makes handles on the same locks through a second, independent
 	// backend with its own connections: another process, as far as the server can tell.
 	Peer func(name string) (Mutex, error)
+	// Fleet, when set, opens n independent backends on the target's server (as n processes
+	// would have) whose holds have the given timeout (0: leased, no timeout). FightFleet
+	// runs on it.
+	Fleet func(ctx context.Context, n int, timeout time.Duration) (Fleet, error)
 }
 
 // Backend runs scenarios on a lock.Backend, with locks that wait for ever and hold until
@@ -51,11 +56,13 @@ type locker struct{ l lock.Locker }
 func (l locker) Lock(ctx context.Context) error   { return l.l.Acquire(ctx) }
 func (l locker) Unlock(ctx context.Context) error { return l.l.Release(ctx) }
 
-// SyncMutex is the in-process baseline: a sync.Mutex per name, never forgotten.
+// SyncMutex is the in-process baseline: a sync.Mutex per name, never forgotten. Its
+// Fleet is the same mutexes again, for leased holds only: a sync.Mutex has no timeout, and
+// its fleet fight is the in-process figure that fights between processes are held up to.
 func SyncMutex() Target {
 	var mu sync.Mutex
 	names := map[string]*sync.Mutex{}
-	return Target{Name: "sync.Mutex", New: func(n string) (Mutex, error) {
+	t := Target{Name: "sync.Mutex", New: func(n string) (Mutex, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		m := names[n]
@@ -65,6 +72,17 @@ func SyncMutex() Target {
 		}
 		return syncMutex{m}, nil
 	}}
+	t.Fleet = func(_ context.Context, n int, timeout time.Duration) (Fleet, error) {
+		if timeout > 0 {
+			return Fleet{}, ErrNoFleet
+		}
+		news := make([]func(string) (Mutex, error), n)
+		for i := range news {
+			news[i] = t.New
+		}
+		return Fleet{News: news, Close: func() error { return nil }}, nil
+	}
+	return t
 }
 
 type syncMutex struct{ m *sync.Mutex }

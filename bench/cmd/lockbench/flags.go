@@ -11,15 +11,16 @@ import (
 )
 
 // scenarioNames are the scenarios lockbench knows, in the order it runs them.
-var scenarioNames = []string{"solo", "wide", "fight", "handoff", "handoff2", "idle"}
+var scenarioNames = []string{"solo", "wide", "fight", "fight8", "fight8-timed", "handoff", "handoff2", "idle"}
 
 // config is what the command line asked for.
 type config struct {
 	urls        []string      // -url: extra backends, in the order given
-	baseline    bool          // -baseline: raw go-redis next to every Redis, sync.Mutex next to local
+	baseline    bool          // -baseline (default true): raw go-redis next to every Redis, sync.Mutex next to local
 	duration    time.Duration // -d: how long each timed scenario runs
 	workers     int           // -workers: goroutines of wide, fight and idle (0: their defaults)
-	hold        time.Duration // -hold: fight's critical section
+	hold        time.Duration // -hold: the critical section of fight, fight8 and fight8-timed
+	timeout     time.Duration // -timeout: fight8-timed's lock.WithTimeout
 	rounds      int           // -rounds: handoff rounds (0: run handoff for -d)
 	scenarios   []string      // -scenarios
 	jsonPath    string        // -json: "" none, "-" stdout, else a file
@@ -50,10 +51,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs := flag.NewFlagSet("lockbench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Var((*urlList)(&c.urls), "url", "add a backend by URL, e.g. redis://127.0.0.1:6379/0 (repeatable; any URL lock.Open accepts)")
-	fs.BoolVar(&c.baseline, "baseline", false, "add the baselines: raw go-redis SET NX next to every Redis backend, sync.Mutex next to local")
-	fs.DurationVar(&c.duration, "d", time.Second, "how long each timed scenario (solo, wide, fight, idle) runs on each backend")
-	fs.IntVar(&c.workers, "workers", 0, "goroutines of wide, fight and idle (0: their defaults 64, 8 and 8)")
-	fs.DurationVar(&c.hold, "hold", time.Millisecond, "fight: the critical section each worker sleeps in under the lock")
+	fs.BoolVar(&c.baseline, "baseline", true, "run the baselines: raw go-redis SET NX next to every Redis backend, sync.Mutex next to local and for fight8 (-baseline=false: leave them out)")
+	fs.DurationVar(&c.duration, "d", time.Second, "how long each timed scenario (solo, wide, the fights, idle) runs on each backend")
+	fs.IntVar(&c.workers, "workers", 0, "goroutines of wide, fight, fight8 and idle (0: their defaults 64, 8, 8 and 8)")
+	fs.DurationVar(&c.hold, "hold", time.Millisecond, "fight, fight8: the critical section each worker sleeps in under the lock")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "fight8-timed: the lock.WithTimeout of every hold")
 	fs.IntVar(&c.rounds, "rounds", 200, "handoff, handoff2: how many handoffs to measure (0: run them for -d)")
 	scenarios := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated scenarios to run, or all")
 	fs.StringVar(&c.jsonPath, "json", "", "also write the results as JSON to this file (- for stdout; the table then goes to stderr)")
@@ -83,6 +85,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, fmt.Errorf("-workers %d: must be >= 0 (0: each scenario's default)", c.workers)
 	case c.hold <= 0:
 		return c, fmt.Errorf("-hold %v: must be > 0", c.hold)
+	case c.timeout < time.Millisecond:
+		return c, fmt.Errorf("-timeout %v: must be >= 1ms (Redis expires keys in whole milliseconds)", c.timeout)
 	case c.rounds < 0:
 		return c, fmt.Errorf("-rounds %d: must be >= 0 (0: run handoff for -d)", c.rounds)
 	case c.noLocal && c.noMiniredis && len(c.urls) == 0:
@@ -91,8 +95,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-const usageText = `lockbench runs baton's lock scenarios (solo, wide, fight, handoff, handoff2, idle) side by side on
-the in-memory backend, an embedded miniredis and any -url backends, and prints a table.`
+const usageText = `lockbench runs baton's lock scenarios (solo, wide, fight, fight8, fight8-timed, handoff, handoff2,
+idle) side by side on the in-memory backend, an embedded miniredis and any -url backends, next to
+their baselines, and prints a table, a legend and the figures that matter.`
 
 func parseScenarios(s string) ([]string, error) {
 	if strings.TrimSpace(s) == "all" {

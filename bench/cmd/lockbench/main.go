@@ -1,43 +1,53 @@
 // Command lockbench measures baton's locks: it runs the lock scenarios side by side on the
-// in-memory backend, on an embedded miniredis and on any Redis server you name, and prints one
-// table row per backend and scenario.
+// in-memory backend, on an embedded miniredis and on any Redis server you name, each next to
+// its baseline, and prints one table row per backend and scenario, a legend, and last the
+// figures that matter with a verdict on the run.
 //
 //	go run ./bench/cmd/lockbench                 # local:// and embedded miniredis; no server needed
-//	go run ./bench/cmd/lockbench -baseline -url redis://127.0.0.1:6379/0
-//	go run ./bench/cmd/lockbench -scenarios fight,handoff -d 5s -json results.json
+//	go run ./bench/cmd/lockbench -url redis://127.0.0.1:6379/0 -d 2s
+//	go run ./bench/cmd/lockbench -scenarios fight8,fight8-timed -d 5s -json results.json
 //
 // The scenarios (package bench/scenario):
 //
-//	solo     one goroutine takes and releases its own lock: cycles/s
-//	wide     64 goroutines (-workers), each on its own lock: cycles/s
-//	fight    8 goroutines (-workers) on one lock, each holding it for -hold (1ms):
-//	         sections/s, p50/p99 wait, min/max sections per worker, overlaps
-//	handoff  A holds, B waits, A releases at t0, B holds at t1: p50/p99 of t1-t0 over -rounds
-//	handoff2 the same with B on a second backend of the same server (another process, as far
-//	         as Redis can tell); Redis backends and their raw baselines only
-//	idle     8 waiters (-workers) wait for -d on a held lock: CPU-seconds burnt per second
+//	solo         one goroutine takes and releases its own lock: cycles/s
+//	wide         64 goroutines (-workers), each on its own lock: cycles/s
+//	fight        8 goroutines (-workers) of one backend on one lock, each holding it for -hold
+//	             (1ms): sections/s, p50/p99 wait, min/max sections per worker
+//	fight8       the same with every worker on a backend of its own, opened from the same URL
+//	             (as 8 processes), leased holds; Redis backends and their baselines only
+//	fight8-timed fight8 with every hold taken WithTimeout(-timeout, 30s)
+//	handoff      A holds, B waits, A releases at t0, B holds at t1: p50/p99 of t1-t0 over -rounds
+//	handoff2     the same with B on a second backend of the same server (another process, as
+//	             far as Redis can tell); Redis backends and their raw baselines only
+//	idle         8 waiters (-workers) wait for -d on a held lock: CPU-seconds burnt per second
 //
-// Every row also counts overlaps (two holders at once), which must be 0. With -baseline, the
-// vs-base column gives a backend's ops/s over its baseline's on the same scenario: raw@X (plain
-// go-redis on the same server X) for a Redis backend, sync.Mutex for local.
+// Every row also counts overlaps (two holders at once), which must be 0. The baselines run by
+// default (-baseline=false leaves them out): sync.Mutex next to local, and raw@X (plain
+// go-redis SET NX PX with a busy retry and an EVALSHA compare-and-delete, on the same server
+// X) next to every Redis backend. vs-base gives a row's ops/s over its baseline's in the same
+// run; fight8 and fight8-timed are held up to sync.Mutex's fight8, the same fight in one
+// process. The last lines give, per backend, the hand-off p50 and each fight's min/max and
+// p99 wait, with their ratios to the baseline's, and whether the run was sound (no overlaps,
+// no errors).
 //
 // Flags:
 //
 //	-url URL         add a backend (repeatable): any URL lock.Open accepts, such as
 //	                 redis://[user:pass@]host:6379/0?prefix=bench: (passwords are never printed)
-//	-baseline        add a raw go-redis baseline (SET NX PX with a busy retry, EVALSHA release)
-//	                 next to every Redis backend (miniredis and -url), and sync.Mutex next to local
+//	-baseline=false  leave out the baselines
 //	-d 1s            how long each timed scenario runs on each backend
-//	-workers 0       goroutines of wide, fight and idle (0: 64, 8, 8)
-//	-hold 1ms        fight's critical section
+//	-workers 0       goroutines of wide, fight, fight8 and idle (0: 64, 8, 8, 8)
+//	-hold 1ms        the critical section of fight, fight8 and fight8-timed
+//	-timeout 30s     fight8-timed: every hold's lock.WithTimeout
 //	-rounds 200      handoff and handoff2 rounds (0: run them for -d)
-//	-scenarios LIST  comma-separated subset of solo,wide,fight,handoff,handoff2,idle (or all)
+//	-scenarios LIST  comma-separated subset of solo,wide,fight,fight8,fight8-timed,handoff,
+//	                 handoff2,idle (or all)
 //	-json FILE       also write the results as JSON (- for stdout; the table then goes to stderr)
 //	-no-local        leave out local://
 //	-no-miniredis    leave out the embedded miniredis
 //
-// With the defaults a run takes about 4×-d plus the handoff rounds per backend: about 11s
-// for the two built-in backends, 20s with -baseline. While it runs, a terminal on stderr
+// With the defaults a run takes about 6×-d plus the handoff rounds per backend: about 30s
+// for the two built-in backends and their baselines. While it runs, a terminal on stderr
 // shows which backend and scenario is under way; redirected, stderr stays quiet.
 // Ctrl-C stops the run and prints what was measured so far.
 //

@@ -45,8 +45,8 @@ func measure(ctx context.Context, c config, ts []scenario.Target, prog *progress
 					prog.Start(t.Name, name)
 				}
 				r := measureOne(ctx, c, name, t, n)
-				if errors.Is(r.Err, scenario.ErrNoPeer) {
-					continue // in memory: there is no second process to hand off to
+				if errors.Is(r.Err, scenario.ErrNoPeer) || errors.Is(r.Err, scenario.ErrNoFleet) {
+					continue // in memory: there is no second process to hand off to or fight
 				}
 				parts[i] = append(parts[i], r)
 			}
@@ -129,6 +129,12 @@ func runScenario(ctx context.Context, name string, t scenario.Target, c config) 
 	case "fight":
 		p.Section = c.hold
 		return scenario.Fight(ctx, t, p)
+	case "fight8":
+		p.Section = c.hold
+		return scenario.FightFleet(ctx, t, p)
+	case "fight8-timed":
+		p.Section, p.Timeout = c.hold, c.timeout
+		return scenario.FightFleet(ctx, t, p)
 	case "handoff":
 		p.Ops = c.rounds
 		return scenario.Handoff(ctx, t, p)

@@ -15,13 +15,17 @@ type report struct {
 	CPUs        int      `json:"cpus"` // GOMAXPROCS
 	Params      params   `json:"params"`
 	Interrupted bool     `json:"interrupted"` // Ctrl-C: the results cover part of the run
+	Sound       bool     `json:"sound"`       // no overlaps, no failed scenario, not interrupted
 	Results     []result `json:"results"`
+
+	bases bases // which rows are compared with which
 }
 
 type params struct {
 	DurationNS int64    `json:"duration_ns"` // -d
 	Workers    int      `json:"workers"`     // -workers (0: each scenario's default)
 	HoldNS     int64    `json:"hold_ns"`     // -hold
+	TimeoutNS  int64    `json:"timeout_ns"`  // -timeout
 	Rounds     int      `json:"rounds"`      // -rounds
 	Scenarios  []string `json:"scenarios"`
 }
@@ -34,22 +38,23 @@ type result struct {
 	Ops         int      `json:"ops"`
 	ElapsedNS   int64    `json:"elapsed_ns"`
 	OpsPerSec   float64  `json:"ops_per_sec"`
-	VsBaseline  *float64 `json:"vs_baseline,omitempty"` // solo, wide, fight: OpsPerSec / the baseline's (-baseline)
-	P50NS       *int64   `json:"p50_ns,omitempty"`      // fight: wait; handoff: release to next hold
+	VsBaseline  *float64 `json:"vs_baseline,omitempty"` // solo, wide, fight, fight8*: OpsPerSec / the baseline row's
+	Baseline    bool     `json:"baseline,omitempty"`    // other rows are compared with this one
+	P50NS       *int64   `json:"p50_ns,omitempty"`      // fight, fight8*: wait; handoff, handoff2: release to next hold
 	P99NS       *int64   `json:"p99_ns,omitempty"`      // as P50NS
-	MinMax      *float64 `json:"min_max,omitempty"`     // fight
+	MinMax      *float64 `json:"min_max,omitempty"`     // fight, fight8*
 	Overlaps    int64    `json:"overlaps"`
 	CPU         *float64 `json:"cpu,omitempty"` // idle: CPU-seconds per second
 	Error       string   `json:"error,omitempty"`
 	Interrupted bool     `json:"interrupted,omitempty"`
 }
 
-// newReport puts rows in a report. baselines maps a backend to the target it is compared with.
-func newReport(c config, rows []row, baselines map[string]string, interrupted bool) *report {
+// newReport puts rows in a report; bs says which rows are compared with which.
+func newReport(c config, rows []row, bs bases, interrupted bool) *report {
 	rep := &report{
 		Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.GOMAXPROCS(0),
 		Params: params{
-			DurationNS: int64(c.duration), Workers: c.workers, HoldNS: int64(c.hold),
+			DurationNS: int64(c.duration), Workers: c.workers, HoldNS: int64(c.hold), TimeoutNS: int64(c.timeout),
 			Rounds: c.rounds, Scenarios: c.scenarios,
 		},
 		Interrupted: interrupted,
@@ -63,7 +68,7 @@ func newReport(c config, rows []row, baselines map[string]string, interrupted bo
 		if r.hasLatency() {
 			res.P50NS, res.P99NS = ptr(int64(r.P50)), ptr(int64(r.P99))
 		}
-		if r.Scenario == "fight" {
+		if isFight(r.Scenario) {
 			res.MinMax = ptr(r.MinMax)
 		}
 		if r.Scenario == "idle" {
@@ -74,32 +79,59 @@ func newReport(c config, rows []row, baselines map[string]string, interrupted bo
 		}
 		rep.Results = append(rep.Results, res)
 	}
-	rep.compare(baselines)
+	rep.bases = bs
+	rep.compare(bs)
+	rep.Sound = !interrupted && rep.failed() == 0 && rep.overlaps() == 0
 	return rep
 }
 
-// compare sets VsBaseline on the throughput rows of every backend that has a baseline.
-func (rep *report) compare(baselines map[string]string) {
-	perSec := map[[2]string]float64{}
-	for _, r := range rep.Results {
-		if r.Error == "" && !r.Interrupted {
-			perSec[[2]string{r.Backend, r.Scenario}] = r.OpsPerSec
-		}
-	}
+// compare sets VsBaseline on the throughput rows of every backend that has a baseline, and
+// marks the rows they were compared with. handoff's rate is set by its settle time and
+// idle's is none: their figures are held up to the baseline's in the summary instead.
+func (rep *report) compare(bs bases) {
+	at := rep.index()
 	for i, r := range rep.Results {
-		switch r.Scenario {
-		case "solo", "wide", "fight":
-		default:
-			continue // handoff's rate is set by its settle time, idle's is none
-		}
-		base, ok := baselines[r.Backend]
-		if !ok {
+		if !throughput(r.Scenario) || !r.ok() {
 			continue
 		}
-		if b := perSec[[2]string{base, r.Scenario}]; b > 0 && r.Error == "" && !r.Interrupted {
-			rep.Results[i].VsBaseline = ptr(r.OpsPerSec / b)
+		key, ok := bs.base(r.Backend, r.Scenario)
+		j, found := at[key]
+		if !ok || !found || !rep.Results[j].ok() || rep.Results[j].OpsPerSec <= 0 {
+			continue
 		}
+		rep.Results[i].VsBaseline = ptr(r.OpsPerSec / rep.Results[j].OpsPerSec)
+		rep.Results[j].Baseline = true
 	}
+}
+
+// index maps (backend, scenario) to the position of its row.
+func (rep *report) index() map[[2]string]int {
+	at := make(map[[2]string]int, len(rep.Results))
+	for i, r := range rep.Results {
+		at[[2]string{r.Backend, r.Scenario}] = i
+	}
+	return at
+}
+
+// ok reports whether the row measured its whole run.
+func (r result) ok() bool { return r.Error == "" && !r.Interrupted }
+
+// throughput reports whether the scenario's ops/s is what it is compared by.
+func throughput(scenario string) bool {
+	return scenario == "solo" || scenario == "wide" || isFight(scenario)
+}
+
+func isFight(scenario string) bool {
+	return scenario == "fight" || scenario == "fight8" || scenario == "fight8-timed"
+}
+
+// overlaps adds up the overlaps of every row.
+func (rep *report) overlaps() int64 {
+	var n int64
+	for _, r := range rep.Results {
+		n += r.Overlaps
+	}
+	return n
 }
 
 // failed counts the rows whose scenario failed.
@@ -115,7 +147,7 @@ func (rep *report) failed() int {
 
 // hasLatency reports whether the row's scenario measures p50 and p99.
 func (r row) hasLatency() bool {
-	return r.Scenario == "fight" || r.Scenario == "handoff" || r.Scenario == "handoff2" || r.P50 > 0 || r.P99 > 0
+	return isFight(r.Scenario) || r.Scenario == "handoff" || r.Scenario == "handoff2" || r.P50 > 0 || r.P99 > 0
 }
 
 func writeJSON(w io.Writer, rep *report) error {

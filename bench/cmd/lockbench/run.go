@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	rows := measure(ctx, c, ts.list, prog)
 	prog.Close()
 
-	rep := newReport(c, rows, ts.baselines, ctx.Err() != nil)
+	rep := newReport(c, rows, ts.bases, ctx.Err() != nil)
 	writeTable(table, rep)
 	if jsonOut != nil {
 		if err := writeJSON(jsonOut, rep); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,8 +33,8 @@ type tableRow struct {
 	backend, scenario, vsBase, overlaps, note string
 }
 
-// parseTable checks the table's shape (a header, then rows, then a blank line) and returns
-// its rows.
+// parseTable checks the table's shape (a header of known columns in their order, then
+// rows, then a blank line) and returns its rows. A column left out reads as "".
 func parseTable(t *testing.T, out string) []tableRow {
 	t.Helper()
 	lines := strings.Split(out, "\n")
@@ -45,19 +46,46 @@ func parseTable(t *testing.T, out string) []tableRow {
 		}
 	}
 	require.GreaterOrEqual(t, h, 0, "no header in:\n%s", out)
-	assert.Equal(t, strings.Join(columns, " "), strings.Join(strings.Fields(lines[h]), " "))
+	header := strings.Fields(lines[h])
+	at := map[string]int{}
+	for i, c := range header {
+		at[c] = i
+	}
+	for _, c := range []string{"backend", "scenario", "ops", "overlaps"} {
+		require.Contains(t, at, c, "header %q", lines[h])
+	}
 	var rows []tableRow
 	for _, l := range lines[h+1:] {
 		if l == "" {
 			break
 		}
 		f := strings.Fields(l)
-		require.GreaterOrEqual(t, len(f), len(columns)-1, "short row %q", l)
-		rows = append(rows, tableRow{backend: f[0], scenario: f[1], vsBase: f[4], overlaps: f[8], note: strings.Join(f[10:], " ")})
+		cell := func(c string) string {
+			i, ok := at[c]
+			if !ok || i >= len(f) {
+				return ""
+			}
+			if c == "note" {
+				return strings.Join(f[i:], " ")
+			}
+			return f[i]
+		}
+		require.GreaterOrEqual(t, len(f), len(header)-1, "short row %q", l)
+		rows = append(rows, tableRow{backend: cell("backend"), scenario: cell("scenario"),
+			vsBase: cell("vs-base"), overlaps: cell("overlaps"), note: cell("note")})
 	}
 	return rows
 }
 
+// lastLine is the last line out holds.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+// TestDefaultBackends: with no flags lockbench runs every scenario on local://, the
+// embedded miniredis and their baselines, compares each with its baseline, leaves out the
+// columns nothing fills, explains what it printed, and ends on the verdict.
 func TestDefaultBackends(t *testing.T) {
 	code, out, stderr := runArgs(t, brief...)
 	require.Equal(t, exitOK, code, "stderr: %s", stderr)
@@ -67,38 +95,67 @@ func TestDefaultBackends(t *testing.T) {
 	for _, r := range rows {
 		got = append(got, r.backend+" "+r.scenario)
 		assert.Equal(t, "0", r.overlaps, "%s %s", r.backend, r.scenario)
-		assert.Empty(t, r.note, "%s %s", r.backend, r.scenario)
+		assert.Equal(t, wantVsBase(r), r.vsBase != "-", "vs-base of %s %s: %q", r.backend, r.scenario, r.vsBase)
+		// fights between backends are held up to sync.Mutex's, even raw's
+		base := r.backend == "sync.Mutex" && wantVsBase(r) ||
+			r.backend == "raw@miniredis" && wantVsBase(r) && !strings.HasPrefix(r.scenario, "fight8")
+		assert.Equal(t, base, r.vsBase == "base", "vs-base of %s %s: %q", r.backend, r.scenario, r.vsBase)
 	}
 	var want []string
-	for _, b := range []string{"local", "miniredis"} {
+	for _, b := range []string{"local", "sync.Mutex", "miniredis", "raw@miniredis"} {
 		for _, s := range scenarioNames {
-			if s == "handoff2" && b == "local" {
-				continue // in memory there is no second process to hand off to
+			inMemory := b == "local" || b == "sync.Mutex"
+			if inMemory && (s == "handoff2" || s == "fight8-timed") || b == "local" && s == "fight8" {
+				continue // in memory there is no second process; a sync.Mutex has no timeout
 			}
 			want = append(want, b+" "+s)
 		}
 	}
 	assert.Equal(t, want, got)
+	assert.NotContains(t, tableHeader(out), "note", "no column that no row fills")
+	assertExplained(t, out)
+	assert.Equal(t, "sound: 0 overlaps and no errors in 27 rows", lastLine(out))
 	t.Log("\n" + out)
 }
 
-func TestBaseline(t *testing.T) {
-	code, out, stderr := runArgs(t, append(brief, "-baseline", "-scenarios", "fight,handoff,handoff2")...)
-	require.Equal(t, exitOK, code, "stderr: %s", stderr)
-	var got []string
-	for _, r := range parseTable(t, out) {
-		got = append(got, r.backend+" "+r.scenario)
-		assert.Equal(t, "0", r.overlaps, "%s %s", r.backend, r.scenario)
-		// Only a backend's throughput rows are compared with its baseline.
-		compared := r.scenario == "fight" && (r.backend == "local" || r.backend == "miniredis")
-		assert.Equal(t, compared, strings.HasSuffix(r.vsBase, "x"), "vs-base of %s %s: %q", r.backend, r.scenario, r.vsBase)
+// assertExplained checks that a default run's output explains every column and scenario and
+// gives local's and miniredis's figures that matter against their baselines.
+func assertExplained(t *testing.T, out string) {
+	t.Helper()
+	for _, c := range strings.Fields(tableHeader(out)) {
+		assert.Regexp(t, "\n"+regexp.QuoteMeta(c)+`: +\S`, out, "the legend explains column %s", c)
 	}
-	assert.Equal(t, []string{
-		"local fight", "local handoff",
-		"sync.Mutex fight", "sync.Mutex handoff",
-		"miniredis fight", "miniredis handoff", "miniredis handoff2",
-		"raw@miniredis fight", "raw@miniredis handoff", "raw@miniredis handoff2",
-	}, got, "handoff2 only where a second backend exists")
+	for _, s := range scenarioNames {
+		assert.Regexp(t, "\n"+s+`: +\S`, out, "the legend explains scenario %s", s)
+	}
+	for _, b := range []string{"local", "miniredis"} {
+		assert.Regexp(t, `\n  `+b+` +.*handoff p50 \S+ \(\d+\.\d\dx\)`, out, "%s: hand-off p50 against its baseline's", b)
+		assert.Regexp(t, `\n  `+b+` +.*fight min/max \d\.\d\d, p99 \S+ \(\d+\.\d\dx\)`, out, "%s: fight fairness and p99", b)
+	}
+	assert.Regexp(t, `\n  miniredis +.*fight8-timed min/max \d\.\d\d, p99 \S+ \(\d+\.\d\dx\)`, out)
+}
+
+// wantVsBase reports whether a default run compares the row's ops/s with a baseline's, or
+// compares other rows with it: every throughput row but handoff's and idle's, with fights
+// between backends held up to sync.Mutex's fight8.
+func wantVsBase(r tableRow) bool {
+	switch r.scenario {
+	case "solo", "wide", "fight", "fight8":
+		return true
+	case "fight8-timed":
+		return r.backend != "sync.Mutex"
+	}
+	return false
+}
+
+// tableHeader is the header line of the table in out.
+func tableHeader(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "backend ") {
+			return l
+		}
+	}
+	return ""
 }
 
 // TestURL adds a Redis server by URL, with a password that must never be printed, and its
@@ -122,24 +179,27 @@ func TestURL(t *testing.T) {
 	require.NotNil(t, rep.Results[0].VsBaseline, "the backend is compared with its raw baseline")
 	assert.Positive(t, *rep.Results[0].VsBaseline)
 	assert.Nil(t, rep.Results[1].VsBaseline, "a baseline is not compared with itself")
+	assert.True(t, rep.Results[1].Baseline)
+	assert.True(t, rep.Sound)
 	assert.Contains(t, stderr, "backend") // with -json -, the table goes to stderr
 }
 
 func TestJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.json")
-	code, out, stderr := runArgs(t, append(brief, "-no-miniredis", "-json", path)...)
+	code, out, stderr := runArgs(t, append(brief, "-no-miniredis", "-baseline=false", "-json", path)...)
 	require.Equal(t, exitOK, code, "stderr: %s", stderr)
-	localRows := len(scenarioNames) - 1 // no handoff2: in memory there is no second process
+	localRows := len(scenarioNames) - 3 // no handoff2, fight8, fight8-timed: in memory there is no second process
 	assert.Len(t, parseTable(t, out), localRows, "the table still goes to stdout")
 
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	var rep map[string]any
 	require.NoError(t, json.Unmarshal(data, &rep))
-	for _, k := range []string{"go", "os", "arch", "cpus", "params", "interrupted", "results"} {
+	for _, k := range []string{"go", "os", "arch", "cpus", "params", "interrupted", "sound", "results"} {
 		assert.Contains(t, rep, k)
 	}
 	assert.Equal(t, false, rep["interrupted"])
+	assert.Equal(t, true, rep["sound"])
 	assert.EqualValues(t, 50*time.Millisecond, rep["params"].(map[string]any)["duration_ns"])
 
 	results := rep["results"].([]any)
@@ -167,59 +227,6 @@ func TestJSON(t *testing.T) {
 	assert.NotContains(t, byScenario["solo"], "min_max")
 }
 
-// TestUsageErrors: bad flags and backends that cannot be opened get one line on stderr and
-// exit code 2, and print no table.
-func TestUsageErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		args []string
-		want string // in the line
-	}{
-		{"unknown flag", []string{"-bogus"}, "-bogus"},
-		{"bad duration", []string{"-d", "fast"}, "-d"},
-		{"zero duration", []string{"-d", "0s"}, "-d 0s"},
-		{"negative workers", []string{"-workers", "-1"}, "-workers"},
-		{"zero hold", []string{"-hold", "0"}, "-hold"},
-		{"negative rounds", []string{"-rounds", "-3"}, "-rounds"},
-		{"unknown scenario", []string{"-scenarios", "solo,nap"}, `"nap"`},
-		{"no scenario", []string{"-scenarios", ","}, "no scenario"},
-		{"argument", []string{"extra"}, `"extra"`},
-		{"nothing to run", []string{"-no-local", "-no-miniredis"}, "nothing to measure"},
-		{"json dir missing", []string{"-json", "/nonexistent/dir/out.json"}, "-json"},
-		{"unknown scheme", []string{"-url", "mem://x"}, `unknown backend scheme "mem"`},
-		{"malformed url", []string{"-url", "redis://%zz"}, "malformed"},
-		{"unknown query key", []string{"-url", "redis://127.0.0.1:1/0?colour=red"}, "colour"},
-		{"unreachable", []string{"-url", "redis://127.0.0.1:1/0"}, "redis://127.0.0.1:1/0"},
-		{"unreachable with password", []string{"-url", "redis://user:hunter2@127.0.0.1:1/0"}, "redis://user:xxxxx@127.0.0.1:1/0"},
-		{"password in query", []string{"-url", "redis://127.0.0.1:1/0?password=hunter2"}, "127.0.0.1:1"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			code, out, stderr := runArgs(t, tc.args...)
-			assert.Equal(t, exitUsage, code)
-			assert.Empty(t, out)
-			assert.Equal(t, 1, strings.Count(stderr, "\n"), "one line: %q", stderr)
-			assert.True(t, strings.HasPrefix(stderr, "lockbench: "), stderr)
-			assert.Contains(t, stderr, tc.want)
-			assert.NotContains(t, stderr, "hunter2")
-			assert.NotContains(t, stderr, "goroutine", "no stack trace")
-		})
-	}
-}
-
-func TestUnreachableSaysWhy(t *testing.T) {
-	code, _, stderr := runArgs(t, "-url", "redis://127.0.0.1:1/0")
-	assert.Equal(t, exitUsage, code)
-	assert.Contains(t, stderr, "cannot reach the server")
-}
-
-func TestHelp(t *testing.T) {
-	code, out, stderr := runArgs(t, "-h")
-	assert.Equal(t, exitOK, code)
-	assert.Empty(t, out)
-	assert.Contains(t, stderr, "usage: lockbench")
-	assert.Contains(t, stderr, "-baseline")
-}
-
 // TestInterrupted cancels the run as Ctrl-C would: it stops soon, prints what it measured,
 // and says so.
 func TestInterrupted(t *testing.T) {
@@ -233,12 +240,14 @@ func TestInterrupted(t *testing.T) {
 	assert.Contains(t, errb.String(), "interrupted")
 	rows := parseTable(t, out.String())
 	require.NotEmpty(t, rows)
-	assert.Less(t, len(rows), 2*len(scenarioNames))
-	last := rows[len(rows)-1]
-	assert.Equal(t, "interrupted", last.note)
+	assert.Less(t, len(rows), 4*len(scenarioNames))
+	var notes []string
 	for _, r := range rows {
 		assert.Equal(t, "0", r.overlaps)
+		notes = append(notes, r.note)
 	}
+	assert.Contains(t, notes, "interrupted", "the row Ctrl-C cut short says so")
+	assert.Equal(t, "NOT SOUND: interrupted", lastLine(out.String()))
 }
 
 // TestServerGone: a server that stops answering in the middle of the run fails the
@@ -249,12 +258,14 @@ func TestServerGone(t *testing.T) {
 
 	m := miniredis.RunT(t)
 	time.AfterFunc(150*time.Millisecond, m.Close)
-	code, out, stderr := runArgs(t, "-no-local", "-no-miniredis", "-url", "redis://"+m.Addr()+"/0",
+	code, out, stderr := runArgs(t, "-no-local", "-no-miniredis", "-baseline=false", "-url", "redis://"+m.Addr()+"/0",
 		"-d", "100ms", "-scenarios", "solo,fight")
 	assert.Equal(t, exitFailed, code, "stderr: %s", stderr)
 	assert.Contains(t, stderr, "failed")
 	rows := parseTable(t, out)
 	require.Len(t, rows, 2)
 	assert.Contains(t, rows[1].note, "error:")
+	assert.Contains(t, lastLine(out), "NOT SOUND: ")
+	assert.Contains(t, lastLine(out), "fight: failed")
 	t.Log("\n" + out)
 }

@@ -11,8 +11,9 @@ import (
 // columns of the table; the first two are aligned left, the others right.
 var columns = []string{"backend", "scenario", "ops", "ops/s", "vs-base", "p50", "p99", "min/max", "overlaps", "cpu", "note"}
 
-// writeTable prints rep as a table: a line about the run, a header, one line per row, and a
-// legend. Cells a scenario does not measure show "-".
+// writeTable prints rep: a line about the run, the table, its legend, and last the figures
+// that matter with the verdict on the run. Cells a scenario does not measure show "-"; a
+// column that no row fills (note, on a run without errors) is left out.
 func writeTable(w io.Writer, rep *report) {
 	p := rep.Params
 	workers := "scenario defaults"
@@ -23,13 +24,33 @@ func writeTable(w io.Writer, rep *report) {
 	if p.Rounds == 0 {
 		rounds = "for -d"
 	}
-	fmt.Fprintf(w, "lockbench: %s %s/%s, %d CPUs; -d %v, -workers %s, -hold %v, -rounds %s\n\n",
-		rep.Go, rep.OS, rep.Arch, rep.CPUs, time.Duration(p.DurationNS), workers, time.Duration(p.HoldNS), rounds)
-
+	fmt.Fprintf(w, "lockbench: %s %s/%s, %d CPUs; -d %v, -workers %s, -hold %v, -timeout %v, -rounds %s\n\n",
+		rep.Go, rep.OS, rep.Arch, rep.CPUs, time.Duration(p.DurationNS), workers, time.Duration(p.HoldNS),
+		time.Duration(p.TimeoutNS), rounds)
 	cells := [][]string{columns}
 	for _, r := range rep.Results {
 		cells = append(cells, rowCells(r))
 	}
+	shown := filledColumns(cells)
+	printCells(w, cells, shown)
+	writeLegend(w, rep, shown)
+	writeSummary(w, rep)
+}
+
+// filledColumns reports, per column, whether any row has something in it.
+func filledColumns(cells [][]string) []bool {
+	shown := make([]bool, len(columns))
+	for _, line := range cells[1:] {
+		for i, c := range line {
+			shown[i] = shown[i] || (c != "" && c != "-")
+		}
+	}
+	return shown
+}
+
+// printCells prints the shown columns of cells, aligned: backend, scenario and note to the
+// left, the figures to the right.
+func printCells(w io.Writer, cells [][]string, shown []bool) {
 	width := make([]int, len(columns))
 	for _, line := range cells {
 		for i, c := range line {
@@ -41,9 +62,8 @@ func writeTable(w io.Writer, rep *report) {
 		for i, c := range line {
 			pad := strings.Repeat(" ", width[i]-len([]rune(c)))
 			switch {
-			case i == len(line)-1: // the note: no padding after it
-				b.WriteString(c)
-			case i < 2:
+			case !shown[i]:
+			case i < 2 || columns[i] == "note":
 				b.WriteString(c + pad + "  ")
 			default:
 				b.WriteString(pad + c + "  ")
@@ -51,18 +71,7 @@ func writeTable(w io.Writer, rep *report) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
-	fmt.Fprint(w, legend)
 }
-
-const legend = `
-ops/s: lock+unlock cycles (solo, wide), critical sections (fight), handoffs (handoff).
-vs-base: ops/s over the baseline's (-baseline): sync.Mutex for local, raw go-redis for Redis.
-p50/p99: fight, the wait for the lock; handoff, from A's release to B holding the lock;
-  handoff2, the same with B on a second backend: another process, as far as Redis can tell.
-min/max: fight, sections of the least served worker / the most served (1 = fair).
-overlaps: two holders at once (must be 0).
-cpu: idle, CPU-seconds the process burnt per second while its waiters (ops) waited.
-`
 
 func rowCells(r result) []string {
 	dash := func(ok bool, s func() string) string {
@@ -78,12 +87,16 @@ func rowCells(r result) []string {
 	case r.Interrupted:
 		note = "interrupted"
 	}
+	vsBase := dash(r.VsBaseline != nil, func() string { return trim(*r.VsBaseline, 2) + "x" })
+	if r.Baseline {
+		vsBase = "base"
+	}
 	return []string{
 		r.Backend,
 		r.Scenario,
 		strconv.Itoa(r.Ops),
 		dash(r.Scenario != "idle", func() string { return trim(r.OpsPerSec, 0) }),
-		dash(r.VsBaseline != nil, func() string { return trim(*r.VsBaseline, 2) + "x" }),
+		vsBase,
 		dash(r.P50NS != nil, func() string { return duration(time.Duration(*r.P50NS)) }),
 		dash(r.P99NS != nil, func() string { return duration(time.Duration(*r.P99NS)) }),
 		dash(r.MinMax != nil, func() string { return trim(*r.MinMax, 2) }),

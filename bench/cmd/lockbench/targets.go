@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/alicebob/miniredis/v2"
@@ -23,8 +24,7 @@ type targets struct {
 	closers []func() error // closed in reverse order
 	notes   []string       // lines for stderr: baselines that could not be added, ...
 
-	// baselines names each backend's baseline target: sync.Mutex for local, raw@X for X.
-	baselines map[string]string
+	bases bases // which target each backend is compared with
 }
 
 // Close closes every backend, client and server that was opened, last opened first.
@@ -43,7 +43,7 @@ const rawPrefix = "lockbench:raw:"
 // openTargets opens every backend c asks for, through lock.Open as a service would. On error
 // it closes what it opened; the error is one line and holds no password.
 func openTargets(ctx context.Context, c config) (*targets, error) {
-	ts := &targets{baselines: map[string]string{}}
+	ts := &targets{bases: bases{of: map[string]string{}}}
 	if err := ts.open(ctx, c); err != nil {
 		_ = ts.Close()
 		return nil, err
@@ -56,12 +56,8 @@ func (ts *targets) open(ctx context.Context, c config) error {
 		if err := ts.addBackend(ctx, "local", "local://"); err != nil {
 			return fmt.Errorf("local backend: %w", err)
 		}
-		if c.baseline {
-			t := scenario.SyncMutex()
-			ts.list = append(ts.list, t)
-			ts.baselines["local"] = t.Name
-		}
 	}
+	ts.addMutex(c)
 	if !c.noMiniredis {
 		m := miniredis.NewMiniRedis()
 		if err := m.StartAddr("127.0.0.1:0"); err != nil {
@@ -84,11 +80,32 @@ func (ts *targets) open(ctx context.Context, c config) error {
 	return nil
 }
 
+// addMutex adds sync.Mutex, when c asks for baselines: local's baseline and, with its
+// fight8 (the workers in one process), the baseline of every fight between backends.
+func (ts *targets) addMutex(c config) {
+	fights := slices.Contains(c.scenarios, "fight8") || slices.Contains(c.scenarios, "fight8-timed")
+	if !c.baseline || c.noLocal && !fights {
+		return
+	}
+	t := scenario.SyncMutex()
+	ts.list = append(ts.list, t)
+	ts.bases.mutex = t.Name
+	if !c.noLocal {
+		ts.bases.of["local"] = t.Name
+	}
+}
+
 // addRedis adds the backend that rawURL names and, when baseline is set and the URL is one
 // go-redis understands, the raw go-redis baseline on the same server.
 func (ts *targets) addRedis(ctx context.Context, name, rawURL string, baseline bool) error {
 	if err := ts.addBackend(ctx, name, rawURL); err != nil {
 		return err
+	}
+	u, _ := url.Parse(rawURL) // lock.Open parsed it already
+	if strings.EqualFold(u.Scheme, "local") {
+		// A second local:// backend shares nothing with the first: handoff2 and fight8 on it
+		// would count the two independent holders as overlaps.
+		return nil
 	}
 	// handoff2's B: a second backend on the same server, with its own connections.
 	peer, err := lock.Open(ctx, rawURL)
@@ -97,14 +114,15 @@ func (ts *targets) addRedis(ctx context.Context, name, rawURL string, baseline b
 	}
 	ts.closers = append(ts.closers, peer.Close)
 	ts.list[len(ts.list)-1].Peer = scenario.Backend(name, peer).New
+	// fight8's 8 processes: backends opened for the fight, closed after it.
+	ts.list[len(ts.list)-1].Fleet = scenario.BackendFleet(func(ctx context.Context) (lock.Backend, error) {
+		return lock.Open(ctx, rawURL)
+	})
 	if !baseline {
 		return nil
 	}
-	u, _ := url.Parse(rawURL) // lock.Open parsed it already
 	switch strings.ToLower(u.Scheme) {
 	case "redis", "rediss", "unix":
-	case "local":
-		return nil // -baseline puts sync.Mutex next to the built-in local backend
 	default:
 		ts.notes = append(ts.notes, fmt.Sprintf("no raw go-redis baseline for %s (not a redis://, rediss:// or unix:// URL)", name))
 		return nil
@@ -125,8 +143,9 @@ func (ts *targets) addRedis(ctx context.Context, name, rawURL string, baseline b
 	t := scenario.RawRedis(client, rawPrefix)
 	t.Name = "raw@" + name // no spaces: the table splits on them
 	t.Peer = scenario.RawRedis(peerClient, rawPrefix).New
+	t.Fleet = scenario.RawFleet(func() (goredis.UniversalClient, error) { return rawClient(u) }, rawPrefix)
 	ts.list = append(ts.list, t)
-	ts.baselines[name] = t.Name
+	ts.bases.of[name] = t.Name
 	return nil
 }
 
