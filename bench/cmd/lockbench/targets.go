@@ -60,6 +60,7 @@ func (ts *targets) open(ctx context.Context, c config) error {
 	ts.addMutex(c)
 	if !c.noMiniredis {
 		m := miniredis.NewMiniRedis()
+		m.ClockTTL(true) // TTLs follow the wall clock, so fight8-timed's keys expire as on a server
 		if err := m.StartAddr("127.0.0.1:0"); err != nil {
 			return fmt.Errorf("cannot start the embedded miniredis: %w", err)
 		}
