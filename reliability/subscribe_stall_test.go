@@ -5,11 +5,13 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/quorum"
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
@@ -74,5 +76,56 @@ func TestStalledSubscribeBoundsAcquireAndClose(t *testing.T) {
 		})
 	}
 	p.ReleaseNew()
+	require.NoError(t, holder.Release(ctx))
+}
+
+// TestStalledSubscribeBoundsQuorum: the same on a quorum of three servers, each behind a
+// proxy that holds its new connections: Acquire returns at its blocking window and Close
+// promptly, though no node can confirm a subscription.
+func TestStalledSubscribeBoundsQuorum(t *testing.T) {
+	ctx := testCtx(t)
+	var direct, proxied []goredis.UniversalClient
+	var proxies []*redistest.Proxy
+	for range 3 {
+		s := redistest.Start(t)
+		p := redistest.StartProxy(t, s.Addr())
+		proxies = append(proxies, p)
+		direct = append(direct, newClient(t, s.Addr()))
+		proxied = append(proxied, newClient(t, p.Addr()))
+	}
+	hb, err := quorum.New(direct, quorum.WithLogger(quiet))
+	require.NoError(t, err)
+	defer hb.Close()
+	holder := newLock(t, hb, "x")
+	require.NoError(t, holder.Acquire(ctx))
+
+	b, err := quorum.New(proxied, quorum.WithLogger(quiet))
+	require.NoError(t, err)
+	defer b.Close()
+	try := newLock(t, b, "x", lock.WithBlocking(lock.NoWait))
+	require.ErrorIs(t, try.Acquire(ctx), lock.ErrNotAcquired, "the pooled connections answer")
+	for _, p := range proxies {
+		p.HoldNew()
+	}
+	l := newLock(t, b, "x", lock.WithBlocking(500*time.Millisecond))
+	got := make(chan error, 1)
+	go func() { got <- l.Acquire(ctx) }()
+	select {
+	case err := <-got:
+		assert.ErrorIs(t, err, lock.ErrNotAcquired)
+	case <-time.After(hangBound):
+		t.Fatalf("Acquire still waiting %v after it was called", hangBound)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- b.Close() }()
+	select {
+	case err := <-closed:
+		assert.NoError(t, err)
+	case <-time.After(hangBound):
+		t.Fatalf("Close still waiting %v after it was called", hangBound)
+	}
+	for _, p := range proxies {
+		p.ReleaseNew()
+	}
 	require.NoError(t, holder.Release(ctx))
 }
