@@ -20,6 +20,7 @@ type Proxy struct {
 
 	mu      sync.Mutex
 	resume  chan struct{} // closed while the link flows; a fresh open one while paused
+	fresh   chan struct{} // closed while new links flow; a fresh open one while HoldNew holds them
 	latency time.Duration
 	links   map[*link]struct{}
 	closed  bool
@@ -29,6 +30,7 @@ type Proxy struct {
 // link is one client connection and the server connection it is forwarded to.
 type link struct {
 	client, server net.Conn
+	gate           chan struct{} // closed when the link may flow (see HoldNew)
 	done           chan struct{} // closed by drop
 	once           sync.Once
 }
@@ -42,7 +44,7 @@ func StartProxy(t testing.TB, target string) *Proxy {
 	}
 	open := make(chan struct{})
 	close(open)
-	p := &Proxy{t: t, target: target, ln: ln, resume: open, links: make(map[*link]struct{})}
+	p := &Proxy{t: t, target: target, ln: ln, resume: open, fresh: open, links: make(map[*link]struct{})}
 	p.wg.Add(1)
 	go p.accept()
 	t.Cleanup(p.Close)
@@ -68,6 +70,26 @@ func (p *Proxy) Resume() {
 	defer p.mu.Unlock()
 	if !flowing(p.resume) {
 		close(p.resume)
+	}
+}
+
+// HoldNew holds every connection accepted from now on, as a half-dead proxy or a full
+// accept queue would: it is accepted, but none of its bytes reach the other side until
+// ReleaseNew. Connections already open go on flowing.
+func (p *Proxy) HoldNew() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if flowing(p.fresh) {
+		p.fresh = make(chan struct{})
+	}
+}
+
+// ReleaseNew lets the connections held by HoldNew flow, and new ones too.
+func (p *Proxy) ReleaseNew() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !flowing(p.fresh) {
+		close(p.fresh)
 	}
 }
 
@@ -112,6 +134,9 @@ func (p *Proxy) Close() {
 	if !flowing(p.resume) {
 		close(p.resume)
 	}
+	if !flowing(p.fresh) {
+		close(p.fresh)
+	}
 	p.mu.Unlock()
 	_ = p.ln.Close()
 	p.Cut()
@@ -133,8 +158,8 @@ func (p *Proxy) accept() {
 			_ = c.Close() // the server is down: the client sees its connection refused, late
 			continue
 		}
-		l := &link{client: c, server: s, done: make(chan struct{})}
 		p.mu.Lock()
+		l := &link{client: c, server: s, gate: p.fresh, done: make(chan struct{})}
 		if p.closed {
 			p.mu.Unlock()
 			l.drop(true)
@@ -165,10 +190,12 @@ func (p *Proxy) pipe(l *link, src, dst net.Conn) {
 			p.mu.Lock()
 			resume, latency := p.resume, p.latency
 			p.mu.Unlock()
-			select {
-			case <-resume:
-			case <-l.done:
-				return
+			for _, gate := range []chan struct{}{l.gate, resume} {
+				select {
+				case <-gate:
+				case <-l.done:
+					return
+				}
 			}
 			if latency > 0 {
 				t := time.NewTimer(latency)

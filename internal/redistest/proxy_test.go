@@ -54,3 +54,32 @@ func TestProxy(t *testing.T) {
 	p.Close()
 	assert.Error(t, c.Ping(ctx).Err(), "nothing gets through a closed proxy")
 }
+
+// TestProxyHoldNew: while new connections are held, the open one still answers and a new
+// one gets no reply; once released, the new one answers too.
+func TestProxyHoldNew(t *testing.T) {
+	s := redistest.Start(t)
+	p := redistest.StartProxy(t, s.Addr())
+	open := func() *goredis.Client {
+		c := goredis.NewClient(&goredis.Options{Addr: p.Addr(), MaxRetries: -1, DialerRetries: 1, ContextTimeoutEnabled: true, PoolSize: 1})
+		t.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	old := open()
+	require.NoError(t, old.Ping(ctx).Err())
+
+	p.HoldNew()
+	require.NoError(t, old.Ping(ctx).Err(), "the open connection still flows")
+	short, cancelShort := context.WithTimeout(ctx, 100*time.Millisecond)
+	err := open().Ping(short).Err()
+	cancelShort()
+	var ne net.Error
+	if assert.ErrorAs(t, err, &ne, "no reply on a held connection") {
+		assert.True(t, ne.Timeout(), "%v", err)
+	}
+
+	p.ReleaseNew()
+	assert.NoError(t, open().Ping(ctx).Err(), "new connections flow again")
+}

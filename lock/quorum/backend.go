@@ -144,9 +144,7 @@ func (b *Backend) Close() error {
 	for _, h := range holds {
 		h.H.Lose(h, lock.ErrClosed, false)
 	}
-	for _, s := range b.subs {
-		s.close()
-	}
+	closeAll(b.subs)
 	b.wg.Wait()
 	if !b.owned {
 		return nil

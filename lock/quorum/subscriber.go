@@ -21,6 +21,8 @@ type nodeSubscriber struct {
 	client  goredis.UniversalClient
 	timeout time.Duration
 	wake    func(name string)
+	ctx     context.Context // the pump's writes; cancelled by close
+	cancel  context.CancelFunc
 
 	mu       sync.Mutex
 	closed   bool
@@ -31,6 +33,11 @@ type nodeSubscriber struct {
 	stop     chan struct{} // closed by close
 	wg       sync.WaitGroup
 }
+
+// closeWait bounds how long Close waits for the subscribers' goroutines to stop. go-redis
+// closes a PubSub only once the connection attempt it may be making ends, which on a
+// stalled network takes as long as the client's dial and read timeouts; Close must not.
+const closeWait = 500 * time.Millisecond
 
 type subscription struct {
 	name      string
@@ -45,7 +52,7 @@ type subOp struct {
 }
 
 func newNodeSubscriber(c goredis.UniversalClient, timeout time.Duration, wake func(string)) *nodeSubscriber {
-	return &nodeSubscriber{
+	s := &nodeSubscriber{
 		client:   c,
 		timeout:  timeout,
 		wake:     wake,
@@ -53,6 +60,8 @@ func newNodeSubscriber(c goredis.UniversalClient, timeout time.Duration, wake fu
 		kick:     make(chan struct{}, 1),
 		stop:     make(chan struct{}),
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
 }
 
 // acquire takes a reference on channel, subscribing when it is the first.
@@ -135,7 +144,7 @@ func (s *nodeSubscriber) pump() {
 			if op.subscribe {
 				s.subscribe(op.channel)
 			} else {
-				ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+				ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 				_ = s.ps.Unsubscribe(ctx, op.channel)
 				cancel()
 			}
@@ -144,7 +153,7 @@ func (s *nodeSubscriber) pump() {
 }
 
 func (s *nodeSubscriber) subscribe(channel string) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.timeout)
 	defer cancel()
 	// A failed write makes go-redis reconnect and resubscribe before it records the new
 	// channel, so the channel would be left out: send it once more on the new connection.
@@ -216,6 +225,31 @@ func (s *nodeSubscriber) heard(channel string) {
 	}
 }
 
+// closeAll ends the subscriptions on every node and waits, for at most closeWait in all,
+// for their goroutines to stop. Those stuck behind a connection attempt of go-redis stop
+// when it ends; they write nothing more.
+func closeAll(subs []*nodeSubscriber) {
+	var wg sync.WaitGroup
+	for _, s := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.close()
+		}()
+	}
+	stopped := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(stopped)
+	}()
+	t := time.NewTimer(closeWait)
+	defer t.Stop()
+	select {
+	case <-stopped:
+	case <-t.C:
+	}
+}
+
 // close ends the subscriptions and waits for the goroutines to stop.
 func (s *nodeSubscriber) close() {
 	s.mu.Lock()
@@ -223,6 +257,7 @@ func (s *nodeSubscriber) close() {
 	close(s.stop)
 	ps := s.ps
 	s.mu.Unlock()
+	s.cancel()
 	if ps != nil {
 		_ = ps.Close()
 	}

@@ -16,7 +16,7 @@ import (
 
 // TestConformanceCluster runs the suite on a three-node Redis Cluster: keys of many names
 // spread over the shards, releases go out with SPUBLISH, and waiters listen on one sharded
-// subscription per node.
+// subscription per hash slot in use.
 func TestConformanceCluster(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster")

@@ -23,8 +23,8 @@
 // channel prefix+"{n}:released" (SPUBLISH on a cluster): "released" when it freed the key,
 // "granted ..." when it handed the key to a waiter queued on the server (below).
 //
-// Waiting does not poll. The backend keeps one pub/sub connection (one per shard on a
-// cluster) for all its locks, subscribed to a name's channel while some Acquire of this
+// Waiting does not poll. The backend keeps one pub/sub connection (on a cluster, one per
+// hash slot in use) for all its locks, subscribed to a name's channel while some Acquire of this
 // process waits for it, and for a second after. A waiter subscribes, waits for the server
 // to confirm, tries again, and then sleeps until a release is published or the PTTL it was
 // given runs out, whichever comes first. Waiters of one process on one name queue in

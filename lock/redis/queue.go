@@ -166,7 +166,7 @@ func (b *Backend) subscribe(l *Lock) <-chan struct{} {
 	q.subscribed = true
 	b.mu.Unlock()
 	if first {
-		return b.subs.acquire(b.ctx, l.channel, l.core.Name)
+		return b.subs.acquire(l.channel, l.core.Name)
 	}
 	return b.subs.confirmation(l.channel)
 }

@@ -8,11 +8,12 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// subscriber is the backend's one pub/sub connection (one per shard on a cluster), shared
-// by every name that has waiters in this process. A channel is subscribed while some name's
-// wait queue holds a reference to it, and for linger after the last reference is dropped:
-// a name that is waited on again soon finds its channel confirmed already, and the winner of
-// a lock does not write an UNSUBSCRIBE on its way out of Acquire.
+// subscriber is the backend's pub/sub, shared by every name that has waiters in this
+// process: one connection on a single server or Sentinel, one per hash slot in use on a
+// cluster (shard.go says why). A channel is subscribed while some name's wait queue holds
+// a reference to it, and for linger after the last reference is dropped: a name that is
+// waited on again soon finds its channel confirmed already, and the winner of a lock does
+// not write an UNSUBSCRIBE on its way out of Acquire.
 //
 // A waiter must not sleep on a subscription the server has not confirmed, or a release
 // published in between would be missed; so each channel counts the SUBSCRIBE commands still
@@ -20,54 +21,66 @@ import (
 // head of the name's queue, which then tries again: an answer that nobody asked for means
 // the connection was re-established, and releases may have been published while it was
 // down. Messages go to heard with the name they are about.
+//
+// Nothing here writes to the network under mu: acquire and release only queue commands,
+// which each shard's pump writes. A waiter waits for confirmed within its own ctx and
+// blocking window, so a subscription that stalls (go-redis dials a new connection under a
+// lock of its own, for as long as the client's timeouts allow) holds up no Acquire.
 type subscriber struct {
 	client  goredis.UniversalClient
-	sharded bool // SSUBSCRIBE on the node that owns the channel's slot
+	cluster *goredis.ClusterClient // nil on a single server or Sentinel: one shard for all
 	wake    func(name string)
 	heard   func(name, payload string)
 	onError func(op string, err error)
+	ctx     context.Context // the pumps' writes; cancelled by close
+	cancel  context.CancelFunc
 
 	mu       sync.Mutex
 	closed   bool
-	shards   map[string]*shard // by node address; "" when not sharded
+	shards   map[int]*shard // by hash slot on a cluster; slot 0 otherwise
 	channels map[string]*subscription
 	idle     map[string]*subscription // subscribed, with no reference: unsubscribed by sweep
 	sweeper  *time.Timer              // runs sweep while idle is not empty
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup           // pumps and receivers
 }
 
 // linger is how long a channel stays subscribed after its last reference is dropped.
 const linger = time.Second
 
-type shard struct{ ps *goredis.PubSub }
+// closeWait bounds how long close waits for the pumps and receivers to stop. go-redis
+// closes a PubSub only once the connection attempt it may be making ends, which on a
+// stalled network takes as long as the client's dial and read timeouts; Close must not.
+const closeWait = 500 * time.Millisecond
 
 type subscription struct {
 	name      string
 	shard     *shard
 	refs      int  // wait queues that want the channel
 	pending   int  // SUBSCRIBE commands not yet confirmed
-	live      bool // SUBSCRIBE sent, and no UNSUBSCRIBE since
+	live      bool // SUBSCRIBE queued, and no UNSUBSCRIBE since
 	idleSince time.Time
 	confirmed chan struct{}
 }
 
 func newSubscriber(client goredis.UniversalClient, wake func(string), heard func(string, string), onError func(string, error)) *subscriber {
-	_, sharded := client.(*goredis.ClusterClient)
-	return &subscriber{
+	cc, _ := client.(*goredis.ClusterClient)
+	s := &subscriber{
 		client:   client,
-		sharded:  sharded,
+		cluster:  cc,
 		wake:     wake,
 		heard:    heard,
 		onError:  onError,
-		shards:   make(map[string]*shard),
+		shards:   make(map[int]*shard),
 		channels: make(map[string]*subscription),
 		idle:     make(map[string]*subscription),
 	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
 }
 
 // acquire takes a reference on channel (subscribing when it is the first) and returns a
-// channel that is closed once the server has confirmed the subscription.
-func (s *subscriber) acquire(ctx context.Context, channel, name string) <-chan struct{} {
+// channel that is closed once the server has confirmed the subscription. It does no I/O.
+func (s *subscriber) acquire(channel, name string) <-chan struct{} {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sub := s.channels[channel]
@@ -83,21 +96,13 @@ func (s *subscriber) acquire(ctx context.Context, channel, name string) <-chan s
 	if isClosed(sub.confirmed) {
 		sub.confirmed = make(chan struct{})
 	}
-	sh, err := s.shardFor(ctx, channel)
-	if err != nil {
-		s.onError("subscribe", err)
-		return sub.confirmed // never confirmed: the waiter falls back on the key's TTL
+	if sub.shard == nil {
+		sub.shard = s.shardFor(channel)
+		sub.shard.subs[channel] = sub
 	}
-	sub.shard = sh
 	sub.pending++
 	sub.live = true
-	// A failed write makes go-redis reconnect and resubscribe before it records the new
-	// channel, so the channel would be left out: send it once more on the new connection.
-	if err := s.subscribe(ctx, sh, channel); err != nil {
-		if err := s.subscribe(ctx, sh, channel); err != nil {
-			s.onError("subscribe", err)
-		}
-	}
+	sub.shard.queue(subOp{channel: channel, subscribe: true})
 	return sub.confirmed
 }
 
@@ -125,7 +130,7 @@ func (s *subscriber) release(channel string) {
 	}
 	if !sub.live || s.closed {
 		if sub.pending == 0 {
-			delete(s.channels, channel)
+			s.forget(channel, sub)
 		}
 		return
 	}
@@ -153,99 +158,72 @@ func (s *subscriber) sweep() {
 			continue
 		}
 		delete(s.idle, channel)
-		s.unsubscribe(channel, sub)
+		sub.live = false
+		sub.shard.queue(subOp{channel: channel})
+		if sub.pending == 0 {
+			s.forget(channel, sub)
+		}
 	}
 	if next >= 0 {
 		s.sweeper = time.AfterFunc(next, s.sweep)
 	}
 }
 
-// unsubscribe ends a channel's subscription; s.mu is held.
-func (s *subscriber) unsubscribe(channel string, sub *subscription) {
-	sub.live = false
-	if sub.shard != nil {
-		ctx := context.Background() // only writes; bounded by the client's WriteTimeout
-		if s.sharded {
-			_ = sub.shard.ps.SUnsubscribe(ctx, channel)
-		} else {
-			_ = sub.shard.ps.Unsubscribe(ctx, channel)
-		}
-	}
-	if sub.pending == 0 {
-		delete(s.channels, channel)
+// forget drops the state of a channel nobody wants and no answer is due for; s.mu is held.
+// The shard's pump then closes the shard if that was its last channel.
+func (s *subscriber) forget(channel string, sub *subscription) {
+	delete(s.channels, channel)
+	if sh := sub.shard; sh != nil {
+		delete(sh.subs, channel)
+		sh.poke()
 	}
 }
 
-func (s *subscriber) subscribe(ctx context.Context, sh *shard, channel string) error {
-	if s.sharded {
-		return sh.ps.SSubscribe(ctx, channel)
-	}
-	return sh.ps.Subscribe(ctx, channel)
-}
-
-// shardFor returns the pub/sub connection for channel, opening it on first use.
-func (s *subscriber) shardFor(ctx context.Context, channel string) (*shard, error) {
-	var addr string
-	var node goredis.UniversalClient = s.client
-	if cc, ok := s.client.(*goredis.ClusterClient); ok {
-		c, err := cc.MasterForKey(ctx, channel)
-		if err != nil {
-			return nil, err
-		}
-		addr, node = c.Options().Addr, c
-	}
-	if sh := s.shards[addr]; sh != nil {
-		return sh, nil
-	}
-	var ps *goredis.PubSub
-	if s.sharded {
-		ps = node.SSubscribe(context.Background())
-	} else {
-		ps = node.Subscribe(context.Background())
-	}
-	sh := &shard{ps: ps}
-	s.shards[addr] = sh
-	msgs := ps.ChannelWithSubscriptions()
-	s.wg.Add(1)
-	go s.receive(msgs)
-	return sh, nil
-}
-
-// receive handles one shard's messages until its PubSub is closed.
-func (s *subscriber) receive(msgs <-chan any) {
-	defer s.wg.Done()
-	for m := range msgs {
-		switch m := m.(type) {
-		case *goredis.Subscription:
-			if m.Kind == "subscribe" || m.Kind == "ssubscribe" {
-				s.confirm(m.Channel)
-			}
-		case *goredis.Message:
-			s.message(m.Channel, m.Payload)
-		}
-	}
-}
-
-func (s *subscriber) confirm(channel string) {
+// confirm handles the answer to a SUBSCRIBE that ps, the current connection of sh, sent:
+// ours, or go-redis's own after it reconnected.
+func (s *subscriber) confirm(sh *shard, ps *goredis.PubSub, channel string) {
 	s.mu.Lock()
 	sub := s.channels[channel]
-	if sub == nil {
+	if sub == nil || sub.shard != sh || !sh.current(ps) {
 		s.mu.Unlock()
 		return
 	}
 	if sub.pending > 0 {
 		sub.pending--
 	}
-	name, live := sub.name, sub.refs > 0
+	name, wanted := sub.name, sub.refs > 0
 	if sub.pending == 0 {
 		if sub.live {
 			closeOnce(sub.confirmed)
-		} else if !live {
-			delete(s.channels, channel)
+		} else if !wanted {
+			s.forget(channel, sub)
 		}
 	}
 	s.mu.Unlock()
-	if live {
+	if wanted {
+		s.wake(name)
+	}
+}
+
+// unsubscribed handles an UNSUBSCRIBE or SUNSUBSCRIBE that reached ps, a connection of sh:
+// the answer to one of ours, or, on a cluster, the server's word that the channel's slot
+// has left the node. Then every channel of the slot is gone from the node: the shard's
+// pump reopens it on the slot's new master and subscribes again, and the waiters on those
+// channels try again at once (the lock's key has moved with the slot, maybe released).
+func (s *subscriber) unsubscribed(sh *shard, ps *goredis.PubSub, channel string) {
+	s.mu.Lock()
+	if n := sh.unsubs[channel]; n > 0 {
+		sh.settleUnsub(channel)
+		s.mu.Unlock()
+		return
+	}
+	if s.cluster == nil || s.closed || !sh.current(ps) {
+		s.mu.Unlock()
+		return
+	}
+	names := sh.moved(s)
+	s.mu.Unlock()
+	for _, name := range names {
 		s.wake(name)
 	}
 }
@@ -263,21 +241,38 @@ func (s *subscriber) message(channel, payload string) {
 	}
 }
 
-// close ends every subscription and waits for the receivers to stop.
+// close ends every subscription and waits, for at most closeWait, for the pumps and
+// receivers to stop. Those stuck behind a connection attempt of go-redis stop when it
+// ends; they write nothing more.
 func (s *subscriber) close() {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
 	s.closed = true
 	if s.sweeper != nil {
 		s.sweeper.Stop()
 	}
 	for _, sh := range s.shards {
-		_ = sh.ps.Close()
+		sh.poke()
 	}
 	for _, sub := range s.channels {
 		closeOnce(sub.confirmed)
 	}
 	s.mu.Unlock()
-	s.wg.Wait()
+	s.cancel()
+	stopped := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(stopped)
+	}()
+	t := time.NewTimer(closeWait)
+	defer t.Stop()
+	select {
+	case <-stopped:
+	case <-t.C:
+	}
 }
 
 func isClosed(c <-chan struct{}) bool {
