@@ -18,6 +18,20 @@ const (
 	Forever time.Duration = math.MinInt64
 )
 
+// The shortest durations every backend accepts. They are the same on every backend, so that
+// swapping one for another stays a configuration change: a value local:// took would
+// otherwise fail, or silently misbehave, on Redis.
+const (
+	// MinTimeout is the shortest WithTimeout (and URL timeout): Redis expires keys in whole
+	// milliseconds, so a shorter timeout would be rounded to nothing.
+	MinTimeout = time.Millisecond
+	// MinLease is the shortest Redis lease (WithLease, URL lease), accepted and ignored by
+	// local://. A lease is renewed every third of it and counts as lost a drift margin before
+	// it ends: below 100ms a single slow round trip, GC pause or scheduling delay of some tens
+	// of milliseconds loses the hold, so every hold would be lost in ordinary operation.
+	MinLease = 100 * time.Millisecond
+)
+
 // MaxNameLen is the longest lock name, in bytes, that NewLock accepts.
 const MaxNameLen = 512
 
@@ -45,7 +59,7 @@ func DefaultOptions() Options {
 }
 
 // WithTimeout frees the lock d after each acquisition (the seed's timeout). 0, the default,
-// holds it until Release. A negative d is invalid.
+// holds it until Release. A negative d, or one shorter than MinTimeout, is invalid.
 func WithTimeout(d time.Duration) Option { return func(o *Options) { o.Timeout = d } }
 
 // WithBlocking sets how long Acquire waits for the lock (the seed's blocking): NoWait tries
@@ -80,6 +94,9 @@ func Resolve(name string, base Options, opts ...Option) (Options, error) {
 func (o Options) Validate() error {
 	if o.Timeout < 0 {
 		return Invalidf("timeout %v is negative (use 0 to hold until Release)", o.Timeout)
+	}
+	if o.Timeout > 0 && o.Timeout < MinTimeout {
+		return Invalidf("timeout %v is shorter than lock.MinTimeout (%v), Redis's expiry resolution (use 0 to hold until Release)", o.Timeout, MinTimeout)
 	}
 	if o.Blocking < 0 && o.Blocking != Forever {
 		return Invalidf("blocking %v is negative (use lock.NoWait, lock.Forever or a positive duration)", o.Blocking)

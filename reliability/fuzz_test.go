@@ -377,7 +377,7 @@ func FuzzOptions(f *testing.F) {
 	f.Fuzz(func(t *testing.T, timeout, blocking, ttl int64) {
 		name := fmt.Sprintf("opts%d", inputs.Add(1))
 		to, bl, ex := time.Duration(timeout), time.Duration(blocking), time.Duration(ttl)
-		bad := to < 0 || (bl < 0 && bl != lock.Forever)
+		bad := to < 0 || (to > 0 && to < lock.MinTimeout) || (bl < 0 && bl != lock.Forever)
 		ctx := testCtx(t)
 		defer ks.m.FlushAll()
 		for _, b := range []lock.Backend{loc, ks.b} {

@@ -42,8 +42,8 @@ func Default() Settings {
 // Validate checks the settings; backend names the backend in the error.
 func (s Settings) Validate(backend string) error {
 	switch {
-	case s.Lease < time.Millisecond:
-		return lock.Invalidf("%s backend: lease %v is shorter than 1ms", backend, s.Lease)
+	case s.Lease < lock.MinLease:
+		return lock.Invalidf("%s backend: lease %v is shorter than lock.MinLease (%v): renewed every third of it, it would be lost at the first slow round trip or pause", backend, s.Lease, lock.MinLease)
 	case !(s.RenewFraction > 0 && s.RenewFraction <= 0.5):
 		return lock.Invalidf("%s backend: renew fraction %v is not in (0, 0.5]", backend, s.RenewFraction)
 	case s.Drift >= s.Lease:

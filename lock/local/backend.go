@@ -27,12 +27,13 @@ func open(_ context.Context, u *url.URL, defaults lock.Options) (lock.Backend, e
 	if _, _, err := lock.PopString(q, "prefix"); err != nil {
 		return nil, err
 	}
-	lease, err := lock.PopDuration(q, "lease", 0)
+	lease, err := lock.PopDuration(q, "lease", lock.MinLease)
 	if err != nil {
 		return nil, err
 	}
-	if lease < 0 {
-		return nil, lock.Invalidf("query key %q: %v is negative", "lease", lease)
+	if lease < lock.MinLease {
+		// Refused here as on Redis, so that a configuration local:// takes works there too.
+		return nil, lock.Invalidf("query key %q: %v is shorter than lock.MinLease (%v): renewed every third of it, a Redis lease that short would be lost at the first slow round trip or pause", "lease", lease, lock.MinLease)
 	}
 	for key := range q {
 		return nil, lock.Invalidf("local backend URL: unknown query key %q (known: timeout, blocking, prefix, lease)", key)

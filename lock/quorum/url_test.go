@@ -36,6 +36,8 @@ func TestOpenURL(t *testing.T) {
 		{"redis+quorum://" + hosts + "?frobnicate=1", []string{"frobnicate"}},
 		{"redis+quorum://" + hosts + "?lease=soon", []string{"lease", "soon"}},
 		{"redis+quorum://" + hosts + "?lease=0s", []string{"lease"}},
+		{"redis+quorum://" + hosts + "?lease=1ms", []string{"lease 1ms", "lock.MinLease"}},
+		{"redis+quorum://" + hosts + "?timeout=1ns", []string{"timeout 1ns", "lock.MinTimeout"}},
 		{"redis+quorum://" + hosts + "?node_timeout=-1s", []string{"node timeout"}},
 		{"redis+quorum://" + hosts + "?prefix=a&prefix=b", []string{"prefix"}},
 		{"redis+quorum://" + hosts + "?dial_timeout=banana", []string{"dial_timeout"}},
