@@ -260,7 +260,7 @@ type keyset struct {
 
 func newKeyset(tb testing.TB) *keyset {
 	m := miniredis.RunT(tb)
-	c := goredis.NewClient(&goredis.Options{Addr: m.Addr()})
+	c := goredis.NewClient(&goredis.Options{Addr: m.Addr(), ContextTimeoutEnabled: true})
 	tb.Cleanup(func() { _ = c.Close() })
 	return &keyset{m: m, b: newBackend(tb, c, redislock.WithPrefix("baton:"))}
 }

@@ -57,7 +57,7 @@ func targets(tb testing.TB, withServer bool) []scenario.Target {
 }
 
 func client(tb testing.TB, addr string) *goredis.Client {
-	c := goredis.NewClient(&goredis.Options{Addr: addr, PoolSize: 128})
+	c := goredis.NewClient(&goredis.Options{Addr: addr, PoolSize: 128, ContextTimeoutEnabled: true})
 	tb.Cleanup(func() { _ = c.Close() })
 	return c
 }
