@@ -54,11 +54,11 @@ var _ lock.Backend = (*Backend)(nil)
 // deadlines.
 //
 // New asks the server (every master of a Cluster, every shard of a Ring), for at most 2s,
-// whether it can serve baton: a server older than the scripts need
-// (6.2; 7.0 on a Cluster) or whose ACL forbids a command baton sends is an error naming the
-// command; one whose maxmemory-policy evicts keys gets a warning on the backend's logger.
-// A server New cannot reach is not an error (New never needed one): those checks are then
-// skipped, and the first Acquire reports what is wrong.
+// whether it can serve baton: a server older than the scripts need (6.2; 7.0 on a Cluster)
+// or whose ACL forbids a command baton sends is an error naming the version or command; one
+// whose maxmemory-policy evicts keys gets a warning, once, on the backend's logger. A server
+// New cannot reach is not an error (New never needed one): the checks are then skipped, and
+// the first Acquire reports what is wrong.
 func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	cfg, err := newConfig(client, opts)
 	if err != nil {
