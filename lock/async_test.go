@@ -31,7 +31,7 @@ var asyncBackends = []struct {
 	}},
 	{"miniredis", func(t *testing.T) lock.Backend {
 		m := miniredis.RunT(t)
-		c := goredis.NewClient(&goredis.Options{Addr: m.Addr()})
+		c := goredis.NewClient(&goredis.Options{Addr: m.Addr(), ContextTimeoutEnabled: true})
 		t.Cleanup(func() { _ = c.Close() }) // after the backend's Close: cleanups run last first
 		b, err := redislock.New(c, redislock.WithPrefix("async:"))
 		require.NoError(t, err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"os"
 	"sort"
@@ -100,17 +99,22 @@ func OpenConfig(ctx context.Context, cfg Config) (Backend, error) {
 }
 
 // OpenEnv opens the backend named by the URL in the environment variable env (DefaultEnv
-// when env is ""). Only when the variable is unset does it fall back to "local://", and it
-// says so at Info level on slog.Default(); a variable that is set but empty or malformed is
-// an ErrInvalid error. The local backend must be imported for the fallback to work.
+// when env is ""). It fails safe: a variable that is unset or empty is an ErrInvalid error
+// naming it, never a quiet fall back to the in-memory backend, because a replica that locks
+// only against itself corrupts the data the lock guards. Set it to "local://" for a single
+// process (and in tests). A malformed URL is an ErrInvalid error too.
 func OpenEnv(ctx context.Context, env string) (Backend, error) {
 	if env == "" {
 		env = DefaultEnv
 	}
 	raw, ok := os.LookupEnv(env)
-	if !ok {
-		slog.Info("lock: environment variable unset, using the in-memory backend", "env", env, "url", "local://")
-		return Open(ctx, "local://")
+	if !ok || strings.TrimSpace(raw) == "" {
+		state := "unset"
+		if ok {
+			state = "empty"
+		}
+		return nil, invalidf("environment variable %s is %s: set it to the lock backend's URL "+
+			"(\"local://\" for a single process, \"redis://host:6379/0\" for a fleet)", env, state)
 	}
 	b, err := Open(ctx, raw)
 	if err != nil {

@@ -119,25 +119,14 @@ func TestOpenEnv(t *testing.T) {
 	ctx := context.Background()
 	const env = "BATON_TEST_LOCK_URL"
 
-	// Unset: the in-memory backend.
-	require.NoError(t, os.Unsetenv(env))
-	b, err := lock.OpenEnv(ctx, env)
-	require.NoError(t, err)
-	require.NoError(t, b.Close())
-
-	t.Setenv(env, "")
-	_, err = lock.OpenEnv(ctx, env)
-	assert.ErrorIs(t, err, lock.ErrInvalid, "set but empty is a mistake, not a fallback")
-	assert.Contains(t, err.Error(), env)
-
 	t.Setenv(env, "redis://:s3cret@127.0.0.1:1/0?lease=x")
-	_, err = lock.OpenEnv(ctx, env)
+	_, err := lock.OpenEnv(ctx, env)
 	assert.ErrorIs(t, err, lock.ErrInvalid)
 	assert.NotContains(t, err.Error(), "s3cret")
 
 	mr := miniredis.RunT(t)
 	t.Setenv(lock.DefaultEnv, "redis://"+mr.Addr()+"/0")
-	b, err = lock.OpenEnv(ctx, "")
+	b, err := lock.OpenEnv(ctx, "")
 	require.NoError(t, err)
 	l, err := b.NewLock("n")
 	require.NoError(t, err)
@@ -145,4 +134,29 @@ func TestOpenEnv(t *testing.T) {
 	assert.True(t, mr.Exists("baton:{n}"), "the lock lives in the Redis the variable names")
 	require.NoError(t, l.Release(ctx))
 	require.NoError(t, b.Close())
+}
+
+// TestOpenEnvFailsSafe: an unset or empty variable is an error that names it and says how to
+// choose the in-memory backend, never a silent local:// (each replica would lock only
+// against itself).
+func TestOpenEnvFailsSafe(t *testing.T) {
+	const env = "BATON_TEST_LOCK_URL"
+	set := map[string]func(){
+		"unset": func() { t.Setenv(env, "x"); require.NoError(t, os.Unsetenv(env)) },
+		"empty": func() { t.Setenv(env, "") },
+		"blank": func() { t.Setenv(env, "  ") },
+	}
+	for state, setup := range set {
+		setup()
+		b, err := lock.OpenEnv(context.Background(), env)
+		require.ErrorIs(t, err, lock.ErrInvalid, state)
+		assert.Nil(t, b, state)
+		assert.Contains(t, err.Error(), env, state)
+		assert.Contains(t, err.Error(), `"local://" for a single process`, state)
+	}
+	t.Setenv(lock.DefaultEnv, "x")
+	require.NoError(t, os.Unsetenv(lock.DefaultEnv))
+	_, err := lock.OpenEnv(context.Background(), "")
+	require.ErrorIs(t, err, lock.ErrInvalid)
+	assert.ErrorContains(t, err, "environment variable "+lock.DefaultEnv+" is unset")
 }

@@ -2,7 +2,7 @@ package lock
 
 import (
 	"context"
-	"errors"
+	"reflect"
 	"time"
 )
 
@@ -16,8 +16,16 @@ const releaseTimeout = 10 * time.Second
 // fn's ctx is cancelled with cause ErrLost (see context.Cause) the moment the hold is lost,
 // before anyone else can hold the lock, so fn can stop writing in time. Do returns the
 // Acquire error if the lock was not taken; otherwise fn's error joined with ErrLost when the
-// hold was lost, and with any error from Release.
+// hold was lost, and with any error from Release. When the hold was lost the message starts
+// with ErrLost's, once, followed by fn's error ("lock: hold lost: context canceled"); errors.Is
+// finds ErrLost, fn's error and the release error. A nil l or fn is an ErrInvalid error.
 func Do(ctx context.Context, l Locker, fn func(ctx context.Context) error) (err error) {
+	if isNil(l) {
+		return invalidf("lock.Do: nil Locker (did NewLock return an error?)")
+	}
+	if fn == nil {
+		return invalidf("lock.Do on %q: nil fn", l.Name())
+	}
 	if err := l.Acquire(ctx); err != nil {
 		return err
 	}
@@ -32,13 +40,7 @@ func Do(ctx context.Context, l Locker, fn func(ctx context.Context) error) (err 
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 		rerr := l.Release(rctx)
 		rcancel()
-		if wasLost {
-			err = errors.Join(err, ErrLost)
-			if errors.Is(rerr, ErrNotHeld) {
-				rerr = nil // expected: ErrLost already says why
-			}
-		}
-		err = errors.Join(err, rerr)
+		err = doError(err, wasLost, rerr)
 	}()
 
 	return fn(fctx)
@@ -66,6 +68,16 @@ func watchLoss(l Locker, lost <-chan struct{}, onLost func()) (stop func()) {
 		}
 	}()
 	return func() { close(done); <-exited }
+}
+
+// isNil reports whether l is nil, also when it is a nil pointer in a Locker interface (a
+// method call on it would panic inside the backend).
+func isNil(l Locker) bool {
+	if l == nil {
+		return true
+	}
+	v := reflect.ValueOf(l)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 func isClosed(c <-chan struct{}) bool {

@@ -3,11 +3,13 @@ package lock_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/batonlock/baton/lock"
 )
@@ -81,5 +83,72 @@ func TestDoJoinsReleaseError(t *testing.T) {
 	boom := errors.New("boom")
 	err := lock.Do(context.Background(), &failingRelease{}, func(context.Context) error { return boom })
 	assert.ErrorIs(t, err, boom)
+	assert.ErrorIs(t, err, errRelease)
+}
+
+func TestDoNilIsInvalid(t *testing.T) {
+	fn := func(context.Context) error { return nil }
+	var nilPlain *plainLocker
+	for name, l := range map[string]lock.Locker{"nil interface": nil, "nil pointer": nilPlain} {
+		err := lock.Do(context.Background(), l, fn)
+		assert.ErrorIs(t, err, lock.ErrInvalid, name)
+		assert.ErrorContains(t, err, "nil Locker", name)
+	}
+	p := &plainLocker{}
+	err := lock.Do(context.Background(), p, nil)
+	assert.ErrorIs(t, err, lock.ErrInvalid)
+	assert.ErrorContains(t, err, "nil fn")
+	assert.Zero(t, p.released, "a nil fn takes no lock")
+}
+
+// TestDoLostSaysErrLostOnce: whatever fn makes of the ctx Do gave it, the error names the
+// loss once, first, and still matches fn's error and ErrLost.
+func TestDoLostSaysErrLostOnce(t *testing.T) {
+	wrapped := errors.New("write order 42")
+	cases := []struct {
+		name string
+		ret  func(ctx context.Context) error
+		msg  string
+		is   error
+	}{
+		{"context.Cause", context.Cause, "lock: hold lost", lock.ErrLost},
+		{"ctx.Err", func(ctx context.Context) error { return ctx.Err() }, "lock: hold lost: context canceled", context.Canceled},
+		{"wrapped cause", func(ctx context.Context) error {
+			return fmt.Errorf("%w: %w", wrapped, context.Cause(ctx))
+		}, "lock: hold lost: write order 42", wrapped},
+		{"nil", func(context.Context) error { return nil }, "lock: hold lost", lock.ErrLost},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := &plainLocker{}
+			err := lock.Do(context.Background(), p, func(ctx context.Context) error {
+				p.lose()
+				<-ctx.Done()
+				return c.ret(ctx)
+			})
+			require.Error(t, err)
+			assert.Equal(t, c.msg, err.Error())
+			assert.ErrorIs(t, err, lock.ErrLost)
+			assert.ErrorIs(t, err, c.is)
+		})
+	}
+}
+
+// lostOnRelease loses its hold while fn runs and then fails to release with an error that
+// is not ErrNotHeld: Do reports both, ErrLost first.
+type lostOnRelease struct{ plainLocker }
+
+func (f *lostOnRelease) Release(context.Context) error { return errRelease }
+
+func TestDoLostKeepsReleaseError(t *testing.T) {
+	f := &lostOnRelease{}
+	err := lock.Do(context.Background(), f, func(ctx context.Context) error {
+		f.lose()
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	assert.Equal(t, "lock: hold lost: context canceled\nrelease failed", err.Error())
+	assert.ErrorIs(t, err, lock.ErrLost)
+	assert.ErrorIs(t, err, context.Canceled)
 	assert.ErrorIs(t, err, errRelease)
 }

@@ -4,7 +4,7 @@
 //
 // A service opens one Backend from its configuration and takes locks by name:
 //
-//	b, err := lock.OpenEnv(ctx, "BATON_LOCK_URL") // "local://" in tests, "redis://redis:6379/0" in production
+//	b, err := lock.OpenEnv(ctx, "BATON_LOCK_URL") // "local://" in tests, "redis://redis:6379/0" in production; unset is an error
 //	l, err := b.NewLock("invoice:42", lock.WithTimeout(30*time.Second), lock.WithBlocking(2*time.Second))
 //	err = lock.Do(ctx, l, func(ctx context.Context) error { ... }) // ctx ends if the hold is lost
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -117,8 +118,10 @@ func ExampleOpenConfig() {
 }
 
 func ExampleOpenEnv() {
-	// BATON_LOCK_URL unset: the in-memory backend (and an Info log line saying so).
-	// Set it to "redis://redis:6379/0?prefix=orders:" and the same code runs on Redis.
+	// BATON_LOCK_URL="local://" in a single process or a test; set it to
+	// "redis://redis:6379/0?prefix=orders:" and the same code runs on Redis. Unset or empty,
+	// OpenEnv refuses to guess (see the error below).
+	os.Setenv(lock.DefaultEnv, "local://")
 	b, err := lock.OpenEnv(context.Background(), lock.DefaultEnv)
 	if err != nil {
 		fmt.Println(err)
@@ -127,5 +130,11 @@ func ExampleOpenEnv() {
 	defer b.Close()
 	l, _ := b.NewLock("invoice:42")
 	fmt.Println(l.Name())
-	// Output: invoice:42
+
+	os.Unsetenv(lock.DefaultEnv)
+	_, err = lock.OpenEnv(context.Background(), lock.DefaultEnv)
+	fmt.Println(err)
+	// Output:
+	// invoice:42
+	// lock: invalid argument: environment variable BATON_LOCK_URL is unset: set it to the lock backend's URL ("local://" for a single process, "redis://host:6379/0" for a fleet)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -72,9 +73,9 @@ func TestRegisterPanics(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	o, err := driver.Resolve("n", driver.DefaultOptions(), lock.WithTimeout(5))
+	o, err := driver.Resolve("n", driver.DefaultOptions(), lock.WithTimeout(5*time.Millisecond))
 	require.NoError(t, err)
-	assert.EqualValues(t, 5, o.Timeout)
+	assert.Equal(t, 5*time.Millisecond, o.Timeout)
 	assert.Equal(t, lock.Forever, o.Blocking)
 	assert.NotNil(t, o.Log(), "a nil Logger means slog.Default()")
 	_, err = driver.Resolve("n", driver.Options{Timeout: -1})
@@ -104,4 +105,33 @@ func TestRedact(t *testing.T) {
 		assert.NotContains(t, err.Error(), "hunter2", raw)
 	}
 	assert.NotContains(t, lock.Config{URL: "redis://h:1/0?password=hunter2"}.String(), "hunter2")
+}
+
+// TestMinimums: the shortest timeout and lease are the same constants on every backend, so
+// local:// refuses what Redis would refuse, and the error gives the reason.
+func TestMinimums(t *testing.T) {
+	for _, d := range []time.Duration{time.Nanosecond, 500 * time.Microsecond, lock.MinTimeout - 1} {
+		_, err := driver.Resolve("n", driver.DefaultOptions(), lock.WithTimeout(d))
+		require.ErrorIs(t, err, lock.ErrInvalid, "WithTimeout(%v)", d)
+		assert.ErrorContains(t, err, "expiry resolution")
+	}
+	o, err := driver.Resolve("n", driver.DefaultOptions(), lock.WithTimeout(lock.MinTimeout))
+	require.NoError(t, err)
+	assert.Equal(t, time.Millisecond, o.Timeout)
+
+	bad := map[string]string{
+		"local://?timeout=500us": "lock.MinTimeout",
+		"local://?timeout=1ns":   "lock.MinTimeout",
+		"local://?lease=1ms":     "lock.MinLease",
+		"local://?lease=99ms":    "renewed every third",
+		"local://?lease=0s":      "lock.MinLease",
+	}
+	for u, says := range bad {
+		_, err := lock.Open(context.Background(), u)
+		require.ErrorIs(t, err, lock.ErrInvalid, u)
+		assert.ErrorContains(t, err, says, u)
+	}
+	b, err := lock.Open(context.Background(), "local://?timeout=1ms&lease=100ms")
+	require.NoError(t, err, "the minimums themselves are accepted")
+	require.NoError(t, b.Close())
 }

@@ -19,6 +19,20 @@ const (
 	Forever time.Duration = math.MinInt64
 )
 
+// The shortest durations every backend accepts. They are the same on every backend, so that
+// swapping one for another stays a configuration change: a value local:// took would
+// otherwise fail, or silently misbehave, on Redis.
+const (
+	// MinTimeout is the shortest WithTimeout (and URL timeout): Redis expires keys in whole
+	// milliseconds, so a shorter timeout would be rounded to nothing.
+	MinTimeout = time.Millisecond
+	// MinLease is the shortest Redis lease (WithLease, URL lease), accepted and ignored by
+	// local://. A lease is renewed every third of it and counts as lost a drift margin before
+	// it ends: below 100ms a single slow round trip, GC pause or scheduling delay of some tens
+	// of milliseconds loses the hold, so every hold would be lost in ordinary operation.
+	MinLease = 100 * time.Millisecond
+)
+
 // MaxNameLen is the longest lock name, in bytes, that NewLock accepts.
 const MaxNameLen = 512
 
@@ -26,8 +40,8 @@ const MaxNameLen = 512
 // defaults (from its URL or configuration) apply first.
 type Option func(*lockopt.Options)
 
-// WithTimeout frees the lock d after each acquisition. 0, the default,
-// holds it until Release. A negative d is invalid.
+// WithTimeout frees the lock d after each acquisition. 0, the default, holds it until
+// Release. A negative d, or one shorter than MinTimeout, is invalid.
 func WithTimeout(d time.Duration) Option { return func(o *lockopt.Options) { o.Timeout = d } }
 
 // WithBlocking sets how long Acquire waits for the lock: NoWait tries
@@ -65,3 +79,6 @@ func ValidateName(name string) error {
 // Forever must be the value the shared option code compares with: this array has length 0
 // only while the two are equal.
 var _ [0]struct{} = [Forever - lockopt.Forever]struct{}{}
+
+// The same for MinTimeout, which the shared validation enforces.
+var _ [0]struct{} = [MinTimeout - lockopt.MinTimeout]struct{}{}

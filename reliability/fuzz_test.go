@@ -261,7 +261,7 @@ type keyset struct {
 
 func newKeyset(tb testing.TB) *keyset {
 	m := miniredis.RunT(tb)
-	c := goredis.NewClient(&goredis.Options{Addr: m.Addr()})
+	c := goredis.NewClient(&goredis.Options{Addr: m.Addr(), ContextTimeoutEnabled: true})
 	tb.Cleanup(func() { _ = c.Close() })
 	return &keyset{m: m, b: newBackend(tb, c, redislock.WithPrefix("baton:"))}
 }
@@ -378,7 +378,7 @@ func FuzzOptions(f *testing.F) {
 	f.Fuzz(func(t *testing.T, timeout, blocking, ttl int64) {
 		name := fmt.Sprintf("opts%d", inputs.Add(1))
 		to, bl, ex := time.Duration(timeout), time.Duration(blocking), time.Duration(ttl)
-		bad := to < 0 || (bl < 0 && bl != lock.Forever)
+		bad := to < 0 || (to > 0 && to < lock.MinTimeout) || (bl < 0 && bl != lock.Forever)
 		ctx := testCtx(t)
 		defer ks.m.FlushAll()
 		for _, b := range []lock.Backend{loc, ks.b} {

@@ -67,7 +67,7 @@ func redisTarget(tb testing.TB, name, addr string) scenario.Target {
 }
 
 func client(tb testing.TB, addr string) *goredis.Client {
-	c := goredis.NewClient(&goredis.Options{Addr: addr, PoolSize: 128})
+	c := goredis.NewClient(&goredis.Options{Addr: addr, PoolSize: 128, ContextTimeoutEnabled: true})
 	tb.Cleanup(func() { _ = c.Close() })
 	return c
 }

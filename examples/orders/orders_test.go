@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -82,4 +83,19 @@ func TestStoreRefusesStaleFence(t *testing.T) {
 	s := orders.NewStore()
 	require.NoError(t, s.MarkPaid("1", 5))
 	assert.Error(t, s.MarkPaid("1", 4))
+}
+
+// TestUnconfiguredServiceRefusesToStart: a replica started without BATON_LOCK_URL must not
+// fall back to locking in memory, where it would exclude only itself and pay orders twice.
+func TestUnconfiguredServiceRefusesToStart(t *testing.T) {
+	for _, value := range []string{"unset", ""} {
+		t.Setenv(lock.DefaultEnv, value)
+		if value == "unset" {
+			require.NoError(t, os.Unsetenv(lock.DefaultEnv))
+		}
+		b, err := lock.OpenEnv(context.Background(), "")
+		require.ErrorIs(t, err, lock.ErrInvalid, "BATON_LOCK_URL %q", value)
+		assert.Nil(t, b)
+		assert.ErrorContains(t, err, lock.DefaultEnv)
+	}
 }

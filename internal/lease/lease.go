@@ -9,6 +9,7 @@ package lease
 import (
 	"time"
 
+	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
 
@@ -42,8 +43,8 @@ func Default() Settings {
 // Validate checks the settings; backend names the backend in the error.
 func (s Settings) Validate(backend string) error {
 	switch {
-	case s.Lease < time.Millisecond:
-		return driver.Invalidf("%s backend: lease %v is shorter than 1ms", backend, s.Lease)
+	case s.Lease < lock.MinLease:
+		return driver.Invalidf("%s backend: lease %v is shorter than lock.MinLease (%v): renewed every third of it, it would be lost at the first slow round trip or pause", backend, s.Lease, lock.MinLease)
 	case !(s.RenewFraction > 0 && s.RenewFraction <= 0.5):
 		return driver.Invalidf("%s backend: renew fraction %v is not in (0, 0.5]", backend, s.RenewFraction)
 	case s.Drift >= s.Lease:

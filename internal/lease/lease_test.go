@@ -36,6 +36,8 @@ func TestValidate(t *testing.T) {
 	assert.NoError(t, lease.Default().Validate("redis"))
 	for _, bad := range []func(*lease.Settings){
 		func(s *lease.Settings) { s.Lease = 0 },
+		func(s *lease.Settings) { s.Lease = lock.MinLease - time.Millisecond },
+		func(s *lease.Settings) { s.Defaults.Timeout = 500 * time.Microsecond },
 		func(s *lease.Settings) { s.RenewFraction = 0.6 },
 		func(s *lease.Settings) { s.RenewFraction = 0 },
 		func(s *lease.Settings) { s.Drift = s.Lease },

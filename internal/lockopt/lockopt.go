@@ -16,6 +16,9 @@ import (
 // Forever is lock.Forever (a compile-time check in package lock keeps the two equal).
 const Forever time.Duration = math.MinInt64
 
+// MinTimeout is lock.MinTimeout (a compile-time check in package lock keeps the two equal).
+const MinTimeout = time.Millisecond
+
 // ErrInvalid is lock.ErrInvalid.
 var ErrInvalid = errors.New("lock: invalid argument")
 
@@ -46,6 +49,9 @@ func Default() Options { return Options{Timeout: 0, Blocking: Forever} }
 func (o Options) Validate() error {
 	if o.Timeout < 0 {
 		return Invalidf("timeout %v is negative (use 0 to hold until Release)", o.Timeout)
+	}
+	if o.Timeout > 0 && o.Timeout < MinTimeout {
+		return Invalidf("timeout %v is shorter than lock.MinTimeout (%v), Redis's expiry resolution (use 0 to hold until Release)", o.Timeout, MinTimeout)
 	}
 	if o.Blocking < 0 && o.Blocking != Forever {
 		return Invalidf("blocking %v is negative (use lock.NoWait, lock.Forever or a positive duration)", o.Blocking)

@@ -30,12 +30,13 @@ func open(_ context.Context, u *url.URL, defaults driver.Options) (lock.Backend,
 	if _, _, err := driver.PopString(q, "prefix"); err != nil {
 		return nil, err
 	}
-	lease, err := driver.PopDuration(q, "lease", 0)
+	lease, err := driver.PopDuration(q, "lease", lock.MinLease)
 	if err != nil {
 		return nil, err
 	}
-	if lease < 0 {
-		return nil, driver.Invalidf("query key %q: %v is negative", "lease", lease)
+	if lease < lock.MinLease {
+		// Refused here as on Redis, so that a configuration local:// takes works there too.
+		return nil, driver.Invalidf("query key %q: %v is shorter than lock.MinLease (%v): renewed every third of it, a Redis lease that short would be lost at the first slow round trip or pause", "lease", lease, lock.MinLease)
 	}
 	if len(q) > 0 {
 		return nil, vocab.UnknownKeys(u, slices.Collect(maps.Keys(q)), "blocking", "lease", "prefix", "timeout")

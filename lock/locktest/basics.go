@@ -34,6 +34,8 @@ func (s *suite) invalidInput(t *testing.T) {
 		{lock.WithTimeout(-time.Second), "-1s"},
 		{lock.WithBlocking(-2 * time.Second), "-2s"},
 		{lock.WithBlocking(-time.Nanosecond), "-1ns"},
+		{lock.WithTimeout(time.Nanosecond), "lock.MinTimeout"}, // below Redis's expiry resolution
+		{lock.WithTimeout(500 * time.Microsecond), "500µs"},
 		{nil, "nil Option"},
 	}
 	for _, o := range opts {
@@ -44,7 +46,7 @@ func (s *suite) invalidInput(t *testing.T) {
 	}
 
 	for _, o := range []lock.Option{lock.WithBlocking(lock.NoWait), lock.WithBlocking(lock.Forever),
-		lock.WithBlocking(time.Second), lock.WithTimeout(0), lock.WithTimeout(time.Hour), lock.WithLogger(nil)} {
+		lock.WithBlocking(time.Second), lock.WithTimeout(0), lock.WithTimeout(lock.MinTimeout), lock.WithTimeout(time.Hour), lock.WithLogger(nil)} {
 		_, err := b.NewLock(name(t), o)
 		assert.NoError(t, err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/batonlock/baton/internal/redischeck"
 	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
@@ -41,6 +42,10 @@ func openURL(ctx context.Context, u *url.URL, defaults driver.Options) (lock.Bac
 	}
 	b.owned = true
 	if err := b.ping(ctx); err != nil {
+		_ = b.Close()
+		return nil, fmt.Errorf("quorum backend %q: %w", driver.Redact(u), errors.New(driver.Scrub(err.Error(), u)))
+	}
+	if err := b.checkNodes(ctx); err != nil {
 		_ = b.Close()
 		return nil, fmt.Errorf("quorum backend %q: %w", driver.Redact(u), errors.New(driver.Scrub(err.Error(), u)))
 	}
@@ -102,6 +107,24 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 		clients[i] = goredis.NewClient(o)
 	}
 	return clients, opts, nil
+}
+
+// checkNodes asks every node, each within the node timeout, whether it can serve baton (see
+// internal/redischeck): a node too old for the scripts or whose ACL forbids a command baton
+// sends is an error; one whose maxmemory-policy evicts keys gets a warning, once. A node
+// that does not answer is not judged: the majority that answered the ping suffices.
+func (b *Backend) checkNodes(ctx context.Context) error {
+	needs := redischeck.Needs{Prefix: b.cfg.Prefix}
+	for i, c := range b.clients {
+		nctx, cancel := context.WithTimeout(ctx, b.cfg.nodeTimeout)
+		rep, err := redischeck.Node(nctx, c, b.addrs[i], needs)
+		cancel()
+		if redischeck.IsRefusal(err) {
+			return err
+		}
+		redischeck.WarnEviction(b.cfg.Defaults.Log(), rep)
+	}
+	return nil
 }
 
 // ping checks that a majority of the nodes answer.

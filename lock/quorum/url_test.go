@@ -10,7 +10,20 @@ import (
 
 	"github.com/batonlock/baton/internal/redistest"
 	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/quorum"
 )
+
+// TestURLClientsHonourDeadlines: every node's client made from a URL has
+// ContextTimeoutEnabled, so a stalled node's call ends at its node timeout.
+func TestURLClientsHonourDeadlines(t *testing.T) {
+	ms := []string{redistest.StartMini(t).Addr(), redistest.StartMini(t).Addr(), redistest.StartMini(t).Addr()}
+	b, err := lock.Open(context.Background(), "redis+quorum://"+ms[0]+","+ms[1]+","+ms[2]+"/0")
+	require.NoError(t, err)
+	defer b.Close()
+	qb, ok := b.(*quorum.Backend)
+	require.True(t, ok)
+	assert.Equal(t, []bool{true, true, true}, qb.DeadlinesHonoured())
+}
 
 func TestOpenURL(t *testing.T) {
 	ms := []string{redistest.StartMini(t).Addr(), redistest.StartMini(t).Addr(), redistest.StartMini(t).Addr()}
@@ -36,6 +49,8 @@ func TestOpenURL(t *testing.T) {
 		{"redis+quorum://" + hosts + "?frobnicate=1", []string{"frobnicate"}},
 		{"redis+quorum://" + hosts + "?lease=soon", []string{"lease", "soon"}},
 		{"redis+quorum://" + hosts + "?lease=0s", []string{"lease"}},
+		{"redis+quorum://" + hosts + "?lease=1ms", []string{"lease 1ms", "lock.MinLease"}},
+		{"redis+quorum://" + hosts + "?timeout=1ns", []string{"timeout 1ns", "lock.MinTimeout"}},
 		{"redis+quorum://" + hosts + "?node_timeout=-1s", []string{"node timeout"}},
 		{"redis+quorum://" + hosts + "?prefix=a&prefix=b", []string{"prefix"}},
 		{"redis+quorum://" + hosts + "?dial_timeout=banana", []string{"dial_timeout"}},

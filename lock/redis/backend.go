@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisbatch"
+	"github.com/batonlock/baton/internal/redischeck"
 	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
@@ -43,26 +45,55 @@ type Backend struct {
 var _ lock.Backend = (*Backend)(nil)
 
 // New returns a backend that keeps its locks on client. The backend does not own client:
-// Close leaves it open, and it must stay open until Close returns. Bad options are an
+// Close leaves it open, and it must stay open until Close returns. Bad options are a
 // lock.ErrInvalid error.
 //
-// Give it a client with ContextTimeoutEnabled set (as lock.Open does): otherwise go-redis
-// ignores ctx deadlines, and on a stalled link Acquire overruns its blocking window and ctx
-// deadline, and Release and Extend theirs, by up to the client's ReadTimeout.
+// A *redis.Client, *redis.ClusterClient or *redis.Ring must have ContextTimeoutEnabled set
+// in its options (lock.Open sets it), or New returns a lock.ErrInvalid error: without it
+// go-redis ignores ctx deadlines, and on a stalled link Acquire overruns its blocking window
+// and ctx deadline, and Release and Extend theirs, by up to the client's ReadTimeout. New
+// cannot see the options of any other redis.UniversalClient: give it one that honours ctx
+// deadlines.
+//
+// New asks the server (every master of a Cluster, every shard of a Ring), for at most 2s,
+// whether it can serve baton: a server older than the scripts need (6.2; 7.0 on a Cluster)
+// or whose ACL forbids a command baton sends is an error naming the version or command; one
+// whose maxmemory-policy evicts keys gets a warning, once, on the backend's logger. A server
+// New cannot reach is not an error (New never needed one): the checks are then skipped, and
+// the first Acquire reports what is wrong.
 func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
+	cfg, err := newConfig(client, opts)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), serverCheckTimeout)
+	defer cancel()
+	if err := checkServer(ctx, client, cfg); redischeck.IsRefusal(err) {
+		return nil, fmt.Errorf("redis backend: %w", err)
+	}
+	return build(client, cfg), nil
+}
+
+// newConfig validates client and opts and returns the settings they make.
+func newConfig(client goredis.UniversalClient, opts []Option) (config, error) {
 	if client == nil {
-		return nil, driver.Invalidf("redis backend: nil client")
+		return config{}, driver.Invalidf("redis backend: nil client")
+	}
+	if err := honoursDeadlines(client); err != nil {
+		return config{}, err
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
 		if o == nil {
-			return nil, driver.Invalidf("redis backend: nil Option")
+			return config{}, driver.Invalidf("redis backend: nil Option")
 		}
 		o(&cfg)
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
+	return cfg, cfg.validate()
+}
+
+// build makes the backend of a checked client and config.
+func build(client goredis.UniversalClient, cfg config) *Backend {
 	b := &Backend{
 		client:  client,
 		scripts: redisbatch.New(client, redisbatch.DefaultInFlight),
@@ -82,7 +113,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 		b.cfg.Defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
 		vocab.LogBackendError(b.cfg.Defaults.Log(), "", op, err)
 	})
-	return b, nil
+	return b
 }
 
 // NewLock returns a handle on the named lock. The name and options are validated here (an

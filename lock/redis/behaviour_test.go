@@ -237,7 +237,7 @@ func TestEvents(t *testing.T) {
 }
 
 func TestNewRejectsBadOptions(t *testing.T) {
-	c := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"})
+	c := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
 	defer c.Close()
 	for what, o := range map[string]redislock.Option{
 		"lease":    redislock.WithLease(0),

@@ -34,7 +34,7 @@ func TestClusterKillOneMaster(t *testing.T) {
 	t.Cleanup(func() { _ = b.Close() })
 
 	// Two names per master.
-	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: addrs})
+	cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: addrs, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = cc.Close() })
 	byMaster := make(map[string][]string)
 	for i := 0; len(byMaster) < len(addrs) || !twoEach(byMaster); i++ {

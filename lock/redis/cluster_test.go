@@ -23,7 +23,7 @@ func TestConformanceCluster(t *testing.T) {
 	}
 	c := redistest.StartCluster(t, 3)
 	locktest.Run(t, func(t *testing.T) lock.Backend {
-		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs()})
+		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs(), ContextTimeoutEnabled: true})
 		t.Cleanup(func() { _ = cc.Close() })
 		return newBackend(t, cc)
 	})
@@ -38,7 +38,7 @@ func TestClusterWakesAcrossBackends(t *testing.T) {
 	}
 	c := redistest.StartCluster(t, 3)
 	open := func() (*redislock.Backend, *goredis.ClusterClient) {
-		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs()})
+		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs(), ContextTimeoutEnabled: true})
 		t.Cleanup(func() { _ = cc.Close() })
 		return newBackend(t, cc), cc
 	}

@@ -63,7 +63,9 @@
 // which is where a busy server spends most of its time. Cluster clients are not batched: a
 // pipeline that spans nodes would be as slow as its slowest node.
 //
-// Scripts use SET ... GET (Redis 6.2) and, on a cluster, SPUBLISH (Redis 7.0).
+// Scripts use SET ... GET (Redis 6.2) and, on a cluster, SPUBLISH (Redis 7.0). Open and New
+// check the server's version and, by ACL DRYRUN, that its ACL allows every command baton
+// sends, and warn when its maxmemory-policy may evict lock keys (set noeviction).
 //
 // A hold with lock.WithTimeout(d) is a key with PX d, never renewed. A hold without one gets
 // a lease (30s by default) renewed every third of it. Either way the hold counts as lost at

@@ -16,7 +16,7 @@ import (
 func ExampleNew() {
 	srv, _ := miniredis.Run() // a real server in production
 	defer srv.Close()
-	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+	client := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
 	defer client.Close()
 
 	b, err := redislock.New(client, redislock.WithPrefix("orders:"))

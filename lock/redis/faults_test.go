@@ -17,7 +17,7 @@ import (
 
 func TestServerDown(t *testing.T) {
 	s := startServer(t)
-	c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), MaxRetries: -1, DialerRetries: 1})
+	c := goredis.NewClient(&goredis.Options{Addr: s.Addr(), MaxRetries: -1, DialerRetries: 1, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = c.Close() })
 	b := newBackend(t, c)
 	s.Kill()

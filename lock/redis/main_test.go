@@ -33,7 +33,7 @@ func newMiniBackend(t testing.TB, opts ...redislock.Option) (*redislock.Backend,
 
 // newClient returns a go-redis client on addr, closed when t ends (after the backends).
 func newClient(t testing.TB, addr string) *goredis.Client {
-	c := goredis.NewClient(&goredis.Options{Addr: addr})
+	c := goredis.NewClient(&goredis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }

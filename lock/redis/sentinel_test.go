@@ -110,8 +110,9 @@ func TestNewWithFailoverClient(t *testing.T) {
 	}
 	s := redistest.StartSentinel(t)
 	c := goredis.NewFailoverClient(&goredis.FailoverOptions{
-		MasterName:    redistest.MasterName,
-		SentinelAddrs: []string{s.Sentinel.Addr()},
+		MasterName:            redistest.MasterName,
+		SentinelAddrs:         []string{s.Sentinel.Addr()},
+		ContextTimeoutEnabled: true,
 	})
 	t.Cleanup(func() { _ = c.Close() })
 	b := newBackend(t, c)

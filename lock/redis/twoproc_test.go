@@ -79,7 +79,7 @@ func TestTwoProcesses(t *testing.T) {
 func runChild() int {
 	rounds, _ := strconv.Atoi(os.Getenv(childRounds))
 	workers, _ := strconv.Atoi(os.Getenv(childWorkers))
-	client := goredis.NewClient(&goredis.Options{Addr: os.Getenv(childEnv)})
+	client := goredis.NewClient(&goredis.Options{Addr: os.Getenv(childEnv), ContextTimeoutEnabled: true})
 	defer client.Close()
 	b, err := redislock.New(client)
 	if err != nil {

@@ -75,20 +75,31 @@ func parseError(u *url.URL, err error) error {
 // the client's ReadTimeout (5s by default), so Acquire would overrun its blocking window and
 // ctx deadline by that much, and Release and Extend would ignore theirs.
 
-// openClient makes a backend that owns client and pings the server through it.
+// openClient makes a backend that owns client, once the server answers a ping and passes
+// checkServer.
 func openClient(ctx context.Context, u *url.URL, client goredis.UniversalClient, opts []Option) (lock.Backend, error) {
-	b, err := New(client, opts...)
+	cfg, err := newConfig(client, opts)
 	if err != nil {
 		_ = client.Close()
 		return nil, err
 	}
-	b.owned = true
 	if err := client.Ping(ctx).Err(); err != nil {
-		_ = b.Close()
-		if msg := driver.Scrub(err.Error(), u); msg != err.Error() {
-			err = errors.New(msg)
-		}
-		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", driver.Redact(u), err)
+		_ = client.Close()
+		return nil, fmt.Errorf("redis backend %q: cannot reach the server: %w", driver.Redact(u), scrubbed(err, u))
 	}
+	if err := checkServer(ctx, client, cfg); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("redis backend %q: %w", driver.Redact(u), scrubbed(err, u))
+	}
+	b := build(client, cfg)
+	b.owned = true
 	return b, nil
+}
+
+// scrubbed returns err, or an error with its message when that held u's password.
+func scrubbed(err error, u *url.URL) error {
+	if msg := driver.Scrub(err.Error(), u); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
 }

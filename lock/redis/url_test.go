@@ -18,6 +18,7 @@ func TestOpenURL(t *testing.T) {
 		"redis://" + m.Addr(),
 		"redis://" + m.Addr() + "/0",
 		"redis://" + m.Addr() + "/0?prefix=orders:&lease=5s",
+		"redis://" + m.Addr() + "/0?lease=100ms&timeout=1ms", // lock.MinLease, lock.MinTimeout
 		"redis://" + m.Addr() + "/0?timeout=2s&blocking=forever&dial_timeout=1s&read_timeout=2s",
 	}
 	for _, u := range good {
@@ -34,6 +35,9 @@ func TestOpenURL(t *testing.T) {
 		{"redis://" + m.Addr() + "/0?frobnicate=1", []string{"frobnicate"}},
 		{"redis://" + m.Addr() + "/0?lease=soon", []string{"lease", "soon"}},
 		{"redis://" + m.Addr() + "/0?lease=0s", []string{"lease"}},
+		{"redis://" + m.Addr() + "/0?lease=1ms", []string{"lease 1ms", "lock.MinLease"}},
+		{"redis://" + m.Addr() + "/0?lease=99ms", []string{"lease 99ms", "lock.MinLease"}},
+		{"redis://" + m.Addr() + "/0?timeout=500us", []string{"timeout 500µs", "lock.MinTimeout"}},
 		{"redis://" + m.Addr() + "/0?prefix=a&prefix=b", []string{"prefix"}},
 		{"redis://" + m.Addr() + "/0?dial_timeout=banana", []string{"dial_timeout"}},
 		{"redis://" + m.Addr() + "/x", []string{"database"}},

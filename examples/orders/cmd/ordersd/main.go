@@ -1,7 +1,8 @@
 // Command ordersd runs the orders example service. Its lock backend comes from
-// BATON_LOCK_URL (unset: in memory), so scaling it out is a configuration change:
+// BATON_LOCK_URL (required: unset or empty, it refuses to start rather than lock only
+// against itself), so scaling it out is a configuration change:
 //
-//	go run ./examples/orders/cmd/ordersd                                       # one replica
+//	BATON_LOCK_URL=local:// go run ./examples/orders/cmd/ordersd                 # one replica
 //	BATON_LOCK_URL=redis://127.0.0.1:6379/0 go run ./examples/orders/cmd/ordersd # a fleet
 package main
 
