@@ -9,6 +9,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/internal/lease"
+	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -21,6 +22,7 @@ type Backend struct {
 	owned   bool     // Close closes the clients (they were made from a URL)
 	cfg     config
 	subs    []*nodeSubscriber
+	fences  *redisscript.Counters // one counter key for all nodes (PROTOCOL.md, "Keys")
 
 	ctx    context.Context // background work; cancelled by Close
 	cancel context.CancelFunc
@@ -47,9 +49,13 @@ func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 		return nil, lock.Invalidf("quorum backend: no clients")
 	}
 	addrs := make([]string, len(clients))
+	cluster := false
 	for i, c := range clients {
 		if c == nil {
 			return nil, lock.Invalidf("quorum backend: client %d is nil", i)
+		}
+		if _, ok := c.(*goredis.ClusterClient); ok {
+			cluster = true // per-slot counters serve plain nodes as well
 		}
 		addrs[i] = fmt.Sprint(i)
 		if cc, ok := c.(*goredis.Client); ok {
@@ -74,6 +80,7 @@ func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 		done:    make(chan struct{}),
 		queues:  make(map[string]*waitQueue),
 		holds:   make(map[*hold]struct{}),
+		fences:  redisscript.NewCounters(cfg.Prefix, cluster),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, c := range clients {
@@ -97,7 +104,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	l := &Lock{
 		b:        b,
 		key:      key,
-		fenceKey: key + ":fence",
+		fenceKey: b.fences.Key(key),
 		channel:  key + ":released",
 	}
 	l.core = lease.Handle[nodes]{
