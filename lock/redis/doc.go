@@ -62,7 +62,8 @@
 // which is where a busy server spends most of its time. Cluster clients are not batched: a
 // pipeline that spans nodes would be as slow as its slowest node.
 //
-// Scripts use SET ... GET (Redis 6.2) and, on a cluster, SPUBLISH (Redis 7.0).
+// Scripts need Redis 6.2 or newer (older servers are untested) and, on a cluster, SPUBLISH
+// (Redis 7.0).
 //
 // A hold with lock.WithTimeout(d) is a key with PX d, never renewed. A hold without one gets
 // a lease (30s by default) renewed every third of it. Either way the hold counts as lost at
