@@ -275,7 +275,8 @@ func (k *keyset) keys() []string {
 
 // FuzzLockName: NewLock on the local backend and on Redis (miniredis) accepts exactly the
 // names lock.ValidateName accepts, and rejects the others with ErrInvalid; a name it
-// accepts can be taken, and on Redis touches only its own two keys.
+// accepts can be taken, and on Redis touches only its own key and the server's one fence
+// counter.
 func FuzzLockName(f *testing.F) {
 	for _, s := range nameSeeds {
 		f.Add(s)
@@ -303,7 +304,7 @@ func FuzzLockName(f *testing.F) {
 			require.Equal(t, name, l.Name())
 			require.NoError(t, l.Acquire(ctx))
 			if b == ks.b {
-				require.Equal(t, []string{"baton:{" + name + "}", "baton:{" + name + "}:fence"}, ks.keys())
+				require.Equal(t, []string{"baton:fence:v2", "baton:{" + name + "}"}, ks.keys())
 			}
 			require.NoError(t, l.Release(ctx))
 		}
@@ -315,8 +316,9 @@ func FuzzLockName(f *testing.F) {
 func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }
 
 // FuzzKeyspace: two distinct valid names never share a key. With a held, b can still be
-// taken (a does not block it), and the server then holds exactly the four keys of the two
-// names. Names that contain the prefix, ":fence" or ":released" are the interesting ones.
+// taken (a does not block it), and the server then holds exactly the keys of the two names
+// and the fence counter. Names that contain the prefix, ":fence" or ":released" are the
+// interesting ones.
 func FuzzKeyspace(f *testing.F) {
 	pairs := [][2]string{
 		{"a", "a:fence"}, {"a", "a:released"}, {"a:fence", "a"}, {"baton:a", "a"}, {"a", "baton:a"}, {"a", "a "},
@@ -339,11 +341,11 @@ func FuzzKeyspace(f *testing.F) {
 		require.NoError(t, err)
 		require.NoError(t, la.Acquire(ctx))
 		require.NoError(t, lb.Acquire(ctx), "%q is held: %q must not be", a, b)
-		want := []string{"baton:{" + a + "}", "baton:{" + a + "}:fence", "baton:{" + b + "}", "baton:{" + b + "}:fence"}
+		want := []string{"baton:{" + a + "}", "baton:{" + b + "}", "baton:fence:v2"}
 		sort.Strings(want)
 		require.Equal(t, want, ks.keys())
 		require.NoError(t, la.Release(ctx))
-		want = []string{"baton:{" + a + "}:fence", "baton:{" + b + "}", "baton:{" + b + "}:fence"}
+		want = []string{"baton:{" + b + "}", "baton:fence:v2"}
 		sort.Strings(want)
 		require.Equal(t, want, ks.keys(), "releasing %q deleted only its own key", a)
 		held, err := lb.Locked(ctx)

@@ -1,7 +1,8 @@
--- Set the lock's TTL if this token holds it.
+-- Set the lock's TTL if this token holds it (the key holds "<owner token> <fence>").
 -- KEYS[1] lock key; ARGV[1] owner token, ARGV[2] TTL in ms
 -- Returns 1 when extended, 0 when the token did not hold the lock.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+local mine = ARGV[1] .. ' '
+if string.sub(redis.call('GET', KEYS[1]) or '', 1, #mine) ~= mine then
 	return 0
 end
 return redis.call('PEXPIRE', KEYS[1], ARGV[2])

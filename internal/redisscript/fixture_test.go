@@ -61,7 +61,7 @@ func newFixture(t *testing.T, name string) *fixture {
 		ctx:     ctx,
 		now:     base,
 		key:     "t:{" + name + "}",
-		fence:   "t:{" + name + "}:fence",
+		fence:   redisscript.NewCounters("t:", false).Key("t:{" + name + "}"),
 		q:       redisscript.Queue{List: "t:{" + name + "}:queue", Hash: "t:{" + name + "}:waiters"},
 		channel: "t:{" + name + "}:released",
 	}
@@ -82,19 +82,19 @@ func (f *fixture) advanceClock(d time.Duration) {
 // hold takes the free lock for token with a plain try and returns its fence.
 func (f *fixture) hold(token string, ttl time.Duration) uint64 {
 	f.t.Helper()
-	ok, fence, _, err := redisscript.AcquireOrWait(f.ctx, f.c, f.key, f.fence, f.q, token, ttl, redisscript.Wait{})
+	got, err := redisscript.AcquireOrWait(f.ctx, f.c, f.key, f.fence, f.q, token, ttl, 0, redisscript.Wait{})
 	require.NoError(f.t, err)
-	require.True(f.t, ok, "%s should take the free lock", token)
-	require.NotZero(f.t, fence)
-	return fence
+	require.True(f.t, got.OK, "%s should take the free lock", token)
+	require.NotZero(f.t, got.Fence)
+	return got.Fence
 }
 
 // try runs AcquireOrWait for token with a hold TTL of holdTTL.
 func (f *fixture) try(token string, w redisscript.Wait) (ok bool, fence uint64, pttl time.Duration) {
 	f.t.Helper()
-	ok, fence, pttl, err := redisscript.AcquireOrWait(f.ctx, f.c, f.key, f.fence, f.q, token, holdTTL, w)
+	got, err := redisscript.AcquireOrWait(f.ctx, f.c, f.key, f.fence, f.q, token, holdTTL, 0, w)
 	require.NoError(f.t, err)
-	return ok, fence, pttl
+	return got.OK, got.Fence, got.PTTL
 }
 
 // queue runs AcquireOrWait for token and requires that it found the lock held.
@@ -107,7 +107,7 @@ func (f *fixture) queue(token string, w redisscript.Wait) {
 
 func (f *fixture) release(token string, withdraw bool) redisscript.Released {
 	f.t.Helper()
-	r, err := redisscript.ReleaseOrGrant(f.ctx, f.c, f.key, f.fence, f.q, token, f.channel, publishBy, holdTTL, withdraw)
+	r, err := redisscript.ReleaseOrGrant(f.ctx, f.c, f.key, f.fence, f.q, token, f.channel, publishBy, 0, withdraw)
 	require.NoError(f.t, err)
 	return r
 }
@@ -137,17 +137,18 @@ func (f *fixture) next(ps *goredis.PubSub) string {
 }
 
 // nextGrant reads the next message, requires that it grants the lock to token on try
-// number try, and returns its fence.
+// number try, with the server clock, and returns its fence.
 func (f *fixture) nextGrant(ps *goredis.PubSub, token string, try uint64) uint64 {
 	f.t.Helper()
 	msg := f.next(ps)
 	parts := strings.Split(msg, " ")
-	require.Len(f.t, parts, 4, "grant message %q", msg)
+	require.Len(f.t, parts, 5, "grant message %q", msg)
 	require.Equal(f.t, "granted", parts[0], "grant message %q", msg)
 	require.Equal(f.t, token, parts[1], "grantee in %q", msg)
 	require.Equal(f.t, strconv.FormatUint(try, 10), parts[2], "try number in %q", msg)
 	fence, err := strconv.ParseUint(parts[3], 10, 64)
 	require.NoError(f.t, err, "fence in %q", msg)
+	assert.Equal(f.t, strconv.FormatInt(f.now.UnixMicro(), 10), parts[4], "server clock in %q", msg)
 	return fence
 }
 
@@ -188,14 +189,27 @@ func (f *fixture) entry(token string) entry {
 	return e
 }
 
+// owner returns the token the lock key holds ("" when it is free), and requires that the
+// key holds "<token> <fence>".
 func (f *fixture) owner() string {
+	f.t.Helper()
+	owner, _ := f.value()
+	return owner
+}
+
+// value returns the token and the fence the lock key holds ("", 0 when it is free).
+func (f *fixture) value() (string, uint64) {
 	f.t.Helper()
 	v, err := f.c.Get(f.ctx, f.key).Result()
 	if err == goredis.Nil {
-		return ""
+		return "", 0
 	}
 	require.NoError(f.t, err)
-	return v
+	token, fence, ok := strings.Cut(v, " ")
+	require.True(f.t, ok, "the lock key holds %q, not \"<token> <fence>\"", v)
+	n, err := strconv.ParseUint(fence, 10, 64)
+	require.NoError(f.t, err, "the lock key holds %q", v)
+	return token, n
 }
 
 func (f *fixture) fenceNow() uint64 {

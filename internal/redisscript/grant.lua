@@ -1,16 +1,18 @@
 -- Free the lock if this token holds it and hand it to the first live waiter of its queue
 -- (queue.lua), or, when there is none, delete it and publish the release (next_fence:
--- fence.lua, run first).
--- KEYS[1] lock key, KEYS[2] fence key, KEYS[3] queue list, KEYS[4] queue hash
--- ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command, ARGV[4] fence key TTL in
--- ms, ARGV[5] "1" when the token also leaves the queue (a waiter that gives up)
+-- fence.lua, run first). The key holds "<owner token> <fence>".
+-- KEYS[1] lock key, KEYS[2] fence counter, KEYS[3] queue list, KEYS[4] queue hash
+-- ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command, ARGV[4] the hold's fence
+-- (passes in the process may have taken it past the counter; 0: unknown), ARGV[5] "1" when
+-- the token also leaves the queue (a waiter that gives up)
 -- Returns 0 when the token did not hold the lock, 1 when it was freed, 2 when granted: the
--- key then holds the waiter's token for its grant TTL, its fence has advanced, and the
--- message "granted <token> <try number> <fence>" tells the waiter.
+-- key then holds the waiter's token and its new fence for its grant TTL, and the message
+-- "granted <token> <try number> <fence> <server µs>" tells the waiter.
 if ARGV[5] == '1' and redis.call('HDEL', KEYS[4], ARGV[1]) == 1 then
 	redis.call('LREM', KEYS[3], 1, ARGV[1])
 end
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+local mine = ARGV[1] .. ' '
+if string.sub(redis.call('GET', KEYS[1]) or '', 1, #mine) ~= mine then
 	return 0
 end
 local now
@@ -28,9 +30,10 @@ while true do
 		end
 		local expiry, try, ttl = string.match(entry, '^(%d+) (%d+) (%d+)$')
 		if expiry and tonumber(expiry) > now then
-			redis.call('SET', KEYS[1], token, 'PX', ttl)
-			local fence = next_fence(KEYS[2], ARGV[4])
-			redis.call(ARGV[3], ARGV[2], 'granted ' .. token .. ' ' .. try .. ' ' .. string.format('%d', fence))
+			local fence, clock = next_fence(KEYS[2], ARGV[4])
+			fence = string.format('%d', fence)
+			redis.call('SET', KEYS[1], token .. ' ' .. fence, 'PX', ttl)
+			redis.call(ARGV[3], ARGV[2], 'granted ' .. token .. ' ' .. try .. ' ' .. fence .. ' ' .. string.format('%d', clock))
 			return 2
 		end
 	end

@@ -1,10 +1,14 @@
--- Pass the lock from one owner to the next in one step, and advance its fence (next_fence:
--- fence.lua, run first).
--- KEYS[1] lock key, KEYS[2] fence key
--- ARGV[1] old owner token, ARGV[2] new owner token, ARGV[3] TTL in ms, ARGV[4] fence key TTL in ms
--- Returns the new hold's fence, or -1 when the old token did not hold the lock.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
-	return -1
+-- Pass the lock from one owner to the next in one step, with the next fence (next_fence:
+-- fence.lua, run first). The key holds "<owner token> <fence>".
+-- KEYS[1] lock key, KEYS[2] fence counter
+-- ARGV[1] old owner token, ARGV[2] new owner token, ARGV[3] TTL in ms, ARGV[4] the old
+-- hold's fence (passes in the process may have taken it past the counter)
+-- Returns {1, fence, server µs} for the new hold, or {0} when the old token did not hold
+-- the lock.
+local mine = ARGV[1] .. ' '
+if string.sub(redis.call('GET', KEYS[1]) or '', 1, #mine) ~= mine then
+	return {0}
 end
-redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-return next_fence(KEYS[2], ARGV[4])
+local fence, now = next_fence(KEYS[2], ARGV[4])
+redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. string.format('%d', fence), 'PX', ARGV[3])
+return {1, fence, now}

@@ -42,7 +42,7 @@ func TestAlreadyMineRemovesEntry(t *testing.T) {
 
 	// Handoff gives w1 the lock but leaves its entry, as a grant whose reply was lost
 	// followed by a retry of the try would.
-	ok, handed, err := redisscript.Handoff(f.ctx, f.c, f.key, f.fence, "h", "w1", grantTTL)
+	ok, handed, _, err := redisscript.Handoff(f.ctx, f.c, f.key, f.fence, "h", "w1", grantTTL, 0)
 	require.NoError(t, err)
 	require.True(t, ok)
 	require.Contains(t, f.waiters(), "w1")
@@ -117,23 +117,24 @@ func TestQueueKeysExpireWithLife(t *testing.T) {
 
 func TestPlainAcquireAndReleaseIgnoreQueue(t *testing.T) {
 	f := newFixture(t, "plain")
-	ok, first, _, err := redisscript.Acquire(f.ctx, f.c, f.key, f.fence, "h", holdTTL)
+	got, err := redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "h", holdTTL, 0)
 	require.NoError(t, err)
-	require.True(t, ok)
+	require.True(t, got.OK)
+	first := got.Fence
 	assert.Equal(t, f.fenceNow(), first)
 
 	f.queue("w1", wait(1, grantTTL))
 	wantList, wantHash := f.list(), f.waiters()
 
-	ok, _, pttl, err := redisscript.Acquire(f.ctx, f.c, f.key, f.fence, "x", holdTTL)
+	got, err = redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "x", holdTTL, 0)
 	require.NoError(t, err)
-	assert.False(t, ok)
-	assert.Positive(t, pttl)
+	assert.False(t, got.OK)
+	assert.Positive(t, got.PTTL)
 	assert.Equal(t, wantList, f.list(), "a failed plain try does not queue")
 	assert.Equal(t, wantHash, f.waiters())
 
 	ps := f.subscribe()
-	ok, err = redisscript.Release(f.ctx, f.c, f.key, "x", f.channel, publishBy)
+	ok, err := redisscript.Release(f.ctx, f.c, f.key, "x", f.channel, publishBy)
 	require.NoError(t, err)
 	assert.False(t, ok, "x does not hold the lock")
 
@@ -145,10 +146,10 @@ func TestPlainAcquireAndReleaseIgnoreQueue(t *testing.T) {
 	assert.Equal(t, wantList, f.list())
 	assert.Equal(t, wantHash, f.waiters())
 
-	ok, fence, _, err := redisscript.Acquire(f.ctx, f.c, f.key, f.fence, "w1", holdTTL)
+	got, err = redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "w1", holdTTL, 0)
 	require.NoError(t, err)
-	require.True(t, ok)
-	assert.Greater(t, fence, first)
+	require.True(t, got.OK)
+	assert.Greater(t, got.Fence, first)
 	assert.Equal(t, wantList, f.list(), "a plain take leaves the queue alone")
 	assert.Equal(t, wantHash, f.waiters())
 }
@@ -190,12 +191,12 @@ func TestQuietRelease(t *testing.T) {
 // with the key's TTL (the quorum backend tells one holder's majority from a split vote).
 func TestTryAcquireTellsTheOwner(t *testing.T) {
 	f := newFixture(t, "owner")
-	got, err := redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "h", holdTTL)
+	got, err := redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "h", holdTTL, 0)
 	require.NoError(t, err)
 	require.True(t, got.OK)
 	assert.Equal(t, f.fenceNow(), got.Fence)
 
-	got, err = redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "x", holdTTL)
+	got, err = redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "x", holdTTL, 0)
 	require.NoError(t, err)
 	assert.False(t, got.OK)
 	assert.Equal(t, "h", got.Owner)
@@ -203,7 +204,7 @@ func TestTryAcquireTellsTheOwner(t *testing.T) {
 	assert.LessOrEqual(t, got.PTTL, holdTTL)
 
 	require.NoError(t, f.c.Persist(f.ctx, f.key).Err())
-	got, err = redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "x", holdTTL)
+	got, err = redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "x", holdTTL, 0)
 	require.NoError(t, err)
 	assert.Equal(t, redisscript.Try{PTTL: -1, Owner: "h"}, got, "a key without a TTL")
 }

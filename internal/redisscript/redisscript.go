@@ -2,9 +2,10 @@
 // one Redis node. The Redis backend (lock/redis) runs them on its one server or cluster;
 // the quorum backend (lock/quorum) runs them on each of its independent masters.
 //
-// A lock lives in a key that holds its owner's token; its fence counter lives in a second
-// key, which the caller puts in the same cluster slot. Scripts run with EVALSHA and fall
-// back to EVAL.
+// A lock lives in a key that holds its owner's token and its fence; the fence counter
+// lives in a second key, shared by every lock key of its cluster slot (Counters). The
+// layout is lock/redis/PROTOCOL.md's, "Keys" and "Fences". Scripts run with EVALSHA and
+// fall back to EVAL.
 package redisscript
 
 import (
@@ -50,31 +51,24 @@ var (
 	raiseScript = goredis.NewScript(raiseLua)
 )
 
-// FenceTTL is how long a fence key outlives the last acquisition of its name: long enough
-// that the server clock (the fallback fence) has moved past every fence handed out.
-func FenceTTL(ttl time.Duration) time.Duration { return max(24*time.Hour, 10*ttl) }
-
 // MS returns d in whole milliseconds, rounded up, at least 1.
 func MS(d time.Duration) int64 { return int64(max(1, (d+time.Millisecond-1)/time.Millisecond)) }
-
-// Acquire takes the lock for token, for ttl, if it is free. It returns the new fence when
-// it was taken, otherwise the key's remaining TTL (-1 when it has none).
-func Acquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration) (ok bool, fence uint64, pttl time.Duration, err error) {
-	t, err := TryAcquire(ctx, c, key, fenceKey, token, ttl)
-	return t.OK, t.Fence, t.PTTL, err
-}
 
 // Try is the outcome of an acquire script.
 type Try struct {
 	OK    bool          // the lock was taken
-	Fence uint64        // its new fence, when taken
+	Fence uint64        // its fence, when taken
+	Clock uint64        // and the server clock, in µs, as the script ran
 	PTTL  time.Duration // when not: the key's remaining TTL (-1 when it has none)
 	Owner string        // and the owner token it holds
 }
 
-// TryAcquire is Acquire that also tells who holds the lock when it is not free.
-func TryAcquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration) (Try, error) {
-	return acquireReply(acquireScript.Run(ctx, c, []string{key, fenceKey}, token, MS(ttl), MS(FenceTTL(ttl))))
+// TryAcquire takes the lock for token, for ttl, if it is free, with a new fence above
+// floor (the caller's last fence, 0 for none); if token holds it already (a try whose
+// reply was lost, or a grant) it sets the TTL and returns the fence it was issued. When
+// another token holds it, it tells which, and the key's remaining TTL.
+func TryAcquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration, floor uint64) (Try, error) {
+	return acquireReply(acquireScript.Run(ctx, c, []string{key, fenceKey}, token, MS(ttl), floor))
 }
 
 // Queue names the two keys of a lock's queue of waiters, in the lock key's cluster slot: a
@@ -88,16 +82,15 @@ type Wait struct {
 	Grant time.Duration // the TTL the key gets when the lock is granted to the waiter
 }
 
-// AcquireOrWait is Acquire for a waiter that, when the lock is held, puts token in the
+// AcquireOrWait is TryAcquire for a waiter that, when the lock is held, puts token in the
 // lock's queue (or refreshes its entry there) so that the holder's ReleaseOrGrant hands it
 // the lock. Taking the lock removes the entry.
-func AcquireOrWait(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token string, ttl time.Duration, w Wait) (ok bool, fence uint64, pttl time.Duration, err error) {
+func AcquireOrWait(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token string, ttl time.Duration, floor uint64, w Wait) (Try, error) {
 	life := int64(0)
 	if w.Life > 0 {
 		life = MS(w.Life)
 	}
-	t, err := acquireReply(waitScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, MS(ttl), MS(FenceTTL(ttl)), life, w.Try, MS(w.Grant)))
-	return t.OK, t.Fence, t.PTTL, err
+	return acquireReply(waitScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, MS(ttl), floor, life, w.Try, MS(w.Grant)))
 }
 
 func acquireReply(cmd *goredis.Cmd) (Try, error) {
@@ -105,9 +98,9 @@ func acquireReply(cmd *goredis.Cmd) (Try, error) {
 	if err != nil {
 		return Try{}, err
 	}
-	var taken, n int64
+	var taken, n, clock int64
 	var owner string
-	ok := len(res) >= 2
+	ok := len(res) == 3
 	if ok {
 		taken, ok = res[0].(int64)
 	}
@@ -115,9 +108,11 @@ func acquireReply(cmd *goredis.Cmd) (Try, error) {
 		n, ok = res[1].(int64)
 	}
 	switch {
-	case ok && taken == 1 && len(res) == 2: // {1, fence}
-		return Try{OK: true, Fence: uint64(n)}, nil
-	case ok && taken == 0 && len(res) == 3: // {0, pttl, owner}
+	case ok && taken == 1: // {1, fence, server µs}
+		if clock, ok = res[2].(int64); ok && n > 0 {
+			return Try{OK: true, Fence: uint64(n), Clock: uint64(clock)}, nil
+		}
+	case ok && taken == 0: // {0, pttl, owner}
 		if owner, ok = res[2].(string); ok {
 			return Try{PTTL: max(-1, time.Duration(n)*time.Millisecond), Owner: owner}, nil
 		}
@@ -143,15 +138,16 @@ const (
 )
 
 // ReleaseOrGrant frees the lock if token holds it: it hands the key to the first live
-// waiter of queue q (publishing "granted <token> <try> <fence>" on channel) or, when there
-// is none, deletes it and publishes "released". With withdraw, token also leaves the queue
-// first: a waiter that gives up calls it in case it was granted the lock meanwhile.
-func ReleaseOrGrant(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token, channel, publish string, ttl time.Duration, withdraw bool) (Released, error) {
+// waiter of queue q, with a fence above fence (the releasing hold's; 0: unknown), and
+// publishes "granted <token> <try> <fence> <server µs>" on channel; or, when there is no
+// live waiter, deletes it and publishes "released". With withdraw, token also leaves the
+// queue first: a waiter that gives up calls it in case it was granted the lock meanwhile.
+func ReleaseOrGrant(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token, channel, publish string, fence uint64, withdraw bool) (Released, error) {
 	flag := "0"
 	if withdraw {
 		flag = "1"
 	}
-	n, err := grantScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, channel, publish, MS(FenceTTL(ttl)), flag).Int64()
+	n, err := grantScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, channel, publish, fence, flag).Int64()
 	if err != nil {
 		return NotHeld, err
 	}
@@ -167,18 +163,24 @@ func Extend(ctx context.Context, c goredis.Scripter, key, token string, ttl time
 	return n == 1, err
 }
 
-// Handoff passes the lock from token to next (for ttl) and returns the new fence; ok is
-// false when token did not hold the lock.
-func Handoff(ctx context.Context, c goredis.Scripter, key, fenceKey, token, next string, ttl time.Duration) (ok bool, fence uint64, err error) {
-	n, err := handoffScript.Run(ctx, c, []string{key, fenceKey}, token, next, MS(ttl), MS(FenceTTL(ttl))).Int64()
-	if err != nil || n < 0 {
-		return false, 0, err
+// Handoff passes the lock from token to next (for ttl), with a fence above floor (the old
+// hold's), and returns the new fence and the server clock in µs; ok is false when token
+// did not hold the lock.
+func Handoff(ctx context.Context, c goredis.Scripter, key, fenceKey, token, next string, ttl time.Duration, floor uint64) (ok bool, fence, clock uint64, err error) {
+	res, err := handoffScript.Run(ctx, c, []string{key, fenceKey}, token, next, MS(ttl), floor).Int64Slice()
+	switch {
+	case err != nil:
+		return false, 0, 0, err
+	case len(res) == 1 && res[0] == 0:
+		return false, 0, 0, nil
+	case len(res) == 3 && res[0] == 1 && res[1] > 0 && res[2] >= 0:
+		return true, uint64(res[1]), uint64(res[2]), nil
 	}
-	return true, uint64(n), nil
+	return false, 0, 0, fmt.Errorf("handoff script returned %v", res)
 }
 
 // RaiseFence makes the fence counter at least fence, so that the next acquisition on this
 // node gets a larger one.
-func RaiseFence(ctx context.Context, c goredis.Scripter, fenceKey string, fence uint64, ttl time.Duration) error {
-	return raiseScript.Run(ctx, c, []string{fenceKey}, fmt.Sprintf("%d", fence), MS(FenceTTL(ttl))).Err()
+func RaiseFence(ctx context.Context, c goredis.Scripter, fenceKey string, fence uint64) error {
+	return raiseScript.Run(ctx, c, []string{fenceKey}, fence).Err()
 }

@@ -1,8 +1,10 @@
--- Free the lock if this token holds it, and tell the waiters.
+-- Free the lock if this token holds it (the key holds "<owner token> <fence>"), and tell
+-- the waiters.
 -- KEYS[1] lock key; ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command, or ''
 -- to free the key without a message
 -- Returns 1 when freed, 0 when the token did not hold the lock.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+local mine = ARGV[1] .. ' '
+if string.sub(redis.call('GET', KEYS[1]) or '', 1, #mine) ~= mine then
 	return 0
 end
 redis.call('DEL', KEYS[1])

@@ -16,9 +16,9 @@ func TestAcquireReply(t *testing.T) {
 		cmd.SetVal(v)
 		return acquireReply(cmd)
 	}
-	got, err := reply(int64(1), int64(42))
+	got, err := reply(int64(1), int64(42), int64(40))
 	require.NoError(t, err)
-	assert.Equal(t, Try{OK: true, Fence: 42}, got)
+	assert.Equal(t, Try{OK: true, Fence: 42, Clock: 40}, got)
 
 	got, err = reply(int64(0), int64(1500), "holder")
 	require.NoError(t, err)
@@ -29,7 +29,8 @@ func TestAcquireReply(t *testing.T) {
 	assert.Equal(t, Try{PTTL: -1, Owner: "holder"}, got, "a key without a TTL")
 
 	for _, bad := range [][]any{
-		{}, {int64(1)}, {"1", int64(2)}, {int64(1), "2"}, {int64(1), int64(2), "x"},
+		{}, {int64(1)}, {int64(1), int64(42)}, {"1", int64(2)}, {int64(1), "2"}, {int64(1), int64(2), "x"},
+		{int64(1), int64(0), int64(5)}, {int64(1), int64(2), int64(3), int64(4)},
 		{int64(0), int64(5)}, {int64(0), int64(5), int64(6)}, {int64(2), int64(5), "x"},
 	} {
 		_, err := reply(bad...)

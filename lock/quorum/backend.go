@@ -9,6 +9,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/internal/lease"
+	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
@@ -23,6 +24,7 @@ type Backend struct {
 	owned   bool     // Close closes the clients (they were made from a URL)
 	cfg     config
 	subs    []*nodeSubscriber
+	fences  *redisscript.Counters // one counter key for all nodes (PROTOCOL.md, "Keys")
 
 	ctx    context.Context // background work; cancelled by Close
 	cancel context.CancelFunc
@@ -49,9 +51,13 @@ func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 		return nil, driver.Invalidf("quorum backend: no clients")
 	}
 	addrs := make([]string, len(clients))
+	cluster := false
 	for i, c := range clients {
 		if c == nil {
 			return nil, driver.Invalidf("quorum backend: client %d is nil", i)
+		}
+		if _, ok := c.(*goredis.ClusterClient); ok {
+			cluster = true // per-slot counters serve plain nodes as well
 		}
 		addrs[i] = fmt.Sprint(i)
 		if cc, ok := c.(*goredis.Client); ok {
@@ -76,6 +82,7 @@ func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 		done:    make(chan struct{}),
 		queues:  make(map[string]*waitQueue),
 		holds:   make(map[*hold]struct{}),
+		fences:  redisscript.NewCounters(cfg.Prefix, cluster),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	for _, c := range clients {
@@ -99,7 +106,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	l := &Lock{
 		b:        b,
 		key:      key,
-		fenceKey: key + ":fence",
+		fenceKey: b.fences.Key(key),
 		channel:  key + ":released",
 	}
 	l.core = lease.Handle[nodes]{

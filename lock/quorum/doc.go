@@ -5,8 +5,9 @@
 // client per master.
 //
 // Each node runs the same scripts as the single-server backend (lock/redis): a key
-// prefix+"{name}" holding the owner's random token, and a fence counter beside it. Acquire
-// sends the acquire script to every node at once and returns as soon as a majority has
+// prefix+"{name}" holding the owner's random token and fence, and one fence counter per node
+// (lock/redis/PROTOCOL.md, "Keys" and "Fences"). Acquire sends the acquire script to every
+// node at once and returns as soon as a majority has
 // taken the lock, or as soon as a majority cannot, so a dead node costs nothing while a
 // majority lives; each node call is bounded by WithNodeTimeout. A hold counts only if the
 // majority answered within its validity: the TTL, minus the time the try took, minus a

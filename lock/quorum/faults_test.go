@@ -160,7 +160,7 @@ func TestFenceRaisedOnTheMajority(t *testing.T) {
 	ctx := testCtx(t)
 	cs := clients(t, addrs(ss))
 	const ahead = uint64(1) << 52 // ahead of the clock in µs, and exact in Lua's doubles
-	require.NoError(t, cs[0].Set(ctx, "baton:{f}:fence", ahead, 0).Err())
+	require.NoError(t, cs[0].Set(ctx, "baton:fence:v2", ahead, 0).Err())
 	b := newBackend(t, cs, quorum.WithNodeTimeout(300*time.Millisecond))
 	l := newLock(t, b, "f")
 
@@ -251,7 +251,7 @@ func TestReleaseWaitsForLateNode(t *testing.T) {
 		}
 		return n
 	}
-	require.Eventually(t, func() bool { return keys(cs[2], "baton:{late}:fence") == 1 }, eventually, time.Millisecond,
+	require.Eventually(t, func() bool { return keys(cs[2], "baton:fence:v2") == 1 }, eventually, time.Millisecond,
 		"the try never landed on node 2")
 	require.Eventually(t, func() bool { return keys(cs[2], "baton:{late}") == 0 }, eventually, 5*time.Millisecond,
 		"the release ran on node 2 before the try: the key is left taken there")

@@ -48,8 +48,9 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		t.landed[i] = make(chan struct{})
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
+	floor := l.core.Fence()
 	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
-		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl)
+		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl, floor)
 		close(t.landed[node])
 		n := int64(r.Fence)
 		if !r.OK {
@@ -73,7 +74,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		for _, r := range oks {
 			t.fence = max(t.fence, uint64(r.n))
 		}
-		t.raised = l.raiseFence(oks, t.fence, ttl)
+		t.raised = l.raiseFence(oks, t.fence)
 		return t, nil
 	}
 	t.majority = heldByMajority(fails, b.quorum)
@@ -128,7 +129,7 @@ func heldByMajority(fails []reply, quorum int) bool {
 // majority shares a node with this one's, gets a larger fence even if the nodes' clocks
 // disagree. The returned channel (nil when there is nothing to raise) is closed once every
 // raise has been answered or has timed out; Release waits for it before it frees the lock.
-func (l *Lock) raiseFence(oks []reply, fence uint64, ttl time.Duration) <-chan struct{} {
+func (l *Lock) raiseFence(oks []reply, fence uint64) <-chan struct{} {
 	var behind []goredis.UniversalClient
 	for _, r := range oks {
 		if uint64(r.n) < fence {
@@ -146,7 +147,7 @@ func (l *Lock) raiseFence(oks []reply, fence uint64, ttl time.Duration) <-chan s
 			defer l.b.wg.Done()
 			ctx, cancel := context.WithTimeout(l.b.ctx, l.b.cfg.nodeTimeout)
 			defer cancel()
-			_ = redisscript.RaiseFence(ctx, c, l.fenceKey, fence, ttl)
+			_ = redisscript.RaiseFence(ctx, c, l.fenceKey, fence)
 			if left.Add(-1) == 0 {
 				close(done)
 			}

@@ -25,7 +25,7 @@ var errNoAnswer = errors.New("redis did not answer before the blocking window en
 // attempt is one Acquire call (lease.Attempt: what ends its waits, and why it failed),
 // with the waiter's place in the lock's queue on the server (scripts.go).
 type attempt struct {
-	*lease.Attempt[struct{}]
+	*lease.Attempt[clock]
 	l      *Lock
 	tries  uint64        // tries sent, which number them
 	queued bool          // a try put the waiter's token in the queue
@@ -57,7 +57,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	a.grant = grant
 	defer func() {
 		if err != nil && unsure {
-			l.b.undo(l, token, ttl)
+			l.b.undo(l, token)
 		}
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
@@ -84,7 +84,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			wait = &redisscript.Wait{Life: life, Try: a.tries + 1, Grant: grant}
 			if !a.queued {
 				// Before the try: Close withdraws the tokens it finds recorded.
-				if !l.b.queue(l, token, ttl) {
+				if !l.b.queue(l, token) {
 					return nil, a.Fail(lock.ErrClosed)
 				}
 				defer l.b.unqueue(token)
@@ -92,7 +92,8 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		}
 		a.tries++
 		sent := time.Now()
-		ok, fence, pttl, err := l.tryAcquire(a.TryCtx, token, ttl, wait)
+		t, err := l.tryAcquire(a.TryCtx, token, ttl, wait)
+		heard := time.Now()
 		if wait != nil {
 			a.queued, unsure = true, true // if not by this try, then by the one before
 		}
@@ -119,8 +120,8 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 				return nil, err
 			}
 			continue
-		case ok:
-			return l.core.NewHold(token, fence, ttl, sent, ttl, struct{}{})
+		case t.OK:
+			return l.core.NewHold(token, t.Fence, ttl, sent, ttl, clock{server: t.Clock, at: heard})
 		}
 		if wait != nil {
 			a.last, a.sent = a.tries, sent
@@ -130,8 +131,8 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			return nil, a.Fail(lock.ErrNotAcquired)
 		}
 		sleep := l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
-		if pttl >= 0 {
-			sleep = pttl + time.Millisecond
+		if t.PTTL >= 0 {
+			sleep = t.PTTL + time.Millisecond
 		}
 		if a.queues(leased) {
 			sleep = min(sleep, refresh) // write, then keep alive, the entry in the server's queue
@@ -164,21 +165,21 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 		<-o.done // the Release that passes the lock is one round trip from done, or none
 		if o.ok {
 			if a.queued {
-				l.b.undo(l, token, ttl) // leave the server's queue, which no longer serves
+				l.b.undo(l, token) // leave the server's queue, which no longer serves
 			}
 			keyTTL := ttl
 			if o.token != "" {
 				token = o.token // the key stays in the process's hands: keep its owner token
 				keyTTL = o.ttl
 			}
-			h, err = l.core.NewHold(token, o.fence, ttl, o.sent, keyTTL, struct{}{})
+			h, err = l.core.NewHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
 			return h, true, err
 		}
 		*unsure = *unsure || o.err != nil
 	}
 	if g != nil && err == nil && a.claims(g) {
 		l.b.claimed.Add(1)
-		h, err = l.core.NewHold(token, g.fence*fenceSlots, ttl, a.sent, a.grant, struct{}{})
+		h, err = l.core.NewHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
 		return h, true, err
 	}
 	// A grant that cannot be claimed is checked by the next try, which finds the key
@@ -192,7 +193,7 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 // or would be. A try given up on while its pipeline was in flight may not have reached the
 // server yet: undo waits for that pipeline first (for at most undoWait), or it could run
 // before the try and leave the key taken for a lease. Close cuts it short.
-func (b *Backend) undo(l *Lock, token string, ttl time.Duration) {
+func (b *Backend) undo(l *Lock, token string) {
 	if !b.enter() {
 		return
 	}
@@ -203,6 +204,6 @@ func (b *Backend) undo(l *Lock, token string, ttl time.Duration) {
 		cancel()
 		ctx, cancel := context.WithTimeout(b.ctx, undoWait)
 		defer cancel()
-		_, _ = l.runRelease(ctx, token, ttl, true)
+		_, _ = l.runRelease(ctx, token, 0, true)
 	}()
 }

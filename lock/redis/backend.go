@@ -24,6 +24,7 @@ type Backend struct {
 	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines
 	owned   bool                // Close closes client (it was made from a URL)
 	publish string              // PUBLISH, or SPUBLISH on a cluster
+	fences  *redisscript.Counters
 	cfg     config
 	subs    *subscriber
 
@@ -105,9 +106,11 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 		held:    make(map[string]int),
 		queued:  make(map[string]queuedWait),
 	}
-	if _, ok := client.(*goredis.ClusterClient); ok {
+	_, cluster := client.(*goredis.ClusterClient)
+	if cluster {
 		b.publish = "SPUBLISH"
 	}
+	b.fences = redisscript.NewCounters(cfg.Prefix, cluster)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.subs = newSubscriber(client, b.wakeHead, b.heard, func(op string, err error) {
 		b.cfg.Defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
@@ -131,11 +134,11 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	l := &Lock{
 		b:        b,
 		key:      key,
-		fenceKey: key + ":fence",
+		fenceKey: b.fences.Key(key),
 		channel:  key + ":released",
 		queue:    redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"},
 	}
-	l.core = lease.Handle[struct{}]{
+	l.core = lease.Handle[clock]{
 		Name: name, Kind: "redis", Opts: o, Sem: make(chan struct{}, 1),
 		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend,
 		ErrTaken: vocab.ErrTaken, ErrNotRenewed: vocab.ErrNotRenewed,

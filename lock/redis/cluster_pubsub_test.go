@@ -32,7 +32,7 @@ type pubsubCluster struct {
 func startPubsubCluster(t *testing.T) *pubsubCluster {
 	c := redistest.StartCluster(t, 3)
 	open := func() *goredis.ClusterClient {
-		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs()})
+		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs(), ContextTimeoutEnabled: true})
 		t.Cleanup(func() { _ = cc.Close() })
 		return cc
 	}

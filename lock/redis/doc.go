@@ -12,14 +12,13 @@
 // masters; and whatever the backend, the storage a lock protects should check Fence().
 //
 // A lock named n lives in the key prefix+"{n}", which holds a random token of the current
-// owner (fresh for every acquisition from the server); its fence counter lives in
-// prefix+"{n}:fence", in the same cluster slot. Acquire is one Lua round trip: SET NX PX
-// and, when that succeeds, the next count, max(last+1, server time in µs); when it fails the
-// script returns the key's PTTL instead. A hold's Fence() is that count × 16 (see below).
-// The fence key expires a day (or 10 TTLs, if longer) after the name was last taken, so a
-// service that locks millions of distinct names leaves nothing behind; the server clock
-// keeps fences growing after that. Release and Extend compare the token before they DEL or
-// PEXPIRE, so a stale handle cannot touch a newer hold, and Release publishes on the
+// owner (fresh for every acquisition from the server) and the hold's fence. The fence
+// counter is shared: one key on a server, one per hash slot on a cluster, without a TTL, so
+// a service that locks millions of distinct names leaves nothing per name behind. Acquire is
+// one Lua round trip: SET NX PX with the next fence, max(server µs, counter + 1, this
+// handle's last fence + 1); when the key is taken the script returns its PTTL instead. The
+// keys and the fence rule are written down in PROTOCOL.md ("Keys", "Fences"). Release and
+// Extend compare the token before they DEL or PEXPIRE, so a stale handle cannot touch a newer hold, and Release publishes on the
 // channel prefix+"{n}:released" (SPUBLISH on a cluster): "released" when it freed the key,
 // "granted ..." when it handed the key to a waiter queued on the server (below).
 //
@@ -42,11 +41,11 @@
 // When that first waiter is asleep, a Release of the same process passes it the lock
 // without freeing it on the server. If both holds are leased (no timeout), the pass is made
 // in memory, with no round trip at all: the new hold keeps the key's owner token and lease,
-// and its fence is the old one + 1. The key never leaves the process's hands, so no other
-// process gets a fence in between, and the server's next count is at least one more, which
-// is 16 more in Fence() terms; after 15 passes in a row the next hold gets a count from the
-// server again. If the waiter has a timeout, the lock is passed by a script that sets its
-// token and TTL and issues a new count: one round trip instead of two. Either way, after 8
+// and its fence is the old one + 1, as long as that is behind the server clock (which the
+// scripts report), so that every fence the server hands out later is larger; otherwise the
+// pass goes through the hand-off script. If the waiter has a timeout, the lock is passed by
+// a script that sets its token and TTL and issues a new fence: one round trip instead of
+// two. Either way, after 8
 // passes in a row a Release goes to the server: it grants the lock to the first waiter of
 // another process queued there, or frees it and publishes it, and the process's waiter
 // races for it on the same terms as the waiters of other processes. A waiter never queues
@@ -63,9 +62,10 @@
 // which is where a busy server spends most of its time. Cluster clients are not batched: a
 // pipeline that spans nodes would be as slow as its slowest node.
 //
-// Scripts use SET ... GET (Redis 6.2) and, on a cluster, SPUBLISH (Redis 7.0). Open and New
-// check the server's version and, by ACL DRYRUN, that its ACL allows every command baton
-// sends, and warn when its maxmemory-policy may evict lock keys (set noeviction).
+// Scripts need Redis 6.2 or newer (older servers are untested) and, on a cluster, SPUBLISH
+// (Redis 7.0). Open and New check the server's version and, by ACL DRYRUN, that its ACL
+// allows every command baton sends, and warn when its maxmemory-policy may evict lock keys
+// (set noeviction).
 //
 // A hold with lock.WithTimeout(d) is a key with PX d, never renewed. A hold without one gets
 // a lease (30s by default) renewed every third of it. Either way the hold counts as lost at

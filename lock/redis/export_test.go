@@ -27,12 +27,12 @@ func (b *Backend) Parked(name string) bool {
 func (b *Backend) Claimed() int64 { return b.claimed.Load() }
 
 // ParseGrant reads a grant message's payload after "granted ".
-func ParseGrant(s string) (token string, try, fence uint64, ok bool) {
+func ParseGrant(s string) (token string, try, fence, clock uint64, ok bool) {
 	g, ok := parseGrant(s)
 	if !ok {
-		return "", 0, 0, false
+		return "", 0, 0, 0, false
 	}
-	return g.token, g.try, g.fence, true
+	return g.token, g.try, g.fence, g.clock, true
 }
 
 // Claims reports whether a waiter of b holds on a grant for try: its last answered try that

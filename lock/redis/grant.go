@@ -39,12 +39,13 @@ func queueTimes(ttl time.Duration) (grant, refresh, life time.Duration) {
 }
 
 // grant is the message of a Release of another process that handed the key to a waiter
-// queued on the server (grant.lua): the waiter's token, the try that wrote its entry, and
-// the fence, as the server counts it.
+// queued on the server (grant.lua): the waiter's token, the try that wrote its entry, the
+// fence, and the server clock in µs as it granted the key.
 type grant struct {
 	token string
 	try   uint64
 	fence uint64
+	clock uint64
 }
 
 // granted hands a grant heard on name's channel to the head waiter it names, or keeps it
@@ -68,7 +69,7 @@ func (b *Backend) granted(name string, g *grant) {
 }
 
 // heard handles a message on name's channel: "released" wakes the head waiter of this
-// process; "granted <token> <try> <fence>" goes to the waiter it names. A message it cannot
+// process; "granted <token> <try> <fence> <server µs>" goes to the waiter it names. A message it cannot
 // read wakes the head too, which then tries again.
 func (b *Backend) heard(name, payload string) {
 	if rest, ok := strings.CutPrefix(payload, "granted "); ok {
@@ -82,32 +83,30 @@ func (b *Backend) heard(name, payload string) {
 
 func parseGrant(s string) (*grant, bool) {
 	f := strings.Fields(s)
-	if len(f) != 3 {
+	if len(f) != 4 {
 		return nil, false
 	}
 	try, err1 := strconv.ParseUint(f[1], 10, 64)
 	fence, err2 := strconv.ParseUint(f[2], 10, 64)
-	if err1 != nil || err2 != nil || f[0] == "" {
+	clock, err3 := strconv.ParseUint(f[3], 10, 64)
+	if err1 != nil || err2 != nil || err3 != nil || f[0] == "" || fence == 0 {
 		return nil, false
 	}
-	return &grant{token: f[0], try: try, fence: fence}, true
+	return &grant{token: f[0], try: try, fence: fence, clock: clock}, true
 }
 
 // queuedWait is a waiter's token in a lock's queue on the server.
-type queuedWait struct {
-	l   *Lock
-	ttl time.Duration
-}
+type queuedWait struct{ l *Lock }
 
 // queue records that token is in l's queue on the server, until unqueue; false once the
 // backend is closed (Close has taken its list of tokens to withdraw).
-func (b *Backend) queue(l *Lock, token string, ttl time.Duration) bool {
+func (b *Backend) queue(l *Lock, token string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
 		return false
 	}
-	b.queued[token] = queuedWait{l, ttl}
+	b.queued[token] = queuedWait{l}
 	return true
 }
 
@@ -133,7 +132,7 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			_, _ = q.l.runRelease(ctx, token, q.ttl, true)
+			_, _ = q.l.runRelease(ctx, token, 0, true)
 		}()
 	}
 	wg.Wait()

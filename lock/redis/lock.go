@@ -16,11 +16,11 @@ type Lock struct {
 	b                      *Backend
 	key, fenceKey, channel string
 	queue                  redisscript.Queue // the waiters queued on the server
-	core                   lease.Handle[struct{}]
+	core                   lease.Handle[clock]
 }
 
 // hold is one acquisition of a Lock (internal/lease).
-type hold = lease.Hold[struct{}]
+type hold = lease.Hold[clock]
 
 var (
 	_ lock.Locker         = (*Lock)(nil)
@@ -40,7 +40,7 @@ func (l *Lock) Name() string { return l.core.Name }
 // errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was closed. On
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
 func (l *Lock) Acquire(ctx context.Context) error {
-	return l.core.Acquire(ctx, func(a *lease.Attempt[struct{}]) (*hold, error) {
+	return l.core.Acquire(ctx, func(a *lease.Attempt[clock]) (*hold, error) {
 		return l.contend(&attempt{Attempt: a, l: l})
 	})
 }
@@ -71,12 +71,12 @@ func (l *Lock) Release(ctx context.Context) error {
 	case o != nil:
 		// A waiter of this process is next: pass it the lock in the same script.
 		o.sent = time.Now()
-		ok, o.fence, err = l.runHandoff(ctx, h.Token, next.token, next.ttl)
+		ok, o.fence, o.clock, err = l.runHandoff(ctx, h, next.token, next.ttl)
 		o.ok, o.err = ok, err
 		close(o.done)
 	default:
 		var res redisscript.Released
-		res, err = l.runRelease(ctx, h.Token, h.TTL, false)
+		res, err = l.runRelease(ctx, h.Token, h.Fence, false)
 		ok, granted = res != redisscript.NotHeld, res == redisscript.Granted
 	}
 

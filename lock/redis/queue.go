@@ -33,6 +33,7 @@ type offer struct {
 	done  chan struct{} // closed when the fields below are set
 	ok    bool          // the waiter holds the lock
 	fence uint64
+	clock clock         // what the new hold knows of the server clock
 	sent  time.Time     // when the script was sent: the new hold's deadline counts from then
 	err   error         // the script failed; the lock may or may not have been passed
 	token string        // passed without a script: the key's owner token, kept by the new hold
@@ -81,9 +82,10 @@ func poke(w *waiter) {
 // often in a row: the Release must then leave the head to hear the published release like
 // the waiters of other processes, so that they all start even.
 //
-// When both h and the head hold leased, and h's fence leaves room for one more pass, the
-// offer is already done: the head takes over h's claim on the key (its owner token and its
-// lease) with the next fence, and the caller must not run the hand-off script.
+// When both h and the head hold leased, and the server clock is past h's fence + 1
+// (PROTOCOL.md, "Fences"), the offer is already done: the head takes over h's claim on the
+// key (its owner token and its lease) with that fence, and the caller must not run the
+// hand-off script.
 func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -101,8 +103,8 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	}
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
-	if h.Leased && w.leased && w.ttl == h.TTL && h.Fence%fenceSlots < fenceSlots-1 {
-		o.ok, o.fence, o.token, o.sent, o.ttl = true, h.Fence+1, h.Token, h.Confirmed, min(h.KeyTTL, h.TTL)
+	if h.Leased && w.leased && w.ttl == h.TTL && h.Data.passable(h.Fence+1) {
+		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.Fence+1, h.Data, h.Token, h.Confirmed, min(h.KeyTTL, h.TTL)
 		close(o.done)
 	}
 	w.offer = o

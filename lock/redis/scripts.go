@@ -7,39 +7,53 @@ import (
 	"github.com/batonlock/baton/internal/redisscript"
 )
 
-// fenceSlots is how many holds share one fence the server hands out: a hold's Fence() is
-// the server's fence × fenceSlots, and each time the hold is passed on inside the process,
-// with no round trip, the next hold's fence is one more. A pass leaves the key in the
-// process's hands, so no other process can get a fence in between, and the server's next
-// fence is at least one more than this one: fenceSlots more in Fence() terms. Passes in a
-// row stop at fenceSlots - 1, then the next hold gets a fence from the server again.
-const fenceSlots = 16
-
-// tryAcquire runs the acquire script once. It returns the fence when the lock was taken,
-// otherwise the key's remaining TTL (-1 when it has none). wait, unless nil, says how the
-// try puts the waiter in the lock's queue on the server.
-func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration, wait *redisscript.Wait) (ok bool, fence uint64, pttl time.Duration, err error) {
-	if wait == nil {
-		ok, fence, pttl, err = redisscript.Acquire(ctx, l.b.scripts, l.key, l.fenceKey, token, ttl)
-	} else {
-		ok, fence, pttl, err = redisscript.AcquireOrWait(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, ttl, *wait)
-	}
-	return ok, fence * fenceSlots, pttl, err
+// clock is what a hold knows of the server clock (PROTOCOL.md, "Fences"): it read server
+// µs at or before the local time at. A hold passed on within the process takes the next
+// fence without a script only while that stays behind the server clock, so that every
+// fence the server hands out later, at least its clock, is larger.
+type clock struct {
+	server uint64    // server µs
+	at     time.Time // local time when it was heard, at or after the server read it
 }
 
-// runRelease frees the lock held by token (for ttl), or grants it to the first waiter
-// queued on the server. withdraw also takes token out of that queue: a waiter gives up.
-func (l *Lock) runRelease(ctx context.Context, token string, ttl time.Duration, withdraw bool) (redisscript.Released, error) {
-	return redisscript.ReleaseOrGrant(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, l.channel, l.b.publish, ttl, withdraw)
+// now returns a lower bound of the server clock in µs: the local clock may run up to 1%
+// fast against the server's.
+func (c clock) now() uint64 {
+	if c.server == 0 {
+		return 0
+	}
+	d := time.Since(c.at)
+	return c.server + uint64(max(0, (d-d/100)/time.Microsecond))
+}
+
+// passable reports whether a hold passed on within the process may take fence without a
+// script: the server clock is already past it.
+func (c clock) passable(fence uint64) bool { return fence < c.now() }
+
+// tryAcquire runs the acquire script once, with a fence above this handle's last. wait,
+// unless nil, says how the try puts the waiter in the lock's queue on the server.
+func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration, wait *redisscript.Wait) (redisscript.Try, error) {
+	floor := l.core.Fence()
+	if wait == nil {
+		return redisscript.TryAcquire(ctx, l.b.scripts, l.key, l.fenceKey, token, ttl, floor)
+	}
+	return redisscript.AcquireOrWait(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, ttl, floor, *wait)
+}
+
+// runRelease frees the lock held by token with fence (0: unknown), or grants it to the
+// first waiter queued on the server with a larger fence. withdraw also takes token out of
+// that queue: a waiter gives up.
+func (l *Lock) runRelease(ctx context.Context, token string, fence uint64, withdraw bool) (redisscript.Released, error) {
+	return redisscript.ReleaseOrGrant(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, l.channel, l.b.publish, fence, withdraw)
 }
 
 func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
 	return redisscript.Extend(ctx, l.b.scripts, l.key, token, ttl)
 }
 
-// runHandoff passes the lock from token to next (for ttl) and returns the new fence; ok is
-// false when token did not hold the lock.
-func (l *Lock) runHandoff(ctx context.Context, token, next string, ttl time.Duration) (ok bool, fence uint64, err error) {
-	ok, fence, err = redisscript.Handoff(ctx, l.b.scripts, l.key, l.fenceKey, token, next, ttl)
-	return ok, fence * fenceSlots, err
+// runHandoff passes the lock from h to next (for ttl) and returns the new fence, above h's,
+// and the server clock; ok is false when h did not hold the lock.
+func (l *Lock) runHandoff(ctx context.Context, h *hold, next string, ttl time.Duration) (ok bool, fence uint64, c clock, err error) {
+	ok, fence, server, err := redisscript.Handoff(ctx, l.b.scripts, l.key, l.fenceKey, h.Token, next, ttl, h.Fence)
+	return ok, fence, clock{server: server, at: time.Now()}, err
 }
