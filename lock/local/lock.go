@@ -80,6 +80,7 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	w := &waiter{l: l, ready: make(chan struct{})}
 	e.push(w)
 	s.mu.Unlock()
+	l.opts.Notify(lock.Event{Kind: lock.Waiting, Name: l.name})
 
 	var window <-chan time.Time
 	if l.opts.Blocking > 0 {

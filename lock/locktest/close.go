@@ -15,8 +15,7 @@ func (s *suite) closeWithWaiters(t *testing.T) {
 	n := name(t)
 	holder := acquired(t, b, n)
 	lost := holder.Lost()
-	waiter := acquireAsync(ctx(t), newLock(t, b, n))
-	time.Sleep(settle)
+	_, waiter := waiting(t, ctx(t), b, n, "waiter during Close")
 
 	require.NoError(t, b.Close())
 	assert.ErrorIs(t, result(t, waiter, "waiter during Close"), lock.ErrClosed)

@@ -30,7 +30,7 @@ import (
 // event gives it a generous bound so a loaded machine does not fail the suite.
 const (
 	shortTTL   = 150 * time.Millisecond
-	settle     = 100 * time.Millisecond // time for a goroutine to reach its blocking point (generous: CI runs packages side by side under -race)
+	quiet      = 100 * time.Millisecond // how long a test watches for something that must not happen
 	eventually = 10 * time.Second
 )
 
@@ -150,6 +150,16 @@ func closed(t *testing.T, c <-chan struct{}, what string) {
 	case <-c:
 	case <-time.After(eventually):
 		t.Fatalf("%s: not closed after %v", what, eventually)
+	}
+}
+
+// stillOpen asserts that c stays open for d.
+func stillOpen(t *testing.T, c <-chan struct{}, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case <-c:
+		t.Fatalf("%s: closed while it should stay open", what)
+	case <-time.After(d):
 	}
 }
 
