@@ -18,7 +18,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func TestConformance(t *testing.T) {
-	locktest.Run(t, func(t *testing.T) lock.Backend { return local.New(lock.DefaultOptions()) })
+	locktest.Run(t, func(t *testing.T) lock.Backend { return local.New(lock.DefaultOptions()) }, locktest.Isolated())
 }
 
 func TestConformanceThroughOpen(t *testing.T) {
@@ -26,7 +26,7 @@ func TestConformanceThroughOpen(t *testing.T) {
 		b, err := lock.Open(context.Background(), "local://")
 		require.NoError(t, err)
 		return b
-	})
+	}, locktest.Isolated())
 }
 
 func TestBackendsAreIndependent(t *testing.T) {

@@ -105,7 +105,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	}
 	l.core = lease.Handle[struct{}]{
 		Name: name, Kind: "redis", Opts: o, Sem: make(chan struct{}, 1),
-		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend,
+		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend, Free: l.freeOnClose,
 		ErrTaken: errTaken, ErrNotRenewed: errNotRenewed,
 	}
 	return l, nil
@@ -122,13 +122,14 @@ func (h holdsOf) AddHold(x *hold) bool     { return h.b.addHold(x) }
 func (h holdsOf) DropHold(x *hold)         { h.b.dropHold(x) }
 func (h holdsOf) WakeHead(name string)     { h.b.wakeHead(name) }
 
-// Close stops every renewal and marks the holds it abandons lost (their Lost channels
-// close; their keys are left to expire on the server, not deleted), ends the subscription,
-// and makes Acquire calls that are waiting return lock.ErrClosed, taking those queued on the
-// server out of their queues first (best effort, for at most half a second), so that no
-// Release grants them a lock. It returns when no goroutine of the backend is left. It
-// closes the client only when the backend opened it (lock.Open); a client given to New
-// stays open. A second Close returns nil.
+// Close stops every renewal, ends the subscription, and makes Acquire calls that are
+// waiting return lock.ErrClosed, taking those queued on the server out of their queues first
+// (best effort, for at most half a second), so that no Release grants them a lock. The holds
+// it still has are marked lost (their Lost channels close) and then released on the server,
+// for at most lease.ReleaseWait, so that other processes can take them at once; a key the
+// server could not be told of expires on its own. It returns when no goroutine of the
+// backend is left. It closes the client only when the backend opened it (lock.Open); a
+// client given to New stays open. A second Close returns nil.
 func (b *Backend) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -149,9 +150,7 @@ func (b *Backend) Close() error {
 	}
 
 	b.cancel()
-	for _, h := range holds {
-		h.H.Lose(h, lock.ErrClosed, false)
-	}
+	lease.CloseHolds(holds)
 	b.subs.close()
 	var err error
 	if b.owned {
@@ -180,7 +179,7 @@ func (b *Backend) addHold(h *hold) bool {
 	}
 	b.holds[h] = struct{}{}
 	b.held[h.H.Name]++
-	delete(b.queued, h.Token) // a hold Close abandons is left to expire, never withdrawn
+	delete(b.queued, h.Token) // Close frees a hold with a release, not a withdrawal
 	return true
 }
 
