@@ -14,7 +14,8 @@ import (
 // A handle has at most one hold at a time (its Acquires exclude each other), so the hold's
 // state lives in the handle itself: a lock/unlock cycle allocates nothing.
 type Lock struct {
-	sh   *shard // the part of the backend that keeps this name
+	b    *Backend
+	sh   *shard // the part of the backend's store that keeps this name
 	name string
 	opts lock.Options
 
@@ -61,7 +62,7 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	}
 	s := l.sh
 	s.mu.Lock()
-	if s.closed {
+	if l.b.closed.Load() {
 		s.mu.Unlock()
 		return errClosed("acquire", l.name)
 	}
@@ -136,7 +137,7 @@ func (l *Lock) giveUp(start time.Time, err error) error {
 func (l *Lock) Release(_ context.Context) error {
 	s := l.sh
 	s.mu.Lock()
-	if s.closed {
+	if l.b.closed.Load() {
 		s.mu.Unlock()
 		return errClosed("release", l.name)
 	}
@@ -158,7 +159,7 @@ func (l *Lock) Locked(_ context.Context) (bool, error) {
 	s := l.sh
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if l.b.closed.Load() {
 		return false, errClosed("locked", l.name)
 	}
 	e := s.names[l.name]
@@ -174,7 +175,7 @@ func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
 	s := l.sh
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if l.b.closed.Load() {
 		return errClosed("extend", l.name)
 	}
 	if !l.held {
