@@ -29,7 +29,7 @@ type Backend struct {
 	mu     sync.Mutex
 	closed bool
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
-	holds  map[*hold]struct{}    // holds to abandon on Close
+	holds  map[*hold]struct{}    // holds for Close to end and free
 	wg     sync.WaitGroup        // node calls, renewals and expiries at work
 }
 

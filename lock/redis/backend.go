@@ -31,7 +31,7 @@ type Backend struct {
 	mu     sync.Mutex
 	closed bool
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
-	holds  map[*hold]struct{}    // holds to abandon on Close
+	holds  map[*hold]struct{}    // holds for Close to end and free
 	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
 	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
 	wg     sync.WaitGroup        // renewals, expiries and undos at work
