@@ -19,6 +19,12 @@ type Locker interface {
 
 	// Release frees the lock and wakes the next waiter. It returns ErrNotHeld unless this
 	// handle holds the lock now (a hold that expired or was lost cannot be released).
+	//
+	// A ctx that has already ended still frees the lock, under a short deadline of its
+	// own, so that `defer l.Release(reqCtx)` after the request timed out does not leave the
+	// name locked. A Release that cannot reach the server ends the hold as lost: Lost()
+	// closes, the error errors.Is ErrLost (and the server's error), and the key expires on
+	// its own within the lease or timeout; the hold never ends silently with its key set.
 	Release(ctx context.Context) error
 
 	// Locked reports whether anyone, through any handle, holds the lock now.
@@ -48,7 +54,11 @@ type Backend interface {
 	// option is an ErrInvalid error. Handles hold no resources until Acquire.
 	NewLock(name string, opts ...Option) (Locker, error)
 
-	// Close stops every background goroutine, wakes waiters with ErrClosed and marks the
-	// holds it abandons lost. Later calls return ErrClosed; a second Close returns nil.
+	// Close stops every background goroutine and wakes waiters with ErrClosed. The holds
+	// it still has are marked lost (their Lost() closes and Do's ctx is cancelled, before
+	// anyone else can hold them) and then released, under a short deadline, so that other
+	// processes can take the names at once instead of waiting out a lease, as etcd's
+	// Session.Close revokes its lease; a hold the server could not be told of expires on its
+	// own. Later calls return ErrClosed; a second Close returns nil.
 	Close() error
 }

@@ -23,6 +23,11 @@ const (
 	Lost
 	// BackendError: a call to the backend's server failed (Op says which). Err is the error.
 	BackendError
+	// Waiting: an Acquire found the name held (by another handle, or by this handle's own
+	// hold) and started to wait. Reported at most once per Acquire call, after the call has
+	// taken its place in line, so a test can wait for it instead of sleeping; NoWait never
+	// waits and never reports it.
+	Waiting
 )
 
 func (k EventKind) String() string {
@@ -37,6 +42,8 @@ func (k EventKind) String() string {
 		return "lost"
 	case BackendError:
 		return "backend_error"
+	case Waiting:
+		return "waiting"
 	}
 	return "unknown"
 }

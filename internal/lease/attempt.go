@@ -23,6 +23,7 @@ type Attempt[D any] struct {
 	timer  *time.Timer      // reused for every sleep
 	stop   func()           // frees the window's timer and TryCtx
 	took   bool             // the attempt took the handle's semaphore
+	waits  bool             // lock.Waiting was reported
 }
 
 // begin starts an Acquire that began at start: it sets the blocking window and takes the
@@ -52,6 +53,7 @@ func (l *Handle[D]) begin(ctx context.Context, start time.Time) (*Attempt[D], er
 	}
 	err := a.Fail(lock.ErrNotAcquired)
 	if !a.NoWait {
+		a.Waiting() // behind this handle's own hold or Acquire, as on a sync.Mutex
 		err = a.sleep(nil, -1, l.Sem)
 	}
 	a.took = err == nil
@@ -85,7 +87,19 @@ func (a *Attempt[D]) WaitTurn(turn <-chan struct{}) error {
 	if a.NoWait {
 		return a.Fail(lock.ErrNotAcquired)
 	}
+	a.Waiting()
 	return a.sleep(turn, -1, nil)
+}
+
+// Waiting reports lock.Waiting to the handle's observer the first time the attempt finds
+// the name held and is about to wait: a backend calls it once its waiter has its place in
+// line, so whoever sees the event can count on that place.
+func (a *Attempt[D]) Waiting() {
+	if a.waits {
+		return
+	}
+	a.waits = true
+	a.H.Opts.Notify(lock.Event{Kind: lock.Waiting, Name: a.H.Name})
 }
 
 // Sleep waits for wake (nil: never) or for d (< 0: for ever), unless the attempt ends

@@ -49,6 +49,9 @@ type Handle[D any] struct {
 	Cfg  *Settings
 	// Renew runs the compare-and-PEXPIRE of token for ttl; false: token no longer holds it.
 	Renew func(ctx context.Context, token string, ttl time.Duration) (bool, error)
+	// Free runs the compare-and-delete of h's key for Close (CloseHolds); nil: Close
+	// leaves the key to expire.
+	Free func(ctx context.Context, h *Hold[D]) error
 	// Why a hold is lost: its key was deleted or taken, or no renewal came in time.
 	ErrTaken, ErrNotRenewed error
 
@@ -84,7 +87,7 @@ type Hold[D any] struct {
 
 // NewHold records the hold a successful try made and starts keeping it alive: the write
 // sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it returns
-// lock.ErrClosed, and the key is left to expire, as Close leaves every hold.
+// lock.ErrClosed, and the key is left to expire: Close has already freed the holds it knew.
 func (l *Handle[D]) NewHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, data D) (*Hold[D], error) {
 	h := &Hold[D]{
 		H:         l,
@@ -324,17 +327,14 @@ func (l *Handle[D]) BeginRelease() (h *Hold[D], expired bool, err error) {
 
 // EndRelease ends the Release of h, after the server call that freed its key (ok: the key
 // was this hold's; err: the call failed), and frees the handle. It returns nil when h was
-// released; lock.ErrNotHeld when the hold had expired or the key was not its own (h is then
-// lost); the server's error otherwise.
+// released; lock.ErrNotHeld when the hold had expired or the key was not its own; when the
+// call failed, the server's error joined with lock.ErrLost. In all but the first case h is
+// lost: its Lost channel closes, rather than the hold ending silently with its key still set.
 func (l *Handle[D]) EndRelease(h *Hold[D], expired, ok bool, err error) error {
 	l.Mu.Lock()
-	lost := expired || (err == nil && !ok)
-	cause := l.ErrTaken
-	if expired {
-		cause = h.ExpiredCause()
-	}
+	cause := l.releaseCause(h, expired, ok, err)
 	var held time.Duration
-	if lost {
+	if cause != nil {
 		held = h.MarkLost(cause)
 	} else {
 		h.State = Released
@@ -345,12 +345,13 @@ func (l *Handle[D]) EndRelease(h *Hold[D], expired, ok bool, err error) error {
 	l.Mu.Unlock()
 
 	switch {
-	case lost:
+	case cause != nil && err != nil && !expired:
+		l.BackendError("release", err)
+		l.logLost(h, cause)
+		return l.releaseError(h, err)
+	case cause != nil:
 		l.logLost(h, cause)
 		return l.Errorf("release", lock.ErrNotHeld)
-	case err != nil:
-		l.BackendError("release", err)
-		return l.Errorf("release", err)
 	}
 	l.Opts.Notify(lock.Event{Kind: lock.Released, Name: l.Name, Fence: h.Fence, Duration: held})
 	return nil

@@ -45,27 +45,32 @@ func open(_ context.Context, u *url.URL, defaults driver.Options) (lock.Backend,
 }
 
 // Backend is the in-memory backend: locks that exclude each other within one process. Two
-// Backends are independent. The zero value is not usable; call New.
+// Backends made by New are independent; Peer makes one that shares a store with another.
+// The zero value is not usable; call New.
 //
 // Names are spread over shards, each with its own mutex, so that goroutines locking
 // different names rarely wait for each other; everything about one name lives in one shard.
 type Backend struct {
 	defaults driver.Options
-	seed     maphash.Seed
-	fence    atomic.Uint64 // last fencing token handed out, for any name
 	closed   atomic.Bool
-	shards   [numShards]shard
+	st       *store
+}
+
+// store is the names of one New and its peers.
+type store struct {
+	seed   maphash.Seed
+	fence  atomic.Uint64 // last fencing token handed out, for any name
+	shards [numShards]shard
 }
 
 // shard keeps the names that hash to it. Its mutex guards its fields and the hold state of
 // every handle on those names.
 type shard struct {
-	mu     sync.Mutex
-	fence  *atomic.Uint64
-	names  map[string]*entry // only names that are held or waited on
-	free   []*entry          // spare entries, so a lock/unlock cycle allocates nothing
-	closed bool
-	_      [64]byte // keep neighbouring shards' mutexes off one cache line
+	mu    sync.Mutex
+	fence *atomic.Uint64
+	names map[string]*entry // only names that are held or waited on
+	free  []*entry          // spare entries, so a lock/unlock cycle allocates nothing
+	_     [64]byte          // keep neighbouring shards' mutexes off one cache line
 }
 
 var _ lock.Backend = (*Backend)(nil)
@@ -78,13 +83,20 @@ const (
 // New returns an in-memory backend whose locks start from defaults (driver.DefaultOptions()
 // when you have none to give) before their own options are applied.
 func New(defaults driver.Options) *Backend {
-	b := &Backend{defaults: defaults, seed: maphash.MakeSeed()}
-	for i := range b.shards {
-		b.shards[i].names = make(map[string]*entry)
-		b.shards[i].fence = &b.fence
+	st := &store{seed: maphash.MakeSeed()}
+	for i := range st.shards {
+		st.shards[i].names = make(map[string]*entry)
+		st.shards[i].fence = &st.fence
 	}
-	return b
+	return &Backend{defaults: defaults, st: st}
 }
+
+// Peer returns another backend on b's names, with b's defaults, as a second replica of a
+// service would have on a shared Redis: their locks of one name exclude each other and
+// share one fence counter, and each backend's Close ends only its own holds and waits,
+// handing the names it held to the other's waiters at once. Tests of what one replica's
+// shutdown does to another use it. A peer of a closed backend works; b need not outlive it.
+func (b *Backend) Peer() *Backend { return &Backend{defaults: b.defaults, st: b.st} }
 
 // NewLock returns a handle on the named lock. The name and options are validated here.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
@@ -95,16 +107,16 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	if b.closed.Load() {
 		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
 	}
-	sh := &b.shards[maphash.String(b.seed, name)%numShards]
-	return &Lock{sh: sh, name: name, opts: o}, nil
+	sh := &b.st.shards[maphash.String(b.st.seed, name)%numShards]
+	return &Lock{b: b, sh: sh, name: name, opts: o}, nil
 }
 
-// Len returns how many names are held or waited on now: the backend keeps no state for any
-// other name.
+// Len returns how many names are held or waited on now, through b or its peers: the
+// backend keeps no state for any other name.
 func (b *Backend) Len() int {
 	n := 0
-	for i := range b.shards {
-		s := &b.shards[i]
+	for i := range b.st.shards {
+		s := &b.st.shards[i]
 		s.mu.Lock()
 		n += len(s.names)
 		s.mu.Unlock()
@@ -112,16 +124,17 @@ func (b *Backend) Len() int {
 	return n
 }
 
-// Close wakes every waiter with lock.ErrClosed, marks every hold lost (closing its Lost
-// channel) and stops every expiry timer. Later calls return lock.ErrClosed; a second Close
-// returns nil.
+// Close wakes every waiter of b with lock.ErrClosed and ends every hold of b: each is
+// marked lost (its Lost channel closes, its AfterLost hooks run) and, in the same step,
+// its name goes to the next waiter of a peer, or is freed. Later calls return
+// lock.ErrClosed; a second Close returns nil. Peers are left as they were.
 func (b *Backend) Close() error {
 	if b.closed.Swap(true) {
 		return nil
 	}
 	var lost []*Lock
-	for i := range b.shards {
-		lost = append(lost, b.shards[i].close()...)
+	for i := range b.st.shards {
+		lost = append(lost, b.st.shards[i].close(b)...)
 	}
 	for _, h := range lost {
 		h.reportLost(lock.ErrClosed)
@@ -129,23 +142,31 @@ func (b *Backend) Close() error {
 	return nil
 }
 
-// close ends every hold and wait in the shard and returns the handles whose holds it ended.
-func (s *shard) close() (lost []*Lock) {
+// close ends every hold and wait of b in the shard and returns the handles whose holds it
+// ended. b.closed is set first, so no call of b's that takes s.mu after this starts a new
+// one.
+func (s *shard) close(b *Backend) (lost []*Lock) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.closed = true
 	for _, e := range s.names {
-		for w := e.pop(); w != nil; w = e.pop() {
-			w.err = lock.ErrClosed
-			close(w.ready)
+		for w := e.head; w != nil; {
+			next := w.next
+			if w.l.b == b {
+				e.remove(w)
+				w.err = lock.ErrClosed
+				close(w.ready)
+			}
+			w = next
 		}
-		if h := e.holder; h != nil {
+		if h := e.holder; h != nil && h.b == b {
 			e.holder = nil
 			h.endLocked(true)
 			lost = append(lost, h)
 		}
+		if e.holder == nil {
+			s.handOffLocked(e) // to a peer's waiter, or forgets the name
+		}
 	}
-	s.names, s.free = nil, nil
 	return lost
 }
 

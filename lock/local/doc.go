@@ -5,5 +5,6 @@
 // Waiters queue in arrival order per name and are handed the lock directly by the Release or
 // expiry that frees it: no polling, no sleeping. State for a name exists only while the name is
 // held or waited on, so a service may lock millions of distinct names without growing. Fencing
-// tokens come from one counter per Backend, so they strictly increase for every name.
+// tokens come from one counter per store (a Backend and its Peers), so they strictly increase
+// for every name.
 package local

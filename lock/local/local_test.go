@@ -18,16 +18,22 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
+// TestConformance runs the suite on peers of one backend: one store, as Redis backends on
+// one server are, so the suite also sees what one backend's Close does for another.
 func TestConformance(t *testing.T) {
-	locktest.Run(t, func(t *testing.T) lock.Backend { return local.New(driver.DefaultOptions()) })
+	base := local.New(driver.DefaultOptions())
+	t.Cleanup(func() { _ = base.Close() })
+	locktest.Run(t, func(t *testing.T) lock.Backend { return base.Peer() })
 }
+
+// TestConformanceThroughOpen: every backend of local:// is a store of its own.
 
 func TestConformanceThroughOpen(t *testing.T) {
 	locktest.Run(t, func(t *testing.T) lock.Backend {
 		b, err := lock.Open(context.Background(), "local://")
 		require.NoError(t, err)
 		return b
-	})
+	}, locktest.Isolated())
 }
 
 func TestBackendsAreIndependent(t *testing.T) {

@@ -15,7 +15,8 @@ import (
 // A handle has at most one hold at a time (its Acquires exclude each other), so the hold's
 // state lives in the handle itself: a lock/unlock cycle allocates nothing.
 type Lock struct {
-	sh   *shard // the part of the backend that keeps this name
+	b    *Backend
+	sh   *shard // the part of the backend's store that keeps this name
 	name string
 	opts driver.Options
 
@@ -62,7 +63,7 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	}
 	s := l.sh
 	s.mu.Lock()
-	if s.closed {
+	if l.b.closed.Load() {
 		s.mu.Unlock()
 		return errClosed("acquire", l.name)
 	}
@@ -81,6 +82,7 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	w := &waiter{l: l, ready: make(chan struct{})}
 	e.push(w)
 	s.mu.Unlock()
+	l.opts.Notify(lock.Event{Kind: lock.Waiting, Name: l.name})
 
 	var window <-chan time.Time
 	if l.opts.Blocking > 0 {
@@ -136,7 +138,7 @@ func (l *Lock) giveUp(start time.Time, err error) error {
 func (l *Lock) Release(_ context.Context) error {
 	s := l.sh
 	s.mu.Lock()
-	if s.closed {
+	if l.b.closed.Load() {
 		s.mu.Unlock()
 		return errClosed("release", l.name)
 	}
@@ -158,7 +160,7 @@ func (l *Lock) Locked(_ context.Context) (bool, error) {
 	s := l.sh
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if l.b.closed.Load() {
 		return false, errClosed("locked", l.name)
 	}
 	e := s.names[l.name]
@@ -174,7 +176,7 @@ func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
 	s := l.sh
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closed {
+	if l.b.closed.Load() {
 		return errClosed("extend", l.name)
 	}
 	if !l.held {

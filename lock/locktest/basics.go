@@ -86,8 +86,7 @@ func (s *suite) basics(t *testing.T) {
 	held, err = other.Locked(ctx(t))
 	require.NoError(t, err)
 	assert.False(t, held)
-	time.Sleep(settle)
-	assert.False(t, isClosed(lost), "a released hold's Lost channel stays open")
+	stillOpen(t, lost, quiet, "a released hold's Lost channel")
 	assert.Equal(t, lost, l.Lost(), "Lost still names the released hold")
 }
 
@@ -124,10 +123,12 @@ func (s *suite) fencesGrow(t *testing.T) {
 // handleIsAMutex: a second Acquire on a handle that holds the lock waits, as sync.Mutex does.
 func (s *suite) handleIsAMutex(t *testing.T) {
 	b := s.backend(t)
-	l := acquired(t, b, name(t))
+	o, w := watchWaits()
+	l := acquired(t, b, name(t), o)
 	first := l.Fence()
 	second := acquireAsync(ctx(t), l)
-	pending(t, second, 2*settle, "second Acquire on a held handle")
+	w.started(t, second, "second Acquire on a held handle")
+	pending(t, second, quiet, "second Acquire on a held handle")
 	require.NoError(t, l.Release(ctx(t)))
 	require.NoError(t, result(t, second, "second Acquire"))
 	assert.Greater(t, l.Fence(), first)

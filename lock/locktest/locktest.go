@@ -11,6 +11,11 @@
 // The suite tests behaviour only, through the lock package's public contract. Lock names are
 // unique per subtest, so backends that share a server (Redis) may be opened many times
 // against one server. Run closes every backend it opens.
+//
+// Some tests open two backends and check what one sees of the other's locks (Close frees its
+// holds for the others at once), so by default Run counts on every backend open returns
+// sharing one store: one server (or set of nodes) and prefix. A backend whose instances are
+// each a store of their own (local://) says so with Isolated, and those tests are skipped.
 package locktest
 
 import (
@@ -30,14 +35,17 @@ import (
 // event gives it a generous bound so a loaded machine does not fail the suite.
 const (
 	shortTTL   = 150 * time.Millisecond
-	settle     = 100 * time.Millisecond // time for a goroutine to reach its blocking point (generous: CI runs packages side by side under -race)
+	quiet      = 100 * time.Millisecond // how long a test watches for something that must not happen
 	eventually = 10 * time.Second
 )
 
 // Run runs the conformance suite. open must return a new, working Backend each time it is
 // called; Run closes it when the subtest ends.
-func Run(t *testing.T, open func(t *testing.T) lock.Backend) {
+func Run(t *testing.T, open func(t *testing.T) lock.Backend, opts ...Option) {
 	s := &suite{open: open}
+	for _, o := range opts {
+		o(s)
+	}
 	t.Run("InvalidInput", s.invalidInput)
 	t.Run("Basics", s.basics)
 	t.Run("ReleaseNotHeld", s.releaseNotHeld)
@@ -64,10 +72,20 @@ func Run(t *testing.T, open func(t *testing.T) lock.Backend) {
 	t.Run("DoReleasesWhenCtxEnds", s.doCtxEnds)
 	t.Run("DoNotAcquired", s.doNotAcquired)
 	t.Run("CloseWakesWaiters", s.closeWithWaiters)
+	t.Run("CloseFreesHolds", s.closeFreesHolds)
+	t.Run("ReleaseWithDoneContext", s.releaseDoneCtx)
 }
 
+// Option tells Run about the backend under test.
+type Option func(*suite)
+
+// Isolated says that every backend open returns is a store of its own, which no other
+// backend sees (local.New): Run skips the tests that need two backends on one store.
+func Isolated() Option { return func(s *suite) { s.isolated = true } }
+
 type suite struct {
-	open func(t *testing.T) lock.Backend
+	open     func(t *testing.T) lock.Backend
+	isolated bool // each backend is its own store
 }
 
 // backend opens a backend that is closed when t ends.
@@ -150,6 +168,16 @@ func closed(t *testing.T, c <-chan struct{}, what string) {
 	case <-c:
 	case <-time.After(eventually):
 		t.Fatalf("%s: not closed after %v", what, eventually)
+	}
+}
+
+// stillOpen asserts that c stays open for d.
+func stillOpen(t *testing.T, c <-chan struct{}, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case <-c:
+		t.Fatalf("%s: closed while it should stay open", what)
+	case <-time.After(d):
 	}
 }
 

@@ -2,6 +2,7 @@ package locktest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -24,9 +25,7 @@ func (s *suite) noWait(t *testing.T) {
 	assert.Nil(t, try.Lost(), "a failed Acquire makes no hold")
 
 	// Nor does NoWait wait in line behind a waiter of its own process.
-	waiter := newLock(t, b, n)
-	queued := acquireAsync(ctx(t), waiter)
-	pending(t, queued, settle, "the waiter")
+	waiter, queued := waiting(t, ctx(t), b, n, "the waiter")
 	assert.ErrorIs(t, result(t, acquireAsync(ctx(t), try), "NoWait behind a waiter"), lock.ErrNotAcquired)
 	require.NoError(t, holder.Release(ctx(t)))
 	require.NoError(t, result(t, queued, "the waiter"))
@@ -48,9 +47,7 @@ func (s *suite) blockFor(t *testing.T) {
 	assert.NotErrorIs(t, err, context.DeadlineExceeded, "the window ending is not a ctx deadline")
 	assert.GreaterOrEqual(t, time.Since(start), window-10*time.Millisecond, "gave up before the window ended")
 
-	patient := newLock(t, b, n, lock.WithBlocking(eventually))
-	got := acquireAsync(ctx(t), patient)
-	time.Sleep(settle)
+	patient, got := waiting(t, ctx(t), b, n, "Acquire within its window", lock.WithBlocking(eventually))
 	require.NoError(t, holder.Release(ctx(t)))
 	require.NoError(t, result(t, got, "Acquire within its window"))
 	require.NoError(t, patient.Release(ctx(t)))
@@ -60,9 +57,8 @@ func (s *suite) forever(t *testing.T) {
 	b := s.backend(t)
 	n := name(t)
 	holder := acquired(t, b, n)
-	waiter := newLock(t, b, n) // Forever is the default
-	got := acquireAsync(ctx(t), waiter)
-	pending(t, got, 3*settle, "Forever waiter")
+	waiter, got := waiting(t, ctx(t), b, n, "Forever waiter") // Forever is the default
+	pending(t, got, quiet, "Forever waiter")
 	require.NoError(t, holder.Release(ctx(t)))
 	require.NoError(t, result(t, got, "Forever waiter"))
 	require.NoError(t, waiter.Release(ctx(t)))
@@ -73,8 +69,7 @@ func (s *suite) ctxCancel(t *testing.T) {
 	n := name(t)
 	holder := acquired(t, b, n)
 	c, cancel := context.WithCancel(ctx(t))
-	got := acquireAsync(c, newLock(t, b, n, lock.WithBlocking(eventually)))
-	time.Sleep(settle)
+	_, got := waiting(t, c, b, n, "cancelled waiter", lock.WithBlocking(eventually))
 	cancel()
 	err := result(t, got, "cancelled waiter")
 	assert.ErrorIs(t, err, context.Canceled)
@@ -112,13 +107,11 @@ func (s *suite) giveUpPassesOn(t *testing.T) {
 	n := name(t)
 	holder := acquired(t, b, n)
 	c, cancel := context.WithCancel(ctx(t))
-	cancelled := acquireAsync(c, newLock(t, b, n))
-	time.Sleep(settle)
-	windowed := acquireAsync(ctx(t), newLock(t, b, n, lock.WithBlocking(settle)))
-	time.Sleep(settle)
-	last := newLock(t, b, n)
-	got := acquireAsync(ctx(t), last)
-	time.Sleep(settle)
+	_, cancelled := waiting(t, c, b, n, "cancelled waiter")
+	// A window long enough to see it start to wait on a loaded machine; whether it ends
+	// before or after the last waiter queues, it must not take that waiter's turn.
+	_, windowed := waiting(t, ctx(t), b, n, "windowed waiter", lock.WithBlocking(5*quiet))
+	last, got := waiting(t, ctx(t), b, n, "the waiter behind those that gave up")
 
 	cancel()
 	assert.ErrorIs(t, result(t, cancelled, "cancelled waiter"), context.Canceled)
@@ -136,12 +129,8 @@ func (s *suite) giveUpRacingRelease(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		holder := acquired(t, b, n)
 		c, cancel := context.WithCancel(ctx(t))
-		racer := newLock(t, b, n)
-		raced := acquireAsync(c, racer)
-		time.Sleep(5 * time.Millisecond)
-		next := newLock(t, b, n)
-		got := acquireAsync(ctx(t), next)
-		time.Sleep(5 * time.Millisecond)
+		racer, raced := waiting(t, c, b, n, "racing waiter")
+		next, got := waiting(t, ctx(t), b, n, "waiter after the racer")
 
 		if i%2 == 0 {
 			// The racer is woken by its ctx but has not run yet when the lock is released:
@@ -177,11 +166,14 @@ func (s *suite) fifo(t *testing.T) {
 	)
 	const waiters = 5
 	for i := 0; i < waiters; i++ {
-		l := newLock(t, b, n)
+		o, w := watchWaits()
+		l := newLock(t, b, n, o)
+		got := make(chan error, 1)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if !assert.NoError(t, l.Acquire(ctx(t))) {
+			if err := l.Acquire(ctx(t)); !assert.NoError(t, err) {
+				got <- err
 				return
 			}
 			mu.Lock()
@@ -189,7 +181,7 @@ func (s *suite) fifo(t *testing.T) {
 			mu.Unlock()
 			assert.NoError(t, l.Release(ctx(t)))
 		}()
-		time.Sleep(settle) // let waiter i queue before waiter i+1 arrives
+		w.started(t, got, fmt.Sprintf("waiter %d", i)) // waiter i queues before waiter i+1 arrives
 	}
 	require.NoError(t, holder.Release(ctx(t)))
 	wg.Wait()

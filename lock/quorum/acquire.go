@@ -46,6 +46,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		// The waiter before this one has just taken the lock, and its release cannot go
 		// unheard: sleep at once instead of trying.
 		subscribed = true
+		a.Waiting()
 		if err := a.Sleep(w.wake, w.after+time.Millisecond); err != nil {
 			return nil, err
 		}
@@ -79,6 +80,9 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		a.LastErr = t.err
 		if a.NoWait {
 			return nil, a.Fail(lock.ErrNotAcquired)
+		}
+		if t.held {
+			a.Waiting() // not for nodes that could not answer: nothing says the name is held
 		}
 		if !subscribed {
 			// From the time a majority of the nodes has confirmed the subscription, no

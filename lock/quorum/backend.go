@@ -33,7 +33,7 @@ type Backend struct {
 	mu     sync.Mutex
 	closed bool
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
-	holds  map[*hold]struct{}    // holds to abandon on Close
+	holds  map[*hold]struct{}    // holds for Close to end and free
 	wg     sync.WaitGroup        // node calls, renewals and expiries at work
 }
 
@@ -111,7 +111,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	}
 	l.core = lease.Handle[nodes]{
 		Name: name, Kind: "quorum", Opts: o, Sem: make(chan struct{}, 1),
-		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend,
+		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend, Free: l.freeOnClose,
 		ErrTaken: vocab.ErrTaken, ErrNotRenewed: vocab.ErrNotRenewed,
 	}
 	return l, nil
@@ -128,10 +128,11 @@ func (h holdsOf) AddHold(x *hold) bool     { return h.b.addHold(x) }
 func (h holdsOf) DropHold(x *hold)         { h.b.dropHold(x) }
 func (h holdsOf) WakeHead(name string)     { h.b.wakeHead(name) }
 
-// Close stops every renewal and marks the holds it abandons lost (their Lost channels
-// close; their keys are left to expire on the nodes), ends the subscriptions, and makes
-// Acquire calls that are waiting return lock.ErrClosed. It returns when no goroutine of the
-// backend is left. It closes the clients only when the backend opened them (lock.Open). A
+// Close stops every renewal, ends the subscriptions, and makes Acquire calls that are
+// waiting return lock.ErrClosed. The holds it still has are marked lost (their Lost channels
+// close) and then released on every node, for at most lease.ReleaseWait, so that other
+// processes can take them at once; keys a node could not be told of expire on their own. It
+// returns when no goroutine of the backend is left. It closes the clients only when the backend opened them (lock.Open). A
 // second Close returns nil.
 func (b *Backend) Close() error {
 	b.mu.Lock()
@@ -147,10 +148,10 @@ func (b *Backend) Close() error {
 	}
 	b.mu.Unlock()
 
+	// Before cancel: a hold's fence raises run under the backend's ctx, and its release
+	// waits for them (see Release).
+	lease.CloseHolds(holds)
 	b.cancel()
-	for _, h := range holds {
-		h.H.Lose(h, lock.ErrClosed, false)
-	}
 	closeAll(b.subs)
 	b.wg.Wait()
 	if !b.owned {

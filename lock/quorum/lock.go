@@ -52,10 +52,14 @@ func (l *Lock) Acquire(ctx context.Context) error {
 
 // Release frees the lock on every node and wakes the next waiter. It returns when a
 // majority has freed it; the other nodes are freed in the background. It returns
-// lock.ErrNotHeld unless this handle holds the lock now, and lock.ErrClosed after Close. If
-// a majority cannot be reached the hold ends here all the same: it is no longer renewed, so
-// its keys expire within the lease or timeout.
+// lock.ErrNotHeld unless this handle holds the lock now, and lock.ErrClosed after Close. A
+// ctx that has already ended still frees the keys, under a deadline of its own
+// (lease.ReleaseWait). If a majority cannot be reached the hold is lost all the same (Lost
+// closes; the error errors.Is lock.ErrLost): it is no longer renewed, so its keys expire
+// within the lease or timeout.
 func (l *Lock) Release(ctx context.Context) error {
+	ctx, cancel := lease.ReleaseContext(ctx)
+	defer cancel()
 	h, expired, err := l.core.BeginRelease()
 	if err != nil {
 		return err

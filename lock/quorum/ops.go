@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -190,6 +191,37 @@ func (l *Lock) runRelease(ctx context.Context, h *hold) (bool, error) {
 		}
 		return redisscript.Release(ctx, c, l.key, h.Token, l.channel, "PUBLISH")
 	})
+}
+
+// freeOnClose frees h's keys on every node for Close (lease.CloseHolds). The backend takes
+// no more node calls by then (fanout), so it calls the nodes itself; like Release, it lets
+// the fence raises and each node's answer to the try land first.
+func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
+	if h.Data.raised != nil {
+		select {
+		case <-h.Data.raised:
+		case <-ctx.Done():
+		}
+	}
+	errs := make([]error, len(l.b.clients))
+	var wg sync.WaitGroup
+	for i, c := range l.b.clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-h.Data.landed[i]:
+			case <-ctx.Done():
+				errs[i] = fmt.Errorf("node %s: %w", l.b.addrs[i], ctx.Err())
+				return
+			}
+			if _, err := redisscript.Release(ctx, c, l.key, h.Token, l.channel, "PUBLISH"); err != nil {
+				errs[i] = fmt.Errorf("node %s: %w", l.b.addrs[i], err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {

@@ -66,6 +66,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	if w.after > 0 && subscribed {
 		// The waiter before this one has just taken the lock: its Release will pass the
 		// lock here, wake this waiter or publish, so sleep at once instead of trying.
+		a.Waiting()
 		if h, done, err := l.nap(a, w, token, ttl, w.after+time.Millisecond, &unsure); done {
 			return h, err
 		}
@@ -130,6 +131,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		if a.NoWait {
 			return nil, a.Fail(lock.ErrNotAcquired)
 		}
+		a.Waiting()
 		sleep := l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
 		if t.PTTL >= 0 {
 			sleep = t.PTTL + time.Millisecond

@@ -35,7 +35,7 @@ type Backend struct {
 	mu     sync.Mutex
 	closed bool
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
-	holds  map[*hold]struct{}    // holds to abandon on Close
+	holds  map[*hold]struct{}    // holds for Close to end and free
 	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
 	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
 	wg     sync.WaitGroup        // renewals, expiries and undos at work
@@ -140,7 +140,7 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	}
 	l.core = lease.Handle[clock]{
 		Name: name, Kind: "redis", Opts: o, Sem: make(chan struct{}, 1),
-		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend,
+		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend, Free: l.freeOnClose,
 		ErrTaken: vocab.ErrTaken, ErrNotRenewed: vocab.ErrNotRenewed,
 	}
 	return l, nil
@@ -157,13 +157,14 @@ func (h holdsOf) AddHold(x *hold) bool     { return h.b.addHold(x) }
 func (h holdsOf) DropHold(x *hold)         { h.b.dropHold(x) }
 func (h holdsOf) WakeHead(name string)     { h.b.wakeHead(name) }
 
-// Close stops every renewal and marks the holds it abandons lost (their Lost channels
-// close; their keys are left to expire on the server, not deleted), ends the subscription,
-// and makes Acquire calls that are waiting return lock.ErrClosed, taking those queued on the
-// server out of their queues first (best effort, for at most half a second), so that no
-// Release grants them a lock. It returns when no goroutine of the backend is left. It
-// closes the client only when the backend opened it (lock.Open); a client given to New
-// stays open. A second Close returns nil.
+// Close stops every renewal, ends the subscription, and makes Acquire calls that are
+// waiting return lock.ErrClosed, taking those queued on the server out of their queues first
+// (best effort, for at most half a second), so that no Release grants them a lock. The holds
+// it still has are marked lost (their Lost channels close) and then released on the server,
+// for at most lease.ReleaseWait, so that other processes can take them at once; a key the
+// server could not be told of expires on its own. It returns when no goroutine of the
+// backend is left. It closes the client only when the backend opened it (lock.Open); a
+// client given to New stays open. A second Close returns nil.
 func (b *Backend) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -184,9 +185,7 @@ func (b *Backend) Close() error {
 	}
 
 	b.cancel()
-	for _, h := range holds {
-		h.H.Lose(h, lock.ErrClosed, false)
-	}
+	lease.CloseHolds(holds)
 	b.subs.close()
 	var err error
 	if b.owned {
@@ -215,7 +214,7 @@ func (b *Backend) addHold(h *hold) bool {
 	}
 	b.holds[h] = struct{}{}
 	b.held[h.H.Name]++
-	delete(b.queued, h.Token) // a hold Close abandons is left to expire, never withdrawn
+	delete(b.queued, h.Token) // Close frees a hold with a release, not a withdrawal
 	return true
 }
 

@@ -198,27 +198,6 @@ func TestNothingLeftBehind(t *testing.T) {
 	})
 }
 
-// TestCloseLeavesKeysToExpire: Close marks holds lost but does not delete their keys.
-func TestCloseLeavesKeysToExpire(t *testing.T) {
-	servers(t, func(t *testing.T, addr string) {
-		ctx := testCtx(t)
-		c := newClient(t, addr)
-		b, err := redislock.New(c, redislock.WithPrefix("close:"))
-		require.NoError(t, err)
-		l := newLock(t, b, "x")
-		require.NoError(t, l.Acquire(ctx))
-		fired := make(chan struct{})
-		l.AfterLost(func() { close(fired) })
-		require.NoError(t, b.Close())
-		waitClosed(t, l.Lost(), "Lost after Close")
-		waitClosed(t, fired, "AfterLost hook")
-		ttl, err := c.PTTL(ctx, "close:{x}").Result()
-		require.NoError(t, err)
-		assert.Greater(t, ttl, time.Duration(0), "the key is left to expire")
-		assert.NoError(t, b.Close())
-	})
-}
-
 func TestEvents(t *testing.T) {
 	ctx := testCtx(t)
 	b, _, _ := newMiniBackend(t)

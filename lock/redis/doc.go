@@ -75,6 +75,7 @@
 // owned by someone else.
 //
 // Redis errors come back wrapped with the operation and the lock name. Close stops the
-// renewals and leaves the keys to expire, so another process can take the locks after at
-// most a lease.
+// renewals, marks its holds lost and then releases their keys (for at most a second), so
+// another process can take the locks at once; a key it could not free expires within the
+// lease.
 package redis

@@ -49,9 +49,13 @@ func (l *Lock) Acquire(ctx context.Context) error {
 // next waiter of this process when it is asleep, or hands it on the server to the first
 // waiter of another process that queued there. It returns lock.ErrNotHeld unless this
 // handle holds the lock now (a hold that expired, was lost or was released already), and
-// lock.ErrClosed after Close. If the server cannot be reached the hold ends here all the
-// same: it is no longer renewed, so its key expires within the lease or timeout.
+// lock.ErrClosed after Close. A ctx that has already ended still frees the key, under a
+// deadline of its own (lease.ReleaseWait). If the server cannot be reached the hold is lost
+// all the same (Lost closes; the error errors.Is lock.ErrLost): it is no longer renewed, so
+// its key expires within the lease or timeout.
 func (l *Lock) Release(ctx context.Context) error {
+	ctx, cancel := lease.ReleaseContext(ctx)
+	defer cancel()
 	h, expired, err := l.core.BeginRelease()
 	if err != nil {
 		return err

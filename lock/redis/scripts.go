@@ -47,6 +47,14 @@ func (l *Lock) runRelease(ctx context.Context, token string, fence uint64, withd
 	return redisscript.ReleaseOrGrant(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, l.channel, l.b.publish, fence, withdraw)
 }
 
+// freeOnClose frees h's key for Close (lease.CloseHolds), granting it on the server to a
+// waiter of another process if one is queued: the waiters of this backend have left the
+// queues by then.
+func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
+	_, err := l.runRelease(ctx, h.Token, h.Fence, false)
+	return err
+}
+
 func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
 	return redisscript.Extend(ctx, l.b.scripts, l.key, token, ttl)
 }
