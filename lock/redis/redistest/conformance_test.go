@@ -11,8 +11,6 @@ import (
 // TestConformanceThroughTheURL runs the whole contract on the plain URL a user's test
 // gets: no option can widen the drift margin there, so expiry has to be exact.
 func TestConformanceThroughTheURL(t *testing.T) {
-	locktest.Run(t, func(t *testing.T) lock.Backend {
-		_, url := redistest.StartMiniredis(t)
-		return open(t, url)
-	})
+	_, url := redistest.StartMiniredis(t) // one server: the suite's second backend is another process on it
+	locktest.Run(t, func(t *testing.T) lock.Backend { return open(t, url) })
 }
