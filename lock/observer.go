@@ -23,6 +23,9 @@ const (
 	Lost
 	// BackendError: a call to the backend's server failed (Op says which). Err is the error.
 	BackendError
+	// Waiting: an Acquire found the name held and started to wait. Fires before the call
+	// sleeps, so a test can wait for it instead of for the clock.
+	Waiting
 )
 
 func (k EventKind) String() string {
@@ -37,6 +40,8 @@ func (k EventKind) String() string {
 		return "lost"
 	case BackendError:
 		return "backend_error"
+	case Waiting:
+		return "waiting"
 	}
 	return "unknown"
 }
