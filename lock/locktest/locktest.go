@@ -64,6 +64,11 @@ func Run(t *testing.T, open func(t *testing.T) lock.Backend) {
 	t.Run("DoReleasesWhenCtxEnds", s.doCtxEnds)
 	t.Run("DoNotAcquired", s.doNotAcquired)
 	t.Run("CloseWakesWaiters", s.closeWithWaiters)
+	t.Run("AllInvalid", s.allInvalid)
+	t.Run("AllBasics", s.allBasics)
+	t.Run("AllNoDeadlock", s.allNoDeadlock)
+	t.Run("AllPartialFailure", s.allPartialFailure)
+	t.Run("AllLost", s.allLost)
 }
 
 type suite struct {
