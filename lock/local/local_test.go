@@ -22,6 +22,10 @@ func TestConformance(t *testing.T) {
 	locktest.Run(t, func(t *testing.T) lock.Backend { return local.New(driver.DefaultOptions()) })
 }
 
+func TestPrimitives(t *testing.T) {
+	locktest.RunPrimitives(t, locktest.Harness{Open: func(t *testing.T) lock.Backend { return local.New(driver.DefaultOptions()) }})
+}
+
 func TestConformanceThroughOpen(t *testing.T) {
 	locktest.Run(t, func(t *testing.T) lock.Backend {
 		b, err := lock.Open(context.Background(), "local://")
