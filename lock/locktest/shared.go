@@ -62,8 +62,8 @@ func (s *primitives) sharedAdmittedTogether(t *testing.T) {
 	require.NoError(t, r3.Release(ctx(t)))
 }
 
-// writerNotStarved: readers take and release shared holds without pause, always at least
-// one of them inside; a writer that asks still gets its turn.
+// writerNotStarved: readers take and release shared holds without pause; a writer that asks
+// still gets its turn, because a reader that comes after a queued writer waits behind it.
 func (s *primitives) writerNotStarved(t *testing.T) {
 	b := s.backend(t)
 	n := name(t)
@@ -90,6 +90,8 @@ func (s *primitives) writerNotStarved(t *testing.T) {
 	probe := newWaitProbe()
 	writer := newLock(t, b, n, lock.WithObserver(probe))
 	got := probe.queued(t, writer, "the writer")
+	late := newLock(t, b, n, lock.WithShared(), lock.WithBlocking(lock.NoWait))
+	assert.ErrorIs(t, late.Acquire(ctx(t)), lock.ErrNotAcquired, "a reader that came after a queued writer waits behind it")
 	require.NoError(t, first.Release(ctx(t)))
 	require.NoError(t, result(t, got, "the writer among continuous readers"))
 	close(stop)
