@@ -26,11 +26,11 @@ func Fight(ctx context.Context, t Target, p Params) (Stats, error) {
 // Fleet is a set of independent backends on one server, as many processes would have:
 // News[i] makes locks through the i-th backend.
 type Fleet struct {
-	News  []func(name string) (Mutex, error)
+	News []func(name string) (Mutex, error)
 	// Permits[i] makes handles with n permits through the i-th backend; nil when the
 	// fleet's backends have no permits.
 	Permits []func(name string, n int) (Mutex, error)
-	Close func() error // closes every backend of the fleet
+	Close   func() error // closes every backend of the fleet
 }
 
 // ErrNoFleet: FightFleet was given a Target that cannot open a fleet (no Fleet, or none
