@@ -7,8 +7,10 @@ import "github.com/batonlock/baton/internal/lockopt"
 // Lost channel, as a plain lock's. The default is 1. n is stored with the name's state while
 // it is held or waited on, so that handles disagreeing on n cannot each admit their own
 // count: Acquire on a handle whose n differs from the name's returns an ErrInvalid error
-// naming both. n < 1 is an ErrInvalid error from NewLock, and so is n > 1 with WithShared; a
-// backend that cannot keep n holders apart (quorum) refuses n > 1 there.
+// naming both. n < 1 is an ErrInvalid error from NewLock, and so is n > 1 with WithShared.
+//
+// local:// keeps permits. The Redis and quorum backends do not yet: they take such holds one
+// at a time (never more holders than n, only fewer) until their engine keeps them.
 func WithPermits(n int) Option {
 	return func(o *lockopt.Options) {
 		o.Permits = n
@@ -23,4 +25,7 @@ func WithPermits(n int) Option {
 // Acquire is waiting, new shared Acquires queue behind it, so a stream of readers never
 // starves a writer; when that writer releases, the shared Acquires queued behind it, up to the
 // next exclusive one, are admitted together.
+//
+// local:// keeps shared holds. The Redis and quorum backends do not yet: they take such holds
+// one at a time, as exclusive holds, until their engine keeps them.
 func WithShared() Option { return func(o *lockopt.Options) { o.Shared = true } }

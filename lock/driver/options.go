@@ -22,7 +22,8 @@ import (
 //   - Owner is the label stored with every hold (lock.WithOwner); Resolve turns "" into
 //     "<hostname>/<pid>".
 //   - Permits is how many holds of the name may exist at once (lock.WithPermits); Resolve
-//     turns 0 into 1. A backend that cannot keep n holds apart refuses n > 1 in NewLock.
+//     turns 0 into 1. A backend that could not bound the holders to n must refuse n > 1
+//     in NewLock rather than admit more.
 //   - Shared makes the holds shared (read) holds (lock.WithShared); false (the default) is
 //     exclusive.
 //   - Bad is the error of an option that was wrong as given; Validate reports it.
