@@ -33,4 +33,10 @@
 // A Locker is safe for concurrent use and behaves like a sync.Mutex: a second Acquire on a
 // handle that holds the lock waits for it. Distinct handles on the same name exclude each
 // other as distinct processes do.
+//
+// Beyond one holder: WithPermits(n) lets n holds of a name exist at once (a counting
+// semaphore), WithShared makes read holds that exclude only writers, All takes several locks
+// in name order or none, WithOwner labels the holds that Inspect reports, and Release or
+// Extend of a lost hold says why it was lost (ErrNotHeld and ErrLost). Every rule above holds
+// per hold.
 package lock

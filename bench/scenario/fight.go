@@ -26,8 +26,11 @@ func Fight(ctx context.Context, t Target, p Params) (Stats, error) {
 // Fleet is a set of independent backends on one server, as many processes would have:
 // News[i] makes locks through the i-th backend.
 type Fleet struct {
-	News  []func(name string) (Mutex, error)
-	Close func() error // closes every backend of the fleet
+	News []func(name string) (Mutex, error)
+	// Permits[i] makes handles with n permits through the i-th backend; nil when the
+	// fleet's backends have no permits.
+	Permits []func(name string, n int) (Mutex, error)
+	Close   func() error // closes every backend of the fleet
 }
 
 // ErrNoFleet: FightFleet was given a Target that cannot open a fleet (no Fleet, or none
@@ -65,6 +68,12 @@ func FightFleet(ctx context.Context, t Target, p Params) (Stats, error) {
 
 // fight runs the fight on ms, one worker per handle.
 func fight(ctx context.Context, scenario string, t Target, p Params, ms []Mutex) (Stats, error) {
+	return fightN(ctx, scenario, t, p, ms, 1)
+}
+
+// fightN runs the fight on ms, one worker per handle, where up to limit holders at once are
+// allowed: more is an overlap.
+func fightN(ctx context.Context, scenario string, t Target, p Params, ms []Mutex, limit int64) (Stats, error) {
 	section := or(p.Section, time.Millisecond)
 	var inside, overlaps atomic.Int64
 	waits := make([][]time.Duration, len(ms))
@@ -75,7 +84,7 @@ func fight(ctx context.Context, scenario string, t Target, p Params, ms []Mutex)
 			return err
 		}
 		waits[w] = append(waits[w], time.Since(start))
-		if inside.Add(1) != 1 {
+		if inside.Add(1) > limit {
 			overlaps.Add(1)
 		}
 		time.Sleep(section)

@@ -36,6 +36,7 @@ func BackendFleet(open func(ctx context.Context) (lock.Backend, error)) func(con
 			}
 			bs = append(bs, b)
 			f.News = append(f.News, Backend("", b, opts...).New)
+			f.Permits = append(f.Permits, BackendPermits(b, opts...))
 		}
 		return f, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -37,6 +38,12 @@ type Target struct {
 	// would have) whose holds have the given timeout (0: leased, no timeout). FightFleet
 	// runs on it.
 	Fleet func(ctx context.Context, n int, timeout time.Duration) (Fleet, error)
+	// Permits, when set, makes handles that let up to n holders share the named lock
+	// (lock.WithPermits(n)). The permits scenarios run on it; nil on a backend that does not
+	// keep n holders (it would run them as a mutex).
+	Permits func(name string, n int) (Mutex, error)
+	// Only, when set, lists the scenarios the target runs; nil runs them all.
+	Only []string
 }
 
 // Backend runs scenarios on a lock.Backend, with locks that wait for ever and hold until
@@ -49,6 +56,17 @@ func Backend(name string, b lock.Backend, opts ...lock.Option) Target {
 		}
 		return locker{l}, nil
 	}}
+}
+
+// BackendPermits makes the handles of a Target's Permits on b: lock.WithPermits(n), plus opts.
+func BackendPermits(b lock.Backend, opts ...lock.Option) func(name string, n int) (Mutex, error) {
+	return func(name string, n int) (Mutex, error) {
+		l, err := b.NewLock(name, append(slices.Clone(opts), lock.WithPermits(n))...)
+		if err != nil {
+			return nil, err
+		}
+		return locker{l}, nil
+	}
 }
 
 type locker struct{ l lock.Locker }

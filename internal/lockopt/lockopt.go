@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"os"
+	"sync"
 	"time"
 )
 
@@ -40,10 +42,46 @@ type Options struct {
 	// It is typed any because this package cannot import lock; lock.WithObserver is the
 	// only writer, and driver.Options.Notify the only reader.
 	Observer any
+	// Owner is the label stored with every hold, for Inspect. Resolve turns "" (the zero
+	// value) into DefaultOwner(): "<hostname>/<pid>".
+	Owner string
+	// Permits is how many holds of the name may exist at once (a counting semaphore).
+	// Resolve turns 0 (the zero value) into 1, a plain mutex.
+	Permits int
+	// Shared makes the lock's holds shared (read) holds: any number at once, none beside an
+	// exclusive one. false (the default) is an exclusive hold.
+	Shared bool
+	// Bad is the error of an option that was wrong as given (WithPermits(0), a bad WithOwner
+	// label), which the struct alone cannot show; Validate reports it. nil by default.
+	Bad error
 }
 
 // Default returns the defaults every backend starts from: no timeout, wait forever.
-func Default() Options { return Options{Timeout: 0, Blocking: Forever} }
+func Default() Options {
+	return Options{Timeout: 0, Blocking: Forever, Owner: DefaultOwner(), Permits: 1}
+}
+
+// DefaultOwner is the owner label of a hold whose lock has no WithOwner: "<hostname>/<pid>",
+// which tells an operator which process holds a name.
+func DefaultOwner() string { return defaultOwner() }
+
+var defaultOwner = sync.OnceValue(func() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown-host"
+	}
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
+})
+
+// Normalize fills in the zero values that stand for a default: Owner and Permits.
+func (o *Options) Normalize() {
+	if o.Owner == "" {
+		o.Owner = DefaultOwner()
+	}
+	if o.Permits == 0 {
+		o.Permits = 1
+	}
+}
 
 // Validate checks that the durations are in range.
 func (o Options) Validate() error {
@@ -55,6 +93,15 @@ func (o Options) Validate() error {
 	}
 	if o.Blocking < 0 && o.Blocking != Forever {
 		return Invalidf("blocking %v is negative (use lock.NoWait, lock.Forever or a positive duration)", o.Blocking)
+	}
+	if o.Bad != nil {
+		return o.Bad
+	}
+	if o.Permits < 0 {
+		return Invalidf("permits %d is negative (a lock needs at least 1)", o.Permits)
+	}
+	if o.Shared && o.Permits > 1 {
+		return Invalidf("WithShared with WithPermits(%d): a shared hold already admits any number of readers beside each other and none beside a writer, so a permit count has no meaning for it", o.Permits)
 	}
 	return nil
 }

@@ -56,6 +56,19 @@ func Err(name, op string, err error) error {
 	return fmt.Errorf("lock %q: %s: %w", name, op, err)
 }
 
+// LostErr is the error of operation op (Release, Extend) on a hold of the lock called name
+// that ended without Release because of why (TimeoutEnded, ErrNotRenewed, ErrTaken,
+// lock.ErrClosed). errors.Is finds lock.ErrNotHeld, lock.ErrLost and why.
+func LostErr(name, op string, why error) error {
+	return fmt.Errorf("lock %q: %s: %w (%w: %w)", name, op, lock.ErrNotHeld, lock.ErrLost, why)
+}
+
+// PermitsDisagree is the error of an Acquire whose WithPermits(mine) differs from the n the
+// name is held or waited on with now (theirs): two counts cannot both be kept.
+func PermitsDisagree(name string, mine, theirs int) error {
+	return driver.Invalidf("lock %q: acquire: WithPermits(%d) disagrees with the %d permits the name is held or waited on with now (every handle of a name must give the same n)", name, mine, theirs)
+}
+
 // NotAcquired is the error of an Acquire whose blocking window ended, blocking long
 // (lock.NoWait: it tried once). last is the server error that may be why it could not take
 // the lock, or nil when the lock was held all along.

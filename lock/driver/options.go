@@ -19,6 +19,14 @@ import (
 //   - Logger receives lost holds and backend errors. nil (the default) means slog.Default().
 //   - Observer is the lock.Observer that receives the lock's events (read it with Notify);
 //     nil (the default) reports nothing.
+//   - Owner is the label stored with every hold (lock.WithOwner); Resolve turns "" into
+//     "<hostname>/<pid>".
+//   - Permits is how many holds of the name may exist at once (lock.WithPermits); Resolve
+//     turns 0 into 1. A backend that could not bound the holders to n must refuse n > 1
+//     in NewLock rather than admit more.
+//   - Shared makes the holds shared (read) holds (lock.WithShared); false (the default) is
+//     exclusive.
+//   - Bad is the error of an option that was wrong as given; Validate reports it.
 type Options lockopt.Options
 
 // DefaultOptions returns the defaults every backend starts from: no timeout, wait forever.
@@ -31,6 +39,7 @@ func Resolve(name string, base Options, opts ...lock.Option) (Options, error) {
 		return Options{}, err
 	}
 	o := base
+	(*lockopt.Options)(&o).Normalize()
 	for _, opt := range opts {
 		if opt == nil {
 			return Options{}, Invalidf("lock %q: nil Option", name)

@@ -137,7 +137,7 @@ func (b *Backend) Close() error {
 		lost = append(lost, b.st.shards[i].close(b)...)
 	}
 	for _, h := range lost {
-		h.reportLost(lock.ErrClosed)
+		h.reportLost()
 	}
 	return nil
 }
@@ -158,43 +158,50 @@ func (s *shard) close(b *Backend) (lost []*Lock) {
 			}
 			w = next
 		}
-		if h := e.holder; h != nil && h.b == b {
-			e.holder = nil
-			h.endLocked(true)
+		holders := append([]*Lock(nil), e.holders...)
+		for _, h := range holders {
+			if h.b != b {
+				continue // a peer's hold: the peer is still open
+			}
+			h.endLocked(lock.ErrClosed)
 			lost = append(lost, h)
 		}
-		if e.holder == nil {
-			s.handOffLocked(e) // to a peer's waiter, or forgets the name
-		}
+		s.handOffLocked(e) // to a peer's waiters, or forgets the name
 	}
 	return lost
 }
 
-// grantLocked makes l the holder of e with a fresh fencing token. s.mu must be held, which
-// is what makes the tokens of one name grow in the order its holds begin.
+// grantLocked gives l a hold of e with a fresh fencing token. s.mu must be held, which is
+// what makes the tokens of one name grow in the order its holds begin.
 func (s *shard) grantLocked(e *entry, l *Lock) {
-	e.holder = l
+	e.holders = append(e.holders, l)
 	l.beginLocked(e, s.fence.Add(1))
 }
 
-// handOffLocked passes e to its next waiter after a hold ended, or forgets it when no one
-// waits. The waiter is woken by this call: nothing polls. s.mu must be held.
+// handOffLocked runs whenever a hold or a wait on e ended: it admits the waiters at the head
+// of the queue that may now hold (one exclusive waiter, up to the permits, or every shared
+// waiter up to the next exclusive one), waking each from this call (nothing polls), and
+// forgets e when no one holds or waits. s.mu must be held.
 func (s *shard) handOffLocked(e *entry) {
-	if w := e.pop(); w != nil {
+	for w := e.head; w != nil && e.admits(w.l); w = e.head {
+		e.remove(w)
 		s.grantLocked(e, w.l)
 		w.granted = true
 		close(w.ready)
+	}
+	if !e.unused() {
 		return
 	}
 	delete(s.names, e.name)
 	if len(s.free) < maxFree {
-		*e = entry{}
+		*e = entry{holders: e.holders[:0]}
 		s.free = append(s.free, e)
 	}
 }
 
-// entryLocked returns the entry for name, making one if needed. s.mu must be held.
-func (s *shard) entryLocked(name string) *entry {
+// entryLocked returns the entry for name, making one with permits if needed. s.mu must be
+// held.
+func (s *shard) entryLocked(name string, permits int) *entry {
 	if e := s.names[name]; e != nil {
 		return e
 	}
@@ -204,7 +211,7 @@ func (s *shard) entryLocked(name string) *entry {
 	} else {
 		e = new(entry)
 	}
-	e.name = name
+	e.name, e.permits = name, permits
 	s.names[name] = e
 	return e
 }

@@ -7,4 +7,9 @@
 // held or waited on, so a service may lock millions of distinct names without growing. Fencing
 // tokens come from one counter per store (a Backend and its Peers), so they strictly increase
 // for every name.
+//
+// A name's state keeps its holders in the order they began and its permit count: a release,
+// an expiry or a waiter that gives up admits the waiters at the head of the queue that now
+// fit (one writer, up to n holds of a semaphore, or every reader up to the next writer), so a
+// queued writer is never overtaken by readers that came after it.
 package local

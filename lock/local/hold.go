@@ -11,7 +11,7 @@ import (
 // lock has a timeout. s.mu must be held.
 func (l *Lock) beginLocked(e *entry, fence uint64) {
 	l.e, l.held, l.fence = e, true, fence
-	l.lost, l.wasLost, l.hooks, l.deadline = nil, false, nil, time.Time{}
+	l.lost, l.wasLost, l.lostWhy, l.hooks, l.deadline = nil, false, nil, nil, time.Time{}
 	if l.opts.Observer != nil {
 		l.since = time.Now()
 	}
@@ -22,7 +22,7 @@ func (l *Lock) beginLocked(e *entry, fence uint64) {
 
 // armLocked makes the current hold expire d from now. s.mu must be held.
 func (l *Lock) armLocked(d time.Duration) {
-	l.deadline = time.Now().Add(d)
+	l.deadline, l.ttl = time.Now().Add(d), d
 	if l.timer == nil {
 		l.timer = time.AfterFunc(d, l.expire)
 	} else {
@@ -46,24 +46,26 @@ func (l *Lock) expire() {
 		return
 	}
 	e := l.e
-	l.endLocked(true)
+	l.endLocked(vocab.TimeoutEnded(l.ttl))
 	s.handOffLocked(e)
 	s.mu.Unlock()
-	l.reportLost(nil)
+	l.reportLost()
 }
 
-// endLocked ends the current hold. A lost hold runs its AfterLost hooks and closes its Lost
-// channel here, before the caller can hand the name to anyone else. s.mu must be held.
-func (l *Lock) endLocked(lost bool) {
+// endLocked ends the current hold: released when lostWhy is nil, lost because of lostWhy
+// otherwise. A lost hold runs its AfterLost hooks and closes its Lost channel here, before
+// the caller can hand the name to anyone else. s.mu must be held.
+func (l *Lock) endLocked(lostWhy error) {
+	l.e.removeHolder(l)
 	l.held, l.e = false, nil
 	if !l.deadline.IsZero() {
 		l.timer.Stop()
 	}
-	if !lost {
+	if lostWhy == nil {
 		l.hooks = nil
 		return
 	}
-	l.wasLost = true
+	l.wasLost, l.lostWhy = true, lostWhy
 	for _, h := range l.hooks {
 		h.fn()
 	}
@@ -73,15 +75,11 @@ func (l *Lock) endLocked(lost bool) {
 	}
 }
 
-// reportLost logs and reports a hold that ended without Release, because of why (nil: its
-// timeout ended). Called without s.mu.
-func (l *Lock) reportLost(why error) {
+// reportLost logs and reports a hold that ended without Release. Called without s.mu.
+func (l *Lock) reportLost() {
 	l.sh.mu.Lock()
-	fence, held := l.fence, since(l.since)
+	fence, held, why := l.fence, since(l.since), l.lostWhy
 	l.sh.mu.Unlock()
-	if why == nil {
-		why = vocab.TimeoutEnded(l.opts.Timeout)
-	}
 	vocab.LogLost(l.opts.Log(), l.name, fence, why)
 	l.opts.Notify(lock.Event{Kind: lock.Lost, Name: l.name, Fence: fence, Duration: held, Err: why})
 }

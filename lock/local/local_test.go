@@ -26,8 +26,21 @@ func TestConformance(t *testing.T) {
 	locktest.Run(t, func(t *testing.T) lock.Backend { return base.Peer() })
 }
 
-// TestConformanceThroughOpen: every backend of local:// is a store of its own.
+// TestPrimitives runs permits, shared holds and Inspect, with fights over peers of one store.
+func TestPrimitives(t *testing.T) {
+	locktest.RunPrimitives(t, locktest.Harness{
+		Open: func(t *testing.T) lock.Backend { return local.New(driver.DefaultOptions()) },
+		Peers: func(t *testing.T, b lock.Backend, n int) []lock.Backend {
+			peers := make([]lock.Backend, n)
+			for i := range peers {
+				peers[i] = b.(*local.Backend).Peer()
+			}
+			return peers
+		},
+	})
+}
 
+// TestConformanceThroughOpen: every backend of local:// is a store of its own.
 func TestConformanceThroughOpen(t *testing.T) {
 	locktest.Run(t, func(t *testing.T) lock.Backend {
 		b, err := lock.Open(context.Background(), "local://")

@@ -26,7 +26,9 @@ type Lock struct {
 	fence    uint64        // the hold's fencing token, also its owner token
 	lost     chan struct{} // made on demand by Lost
 	wasLost  bool          // the hold ended without Release
+	lostWhy  error         // why the hold ended without Release, when wasLost
 	deadline time.Time     // expiry of a timed hold; zero when untimed
+	ttl      time.Duration // the timeout, or the ttl of the last Extend, of a timed hold
 	timer    *time.Timer   // expiry timer, reused across holds
 	hooks    []lossHook    // AfterLost callbacks of the hold
 	since    time.Time     // when the hold began, only kept for an Observer
@@ -51,8 +53,9 @@ func (l *Lock) Name() string { return l.name }
 // Acquire takes the lock, waiting in arrival order behind earlier callers as WithBlocking
 // allows. It returns nil when held; an error wrapping lock.ErrNotAcquired when the blocking
 // window ended; one that errors.Is ctx's error when ctx ended first; lock.ErrClosed when the
-// backend was closed. A call that gives up leaves the queue at once, and if the lock was
-// handed to it in that instant it passes the lock on to the next waiter.
+// backend was closed; lock.ErrInvalid when the name is in use with another WithPermits. A
+// call that gives up leaves the queue at once, and if the lock was handed to it in that
+// instant it passes the lock on to the next waiter.
 func (l *Lock) Acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return vocab.Err(l.name, "acquire", err)
@@ -67,8 +70,13 @@ func (l *Lock) Acquire(ctx context.Context) error {
 		s.mu.Unlock()
 		return errClosed("acquire", l.name)
 	}
-	e := s.entryLocked(l.name)
-	if e.holder == nil {
+	e := s.entryLocked(l.name, l.opts.Permits)
+	if e.permits != l.opts.Permits {
+		theirs := e.permits
+		s.mu.Unlock()
+		return l.giveUp(start, vocab.PermitsDisagree(l.name, l.opts.Permits, theirs))
+	}
+	if e.head == nil && e.admits(l) {
 		s.grantLocked(e, l)
 		fence := l.fence
 		s.mu.Unlock()
@@ -83,7 +91,11 @@ func (l *Lock) Acquire(ctx context.Context) error {
 	e.push(w)
 	s.mu.Unlock()
 	l.opts.Notify(lock.Event{Kind: lock.Waiting, Name: l.name})
+	return l.wait(ctx, e, w, start)
+}
 
+// wait blocks until w is granted, ctx ends or the blocking window ends.
+func (l *Lock) wait(ctx context.Context, e *entry, w *waiter, start time.Time) error {
 	var window <-chan time.Time
 	if l.opts.Blocking > 0 {
 		t := time.NewTimer(l.opts.Blocking)
@@ -100,19 +112,19 @@ func (l *Lock) Acquire(ctx context.Context) error {
 		cause = vocab.NotAcquired(l.name, l.opts.Blocking, nil)
 	}
 
+	s := l.sh
 	s.mu.Lock()
 	select {
 	case <-w.ready:
-		if w.granted && l.held && e.holder == l {
+		if w.granted && l.held && l.e == e {
 			// Handed to us as we gave up: pass it on rather than swallow the wake-up.
-			l.endLocked(false)
+			l.endLocked(nil)
 			s.handOffLocked(e)
 		}
 	default:
 		e.remove(w)
-		if e.holder == nil && e.head == nil {
-			s.handOffLocked(e) // forgets the entry
-		}
+		// Leaving may admit those behind: readers queued behind a writer that gave up.
+		s.handOffLocked(e)
 	}
 	s.mu.Unlock()
 	return l.giveUp(start, cause)
@@ -133,26 +145,38 @@ func (l *Lock) giveUp(start time.Time, err error) error {
 	return err
 }
 
-// Release frees the lock and hands it to the first waiter. It returns an error wrapping
-// lock.ErrNotHeld unless this handle holds the lock now. It never blocks; ctx is unused.
+// Release frees the lock and admits the waiters its hold kept out. It returns an error
+// wrapping lock.ErrNotHeld unless this handle holds the lock now; when the hold was lost, the
+// error also wraps lock.ErrLost and says why. It never blocks; ctx is unused.
 func (l *Lock) Release(_ context.Context) error {
 	s := l.sh
 	s.mu.Lock()
-	if l.b.closed.Load() {
+	if err := l.notHeldLocked("release"); err != nil {
 		s.mu.Unlock()
-		return errClosed("release", l.name)
-	}
-	if !l.held {
-		s.mu.Unlock()
-		return vocab.Err(l.name, "release", lock.ErrNotHeld)
+		return err
 	}
 	fence, held := l.fence, since(l.since)
 	e := l.e
-	l.endLocked(false)
+	l.endLocked(nil)
 	s.handOffLocked(e)
 	s.mu.Unlock()
 	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: fence, Duration: held})
 	return nil
+}
+
+// notHeldLocked returns the error of op on a handle that holds nothing now, or nil when it
+// holds the lock. A lost hold says why it was lost (its timeout ended, the backend closed),
+// so a caller can tell "I released it twice" from "it was taken from me". s.mu must be held.
+func (l *Lock) notHeldLocked(op string) error {
+	switch {
+	case l.held:
+		return nil
+	case l.wasLost:
+		return vocab.LostErr(l.name, op, l.lostWhy)
+	case l.b.closed.Load():
+		return errClosed(op, l.name)
+	}
+	return vocab.Err(l.name, op, lock.ErrNotHeld)
 }
 
 // Locked reports whether any handle holds the lock now.
@@ -164,7 +188,7 @@ func (l *Lock) Locked(_ context.Context) (bool, error) {
 		return false, errClosed("locked", l.name)
 	}
 	e := s.names[l.name]
-	return e != nil && e.holder != nil, nil
+	return e != nil && len(e.holders) > 0, nil
 }
 
 // Extend makes a timed hold expire ttl from now. A hold without a timeout never expires, so
@@ -176,17 +200,18 @@ func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
 	s := l.sh
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if l.b.closed.Load() {
-		return errClosed("extend", l.name)
-	}
-	if !l.held {
-		return vocab.Err(l.name, "extend", lock.ErrNotHeld)
+	if err := l.notHeldLocked("extend"); err != nil {
+		return err
 	}
 	if !l.deadline.IsZero() {
 		l.armLocked(ttl)
 	}
 	return nil
 }
+
+// Blocking returns the lock's blocking window (WithBlocking), which lock.All reads to bound
+// its whole Acquire by the shortest window of its locks.
+func (l *Lock) Blocking() time.Duration { return l.opts.Blocking }
 
 // Fence returns the fencing token of the current or last hold, 0 before the first.
 func (l *Lock) Fence() uint64 {

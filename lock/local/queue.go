@@ -3,8 +3,10 @@ package local
 // entry is the state of one name while it is held or waited on.
 type entry struct {
 	name       string
-	holder     *Lock   // nil while free (and then no one waits)
+	permits    int     // the n of the handles that use the name now (WithPermits)
+	holders    []*Lock // the handles holding the name, in the order their holds began
 	head, tail *waiter // FIFO of blocked Acquire calls
+	waiting    int     // length of the FIFO
 }
 
 // waiter is one Acquire call blocked on a name. ready is closed when it is granted the lock
@@ -18,6 +20,37 @@ type waiter struct {
 	err        error
 }
 
+// admits reports whether l may begin a hold beside the holds e has now. A handle has one hold
+// at a time (its second Acquire waits, like a sync.Mutex's), shared holds admit only shared
+// holds, and exclusive holds admit exclusive ones up to the name's permits.
+func (e *entry) admits(l *Lock) bool {
+	switch {
+	case l.held:
+		return false
+	case len(e.holders) == 0:
+		return true
+	case l.opts.Shared:
+		return e.holders[0].opts.Shared
+	default:
+		return !e.holders[0].opts.Shared && len(e.holders) < e.permits
+	}
+}
+
+// removeHolder forgets l's hold, keeping the others in the order they began.
+func (e *entry) removeHolder(l *Lock) {
+	for i, h := range e.holders {
+		if h == l {
+			copy(e.holders[i:], e.holders[i+1:])
+			e.holders[len(e.holders)-1] = nil // let the handle be collected
+			e.holders = e.holders[:len(e.holders)-1]
+			return
+		}
+	}
+}
+
+// unused reports whether nothing holds or waits on the name, so its entry can go.
+func (e *entry) unused() bool { return len(e.holders) == 0 && e.head == nil }
+
 func (e *entry) push(w *waiter) {
 	w.prev = e.tail
 	if e.tail != nil {
@@ -26,6 +59,7 @@ func (e *entry) push(w *waiter) {
 		e.head = w
 	}
 	e.tail = w
+	e.waiting++
 }
 
 func (e *entry) pop() *waiter {
@@ -49,4 +83,5 @@ func (e *entry) remove(w *waiter) {
 		e.tail = w.prev
 	}
 	w.prev, w.next = nil, nil
+	e.waiting--
 }

@@ -74,6 +74,11 @@ func Run(t *testing.T, open func(t *testing.T) lock.Backend, opts ...Option) {
 	t.Run("CloseWakesWaiters", s.closeWithWaiters)
 	t.Run("CloseFreesHolds", s.closeFreesHolds)
 	t.Run("ReleaseWithDoneContext", s.releaseDoneCtx)
+	t.Run("AllInvalid", s.allInvalid)
+	t.Run("AllBasics", s.allBasics)
+	t.Run("AllNoDeadlock", s.allNoDeadlock)
+	t.Run("AllPartialFailure", s.allPartialFailure)
+	t.Run("AllLost", s.allLost)
 }
 
 // Option tells Run about the backend under test.

@@ -11,7 +11,7 @@ import (
 )
 
 // scenarioNames are the scenarios lockbench knows, in the order it runs them.
-var scenarioNames = []string{"solo", "wide", "fight", "fight8", "fight8-timed", "handoff", "handoff2", "idle"}
+var scenarioNames = []string{"solo", "wide", "fight", "fight8", "fight8-timed", "handoff", "handoff2", "idle", "permits", "permits8"}
 
 // config is what the command line asked for.
 type config struct {
@@ -19,7 +19,7 @@ type config struct {
 	baseline    bool          // -baseline (default true): raw go-redis next to every Redis, sync.Mutex next to local
 	duration    time.Duration // -d: how long each timed scenario runs
 	workers     int           // -workers: goroutines of wide, fight and idle (0: their defaults)
-	hold        time.Duration // -hold: the critical section of fight, fight8 and fight8-timed
+	hold        time.Duration // -hold: the critical section of fight, fight8, fight8-timed, permits and permits8
 	timeout     time.Duration // -timeout: fight8-timed's lock.WithTimeout
 	rounds      int           // -rounds: handoff rounds (0: run handoff for -d)
 	scenarios   []string      // -scenarios
@@ -54,7 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.baseline, "baseline", true, "run the baselines: raw go-redis SET NX next to every Redis backend, sync.Mutex next to local and for fight8 (-baseline=false: leave them out)")
 	fs.DurationVar(&c.duration, "d", time.Second, "how long each timed scenario (solo, wide, the fights, idle) runs on each backend")
 	fs.IntVar(&c.workers, "workers", 0, "goroutines of wide, fight, fight8 and idle (0: their defaults 64, 8, 8 and 8)")
-	fs.DurationVar(&c.hold, "hold", time.Millisecond, "fight, fight8: the critical section each worker sleeps in under the lock")
+	fs.DurationVar(&c.hold, "hold", time.Millisecond, "fight, fight8, permits, permits8: the critical section each worker sleeps in under the lock")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "fight8-timed: the lock.WithTimeout of every hold")
 	fs.IntVar(&c.rounds, "rounds", 200, "handoff, handoff2: how many handoffs to measure (0: run them for -d)")
 	scenarios := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated scenarios to run, or all")
@@ -96,7 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 const usageText = `lockbench runs baton's lock scenarios (solo, wide, fight, fight8, fight8-timed, handoff, handoff2,
-idle) side by side on the in-memory backend, an embedded miniredis and any -url backends, next to
+idle, permits, permits8) side by side on the in-memory backend, an embedded miniredis and any -url backends, next to
 their baselines, and prints a table, a legend and the figures that matter.`
 
 func parseScenarios(s string) ([]string, error) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/batonlock/baton/bench/scenario"
 )
 
 // writeLegend explains the columns shown and the scenarios that ran, with this run's sizes.
@@ -27,11 +29,11 @@ func writeLegend(w io.Writer, rep *report, shown []bool) {
 }
 
 var columnLegend = map[string]string{
-	"backend":  "where the locks live; sync.Mutex and raw@X are baselines (raw: go-redis SET NX PX retried at once, EVALSHA compare-and-delete)",
+	"backend":  "where the locks live; sync.Mutex, semaphore.Weighted and raw@X are baselines (raw: go-redis SET NX PX retried at once, EVALSHA compare-and-delete)",
 	"scenario": "what ran (below)",
 	"ops":      "what the scenario counts (see below): cycles, sections, handoffs or waiters",
 	"ops/s":    "ops per second of wall time",
-	"vs-base":  "ops/s over the ops/s of the row marked base, in this run (higher is better): local over sync.Mutex, X over raw@X;\n          fight8 and fight8-timed over sync.Mutex's fight8 (the same fight in one process)",
+	"vs-base":  "ops/s over the ops/s of the row marked base, in this run (higher is better): local over sync.Mutex, X over raw@X;\n          fight8 and fight8-timed over sync.Mutex's fight8 (the same fight in one process);\n          permits and permits8 over semaphore.Weighted's permits",
 	"p50":      "median: in a fight, a worker's wait for the lock; in a handoff, from A's release to B holding the lock",
 	"p99":      "99th percentile, as p50",
 	"min/max":  "fights: sections of the least served worker over the most served (1 = fair)",
@@ -66,6 +68,10 @@ func scenarioLegend(s string, p params) string {
 		return "handoff with B on a second backend of the same server: another process, as far as Redis can tell"
 	case "idle":
 		return fmt.Sprintf("%s waiters wait -d on a held lock; ops: the waiters (no rate)", workers(8))
+	case "permits":
+		return fmt.Sprintf("%s goroutines of one backend on one lock WithPermits(%d), each holding a permit %v a time; ops: sections (overlap: more than %[2]d inside)", workers(8), scenario.PermitCount, hold)
+	case "permits8":
+		return fmt.Sprintf("permits with every worker on a backend of its own (as %s processes); backends that keep permits only; ops: sections", workers(8))
 	}
 	return "" // parseFlags lets no other name through
 }

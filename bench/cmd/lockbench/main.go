@@ -20,13 +20,17 @@
 //	handoff2     the same with B on a second backend of the same server (another process, as
 //	             far as Redis can tell); Redis backends and their raw baselines only
 //	idle         8 waiters (-workers) wait for -d on a held lock: CPU-seconds burnt per second
+//	permits      8 goroutines (-workers) on one lock WithPermits(3), each holding a permit for
+//	             -hold: sections/s against golang.org/x/sync/semaphore.Weighted doing the same;
+//	             backends that keep permits only (a probe finds them)
+//	permits8     the same with every worker on a backend of its own (as 8 processes)
 //
 // Every row also counts overlaps (two holders at once), which must be 0. The baselines run by
 // default (-baseline=false leaves them out): sync.Mutex next to local, and raw@X (plain
 // go-redis SET NX PX with a busy retry and an EVALSHA compare-and-delete, on the same server
 // X) next to every Redis backend. vs-base gives a row's ops/s over its baseline's in the same
 // run; fight8 and fight8-timed are held up to sync.Mutex's fight8, the same fight in one
-// process. The last lines give, per backend, the hand-off p50 and each fight's min/max and
+// process; permits and permits8 are held up to semaphore.Weighted's permits. The last lines give, per backend, the hand-off p50 and each fight's min/max and
 // p99 wait, with their ratios to the baseline's, and whether the run was sound (no overlaps,
 // no errors).
 //
@@ -37,11 +41,11 @@
 //	-baseline=false  leave out the baselines
 //	-d 1s            how long each timed scenario runs on each backend
 //	-workers 0       goroutines of wide, fight, fight8 and idle (0: 64, 8, 8, 8)
-//	-hold 1ms        the critical section of fight, fight8 and fight8-timed
+//	-hold 1ms        the critical section of fight, fight8, fight8-timed, permits, permits8
 //	-timeout 30s     fight8-timed: every hold's lock.WithTimeout
 //	-rounds 200      handoff and handoff2 rounds (0: run them for -d)
 //	-scenarios LIST  comma-separated subset of solo,wide,fight,fight8,fight8-timed,handoff,
-//	                 handoff2,idle (or all)
+//	                 handoff2,idle,permits,permits8 (or all)
 //	-json FILE       also write the results as JSON (- for stdout; the table then goes to stderr)
 //	-no-local        leave out local://
 //	-no-miniredis    leave out the embedded miniredis

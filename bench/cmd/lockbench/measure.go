@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/batonlock/baton/bench/scenario"
@@ -41,12 +42,18 @@ func measure(ctx context.Context, c config, ts []scenario.Target, prog *progress
 				if ctx.Err() != nil {
 					break
 				}
+				if t.Only != nil && !slices.Contains(t.Only, name) {
+					continue // a baseline of one scenario only (semaphore.Weighted)
+				}
 				if turn == 0 {
 					prog.Start(t.Name, name)
 				}
 				r := measureOne(ctx, c, name, t, n)
 				if errors.Is(r.Err, scenario.ErrNoPeer) || errors.Is(r.Err, scenario.ErrNoFleet) {
 					continue // in memory: there is no second process to hand off to or fight
+				}
+				if errors.Is(r.Err, scenario.ErrNoPermits) {
+					continue // the backend keeps no permits (yet), or a baseline of another kind
 				}
 				parts[i] = append(parts[i], r)
 			}
@@ -143,6 +150,12 @@ func runScenario(ctx context.Context, name string, t scenario.Target, c config) 
 		return scenario.HandoffPeer(ctx, t, p)
 	case "idle":
 		return scenario.Idle(ctx, t, p)
+	case "permits":
+		p.Section = c.hold
+		return scenario.Permits(ctx, t, p)
+	case "permits8":
+		p.Section = c.hold
+		return scenario.PermitsFleet(ctx, t, p)
 	}
 	return scenario.Stats{}, fmt.Errorf("unknown scenario %q", name) // parseFlags lets none through
 }

@@ -122,7 +122,11 @@ func throughput(scenario string) bool {
 }
 
 func isFight(scenario string) bool {
-	return scenario == "fight" || scenario == "fight8" || scenario == "fight8-timed"
+	switch scenario {
+	case "fight", "fight8", "fight8-timed", "permits", "permits8":
+		return true
+	}
+	return false
 }
 
 // overlaps adds up the overlaps of every row.

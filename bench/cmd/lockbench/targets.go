@@ -25,6 +25,8 @@ type targets struct {
 	notes   []string       // lines for stderr: baselines that could not be added, ...
 
 	bases bases // which target each backend is compared with
+
+	backends map[string]lock.Backend // the backend behind each target that is one, by name
 }
 
 // Close closes every backend, client and server that was opened, last opened first.
@@ -43,7 +45,7 @@ const rawPrefix = "lockbench:raw:"
 // openTargets opens every backend c asks for, through lock.Open as a service would. On error
 // it closes what it opened; the error is one line and holds no password.
 func openTargets(ctx context.Context, c config) (*targets, error) {
-	ts := &targets{bases: bases{of: map[string]string{}}}
+	ts := &targets{bases: bases{of: map[string]string{}}, backends: map[string]lock.Backend{}}
 	if err := ts.open(ctx, c); err != nil {
 		_ = ts.Close()
 		return nil, err
@@ -78,7 +80,7 @@ func (ts *targets) open(ctx context.Context, c config) error {
 			return fmt.Errorf("-url %s: %w", name, err)
 		}
 	}
-	return nil
+	return ts.addPermits(ctx, c)
 }
 
 // addMutex adds sync.Mutex, when c asks for baselines: local's baseline and, with its
@@ -158,6 +160,7 @@ func (ts *targets) addBackend(ctx context.Context, name, rawURL string) error {
 	}
 	ts.closers = append(ts.closers, b.Close)
 	ts.list = append(ts.list, scenario.Backend(name, b))
+	ts.backends[name] = b
 	return nil
 }
 
