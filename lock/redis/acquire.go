@@ -6,7 +6,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 )
@@ -22,10 +21,10 @@ const undoWait = time.Second
 
 var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
 
-// attempt is one Acquire call (lease.Attempt: what ends its waits, and why it failed),
+// attempt is one Acquire call (attemptOf: what ends its waits, and why it failed),
 // with the waiter's place in the lock's queue on the server (scripts.go).
 type attempt struct {
-	*lease.Attempt[clock]
+	*attemptOf[clock]
 	l      *Lock
 	tries  uint64        // tries sent, which number them
 	queued bool          // a try put the waiter's token in the queue
@@ -37,22 +36,22 @@ type attempt struct {
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
 // tries Redis until it gets the lock or the attempt ends.
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
-	w := l.b.enqueue(l.core.Name)
+	w := l.b.enqueue(l.core.name)
 	defer func() {
 		var took time.Duration
 		if h != nil {
-			took = h.TTL
+			took = h.ttl
 		}
 		l.b.dequeue(l, w, took)
 	}()
-	if err := a.WaitTurn(w.turn); err != nil {
+	if err := a.waitTurn(w.turn); err != nil {
 		return nil, err
 	}
 
-	ttl := l.core.TTL()
+	ttl := l.core.ttl()
 	token := rand.Text() // 128 random bits, fresh for every acquisition
 	unsure := false      // a try may have taken the lock (or queued) without our knowing
-	leased := l.core.Opts.Timeout == 0
+	leased := l.core.opts.Timeout == 0
 	grant, refresh, life := queueTimes(ttl)
 	a.grant = grant
 	defer func() {
@@ -66,7 +65,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	if w.after > 0 && subscribed {
 		// The waiter before this one has just taken the lock: its Release will pass the
 		// lock here, wake this waiter or publish, so sleep at once instead of trying.
-		a.Waiting()
+		a.waiting()
 		if h, done, err := l.nap(a, w, token, ttl, w.after+time.Millisecond, &unsure); done {
 			return h, err
 		}
@@ -86,53 +85,53 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			if !a.queued {
 				// Before the try: Close withdraws the tokens it finds recorded.
 				if !l.b.queue(l, token) {
-					return nil, a.Fail(lock.ErrClosed)
+					return nil, a.fail(lock.ErrClosed)
 				}
 				defer l.b.unqueue(token)
 			}
 		}
 		a.tries++
 		sent := time.Now()
-		t, err := l.tryAcquire(a.TryCtx, token, ttl, wait)
+		t, err := l.tryAcquire(a.tryCtx, token, ttl, wait)
 		heard := time.Now()
 		if wait != nil {
 			a.queued, unsure = true, true // if not by this try, then by the one before
 		}
 		switch {
-		case err != nil && a.Ctx.Err() != nil:
+		case err != nil && a.ctx.Err() != nil:
 			unsure = true
-			return nil, a.Fail(a.Ctx.Err())
-		case err != nil && a.TryCtx.Err() != nil:
+			return nil, a.fail(a.ctx.Err())
+		case err != nil && a.tryCtx.Err() != nil:
 			// Cut short by the window: keep the last real error, not the window's deadline.
 			unsure = true
-			if a.LastErr == nil {
-				a.LastErr = errNoAnswer
+			if a.lastErr == nil {
+				a.lastErr = errNoAnswer
 			}
-			return nil, a.Fail(lock.ErrNotAcquired)
+			return nil, a.fail(lock.ErrNotAcquired)
 		case err != nil:
 			unsure = true
-			a.LastErr = err
-			l.core.BackendError("acquire", err)
-			if a.NoWait {
-				return nil, a.Fail(lock.ErrNotAcquired)
+			a.lastErr = err
+			l.core.backendError("acquire", err)
+			if a.noWait {
+				return nil, a.fail(lock.ErrNotAcquired)
 			}
 			backoff = min(max(2*backoff, minRetry), maxRetry)
-			if err := a.Sleep(nil, backoff); err != nil {
+			if err := a.sleep(nil, backoff); err != nil {
 				return nil, err
 			}
 			continue
 		case t.OK:
-			return l.core.NewHold(token, t.Fence, ttl, sent, ttl, clock{server: t.Clock, at: heard})
+			return l.core.newHold(token, t.Fence, ttl, sent, ttl, clock{server: t.Clock, at: heard})
 		}
 		if wait != nil {
 			a.last, a.sent = a.tries, sent
 		}
-		a.LastErr, backoff = nil, 0
-		if a.NoWait {
-			return nil, a.Fail(lock.ErrNotAcquired)
+		a.lastErr, backoff = nil, 0
+		if a.noWait {
+			return nil, a.fail(lock.ErrNotAcquired)
 		}
-		a.Waiting()
-		sleep := l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
+		a.waiting()
+		sleep := l.b.cfg.lease // the key has no TTL: someone else's, set by hand
 		if t.PTTL >= 0 {
 			sleep = t.PTTL + time.Millisecond
 		}
@@ -143,7 +142,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// Subscribe, wait for the server to confirm, then try again: from then on no
 			// release can go unheard.
 			subscribed = true
-			err = a.Sleep(l.b.subscribe(l), sleep)
+			err = a.sleep(l.b.subscribe(l), sleep)
 		} else {
 			var h *hold
 			var done bool
@@ -161,7 +160,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 // passed. done is true when contend must return h, err.
 func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, unsure *bool) (h *hold, done bool, err error) {
 	l.b.park(l, w, token, ttl)
-	err = a.Sleep(w.wake, d)
+	err = a.sleep(w.wake, d)
 	o, g := l.b.unpark(w)
 	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
@@ -174,14 +173,14 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 				token = o.token // the key stays in the process's hands: keep its owner token
 				keyTTL = o.ttl
 			}
-			h, err = l.core.NewHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
+			h, err = l.core.newHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
 			return h, true, err
 		}
 		*unsure = *unsure || o.err != nil
 	}
 	if g != nil && err == nil && a.claims(g) {
 		l.b.claimed.Add(1)
-		h, err = l.core.NewHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+		h, err = l.core.newHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
 		return h, true, err
 	}
 	// A grant that cannot be claimed is checked by the next try, which finds the key

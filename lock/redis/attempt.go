@@ -1,4 +1,4 @@
-package lease
+package redis
 
 import (
 	"context"
@@ -9,15 +9,15 @@ import (
 	"github.com/batonlock/baton/lock"
 )
 
-// Attempt is one Acquire call on a Handle: what ends its waits, and why it failed.
-// Handle.Acquire makes it; the backend's own attempt type embeds it, tries the server and
-// sleeps between tries with Sleep.
-type Attempt[D any] struct {
-	H       *Handle[D]
-	Ctx     context.Context
-	TryCtx  context.Context // Ctx, bounded by the blocking window: a try must not outlast it
-	NoWait  bool
-	LastErr error // the last server error, cleared by a good reply; Fail joins it
+// attemptOf is one Acquire call on a handle: what ends its waits, and why it failed.
+// handle.acquire makes it; the backend's own attempt type embeds it, tries the server and
+// sleeps between tries with sleep.
+type attemptOf[D any] struct {
+	handle  *handle[D]
+	ctx     context.Context
+	tryCtx  context.Context // Ctx, bounded by the blocking window: a try must not outlast it
+	noWait  bool
+	lastErr error // the last server error, cleared by a good reply; Fail joins it
 
 	window <-chan time.Time // the blocking window ended; nil for Forever and NoWait
 	timer  *time.Timer      // reused for every sleep
@@ -29,32 +29,32 @@ type Attempt[D any] struct {
 // begin starts an Acquire that began at start: it sets the blocking window and takes the
 // handle (one Acquire or hold at a time, as with a sync.Mutex), waiting for it as the
 // window allows. On success the caller must call end with the attempt's outcome.
-func (l *Handle[D]) begin(ctx context.Context, start time.Time) (*Attempt[D], error) {
+func (l *handle[D]) begin(ctx context.Context, start time.Time) (*attemptOf[D], error) {
 	if l.closed() {
-		return nil, l.Errorf("acquire", lock.ErrClosed)
+		return nil, l.errorf("acquire", lock.ErrClosed)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, l.Errorf("acquire", err)
+		return nil, l.errorf("acquire", err)
 	}
-	a := &Attempt[D]{H: l, Ctx: ctx, TryCtx: ctx, NoWait: l.Opts.Blocking == lock.NoWait, stop: func() {}}
-	if l.Opts.Blocking > 0 {
-		end := start.Add(l.Opts.Blocking)
+	a := &attemptOf[D]{handle: l, ctx: ctx, tryCtx: ctx, noWait: l.opts.Blocking == lock.NoWait, stop: func() {}}
+	if l.opts.Blocking > 0 {
+		end := start.Add(l.opts.Blocking)
 		w := time.NewTimer(time.Until(end))
 		a.window = w.C
 		tryCtx, cancel := context.WithDeadline(ctx, end)
-		a.TryCtx = tryCtx
+		a.tryCtx = tryCtx
 		a.stop = func() { w.Stop(); cancel() }
 	}
 	select {
-	case l.Sem <- struct{}{}:
+	case l.sem <- struct{}{}:
 		a.took = true
 		return a, nil
 	default:
 	}
-	err := a.Fail(lock.ErrNotAcquired)
-	if !a.NoWait {
-		a.Waiting() // behind this handle's own hold or Acquire, as on a sync.Mutex
-		err = a.sleep(nil, -1, l.Sem)
+	err := a.fail(lock.ErrNotAcquired)
+	if !a.noWait {
+		a.waiting() // behind this handle's own hold or Acquire, as on a sync.Mutex
+		err = a.sleepOrTake(nil, -1, l.sem)
 	}
 	a.took = err == nil
 	if err != nil {
@@ -66,48 +66,50 @@ func (l *Handle[D]) begin(ctx context.Context, start time.Time) (*Attempt[D], er
 
 // end ends the attempt: err is its outcome. A failed attempt frees the handle it took; a
 // successful one left it to the hold it made.
-func (a *Attempt[D]) end(err error) {
+func (a *attemptOf[D]) end(err error) {
 	a.stop()
 	if a.timer != nil {
 		a.timer.Stop()
 	}
 	if err != nil && a.took {
-		<-a.H.Sem
+		<-a.handle.sem
 	}
 }
 
-// WaitTurn waits until turn is closed: the attempt is the first of its process's waiters on
+// waitTurn waits until turn is closed: the attempt is the first of its process's waiters on
 // the name. NoWait does not wait: it fails with lock.ErrNotAcquired.
-func (a *Attempt[D]) WaitTurn(turn <-chan struct{}) error {
+func (a *attemptOf[D]) waitTurn(turn <-chan struct{}) error {
 	select {
 	case <-turn:
 		return nil
 	default:
 	}
-	if a.NoWait {
-		return a.Fail(lock.ErrNotAcquired)
+	if a.noWait {
+		return a.fail(lock.ErrNotAcquired)
 	}
-	a.Waiting()
-	return a.sleep(turn, -1, nil)
+	a.waiting()
+	return a.sleepOrTake(turn, -1, nil)
 }
 
 // Waiting reports lock.Waiting to the handle's observer the first time the attempt finds
 // the name held and is about to wait: a backend calls it once its waiter has its place in
 // line, so whoever sees the event can count on that place.
-func (a *Attempt[D]) Waiting() {
+func (a *attemptOf[D]) waiting() {
 	if a.waits {
 		return
 	}
 	a.waits = true
-	a.H.Opts.Notify(lock.Event{Kind: lock.Waiting, Name: a.H.Name})
+	a.handle.opts.Notify(lock.Event{Kind: lock.Waiting, Name: a.handle.name})
 }
 
-// Sleep waits for wake (nil: never) or for d (< 0: for ever), unless the attempt ends
+// sleep waits for wake (nil: never) or for d (< 0: for ever), unless the attempt ends
 // first: its ctx or window ends, or the backend closes.
-func (a *Attempt[D]) Sleep(wake <-chan struct{}, d time.Duration) error { return a.sleep(wake, d, nil) }
+func (a *attemptOf[D]) sleep(wake <-chan struct{}, d time.Duration) error {
+	return a.sleepOrTake(wake, d, nil)
+}
 
-// sleep is Sleep that also ends when it can send on take (nil: never).
-func (a *Attempt[D]) sleep(wake <-chan struct{}, d time.Duration, take chan<- struct{}) error {
+// sleep is sleep that also ends when it can send on take (nil: never).
+func (a *attemptOf[D]) sleepOrTake(wake <-chan struct{}, d time.Duration, take chan<- struct{}) error {
 	var expired <-chan time.Time
 	if d >= 0 {
 		if a.timer == nil {
@@ -122,22 +124,22 @@ func (a *Attempt[D]) sleep(wake <-chan struct{}, d time.Duration, take chan<- st
 	case <-wake:
 	case <-expired:
 	case take <- struct{}{}:
-	case <-a.Ctx.Done():
-		return a.Fail(a.Ctx.Err())
+	case <-a.ctx.Done():
+		return a.fail(a.ctx.Err())
 	case <-a.window:
-		return a.Fail(lock.ErrNotAcquired)
-	case <-a.H.B.Done():
-		return a.Fail(lock.ErrClosed)
+		return a.fail(lock.ErrNotAcquired)
+	case <-a.handle.b.done():
+		return a.fail(lock.ErrClosed)
 	}
 	return nil
 }
 
-// Fail returns the error of an attempt that ended for reason, joined with the last server
+// fail returns the error of an attempt that ended for reason, joined with the last server
 // error, which may be why the lock could not be taken. An ended blocking window
 // (lock.ErrNotAcquired) says how long the attempt waited, as on every backend.
-func (a *Attempt[D]) Fail(reason error) error {
+func (a *attemptOf[D]) fail(reason error) error {
 	if reason == lock.ErrNotAcquired {
-		return vocab.NotAcquired(a.H.Name, a.H.Opts.Blocking, a.LastErr)
+		return vocab.NotAcquired(a.handle.name, a.handle.opts.Blocking, a.lastErr)
 	}
-	return a.H.Errorf("acquire", errors.Join(reason, a.LastErr))
+	return a.handle.errorf("acquire", errors.Join(reason, a.lastErr))
 }

@@ -8,7 +8,6 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/internal/redischeck"
 	"github.com/batonlock/baton/internal/redisscript"
@@ -110,11 +109,11 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 	if cluster {
 		b.publish = "SPUBLISH"
 	}
-	b.fences = redisscript.NewCounters(cfg.Prefix, cluster)
+	b.fences = redisscript.NewCounters(cfg.prefix, cluster)
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.subs = newSubscriber(client, b.wakeHead, b.heard, func(op string, err error) {
-		b.cfg.Defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
-		vocab.LogBackendError(b.cfg.Defaults.Log(), "", op, err)
+		b.cfg.defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
+		vocab.LogBackendError(b.cfg.defaults.Log(), "", op, err)
 	})
 	return b
 }
@@ -126,11 +125,11 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	if b.isClosed() {
 		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
 	}
-	o, err := driver.Resolve(name, b.cfg.Defaults, opts...)
+	o, err := driver.Resolve(name, b.cfg.defaults, opts...)
 	if err != nil {
 		return nil, err
 	}
-	key := b.cfg.Prefix + "{" + name + "}"
+	key := b.cfg.prefix + "{" + name + "}"
 	l := &Lock{
 		b:        b,
 		key:      key,
@@ -138,30 +137,30 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 		channel:  key + ":released",
 		queue:    redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"},
 	}
-	l.core = lease.Handle[clock]{
-		Name: name, Kind: "redis", Opts: o, Sem: make(chan struct{}, 1),
-		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend, Free: l.freeOnClose,
-		ErrTaken: vocab.ErrTaken, ErrNotRenewed: vocab.ErrNotRenewed,
+	l.core = handle[clock]{
+		name: name, kind: "redis", opts: o, sem: make(chan struct{}, 1),
+		b: holdsOf{b}, cfg: &b.cfg.settings, renew: l.runExtend, free: l.freeOnClose,
+		errTaken: vocab.ErrTaken, errNotRenewed: vocab.ErrNotRenewed,
 	}
 	return l, nil
 }
 
-// holdsOf is a Backend as the holds of its locks see it (lease.Backend).
+// holdsOf is a Backend as the holds of its locks see it (Backend).
 type holdsOf struct{ b *Backend }
 
-func (h holdsOf) Enter() bool              { return h.b.enter() }
-func (h holdsOf) Leave()                   { h.b.wg.Done() }
-func (h holdsOf) Context() context.Context { return h.b.ctx }
-func (h holdsOf) Done() <-chan struct{}    { return h.b.done }
-func (h holdsOf) AddHold(x *hold) bool     { return h.b.addHold(x) }
-func (h holdsOf) DropHold(x *hold)         { h.b.dropHold(x) }
-func (h holdsOf) WakeHead(name string)     { h.b.wakeHead(name) }
+func (h holdsOf) enter() bool              { return h.b.enter() }
+func (h holdsOf) leave()                   { h.b.wg.Done() }
+func (h holdsOf) context() context.Context { return h.b.ctx }
+func (h holdsOf) done() <-chan struct{}    { return h.b.done }
+func (h holdsOf) addHold(x *hold) bool     { return h.b.addHold(x) }
+func (h holdsOf) dropHold(x *hold)         { h.b.dropHold(x) }
+func (h holdsOf) wakeHead(name string)     { h.b.wakeHead(name) }
 
 // Close stops every renewal, ends the subscription, and makes Acquire calls that are
 // waiting return lock.ErrClosed, taking those queued on the server out of their queues first
 // (best effort, for at most half a second), so that no Release grants them a lock. The holds
 // it still has are marked lost (their Lost channels close) and then released on the server,
-// for at most lease.ReleaseWait, so that other processes can take them at once; a key the
+// for at most releaseWait, so that other processes can take them at once; a key the
 // server could not be told of expires on its own. It returns when no goroutine of the
 // backend is left. It closes the client only when the backend opened it (lock.Open); a
 // client given to New stays open. A second Close returns nil.
@@ -185,7 +184,7 @@ func (b *Backend) Close() error {
 	}
 
 	b.cancel()
-	lease.CloseHolds(holds)
+	closeHolds(holds)
 	b.subs.close()
 	var err error
 	if b.owned {
@@ -213,8 +212,8 @@ func (b *Backend) addHold(h *hold) bool {
 		return false
 	}
 	b.holds[h] = struct{}{}
-	b.held[h.H.Name]++
-	delete(b.queued, h.Token) // Close frees a hold with a release, not a withdrawal
+	b.held[h.of.name]++
+	delete(b.queued, h.token) // Close frees a hold with a release, not a withdrawal
 	return true
 }
 
@@ -240,8 +239,8 @@ func (b *Backend) dropHold(h *hold) {
 	b.mu.Lock()
 	if _, ok := b.holds[h]; ok {
 		delete(b.holds, h)
-		if b.held[h.H.Name]--; b.held[h.H.Name] == 0 {
-			delete(b.held, h.H.Name)
+		if b.held[h.of.name]--; b.held[h.of.name] == 0 {
+			delete(b.held, h.of.name)
 		}
 	}
 	b.mu.Unlock()

@@ -41,3 +41,32 @@ func Claims(b *Backend, queued bool, last uint64, sent time.Time, grantTTL time.
 	a := &attempt{l: &Lock{b: b}, queued: queued, last: last, sent: sent, grant: grantTTL}
 	return a.claims(&grant{try: try})
 }
+
+// QuorumState is State for a Quorum: its channels summed over the nodes.
+func QuorumState(b *Quorum) (queues, holds, channels int) {
+	b.mu.Lock()
+	queues, holds = len(b.queues), len(b.holds)
+	b.mu.Unlock()
+	for _, s := range b.subs {
+		s.mu.Lock()
+		channels += len(s.channels)
+		s.mu.Unlock()
+	}
+	return
+}
+
+// ReleaseWait is how long a Release whose ctx had ended, or Close, waits for the server.
+const ReleaseWait = releaseWait
+
+// ReleaseContext is the ctx a Release runs its server call under.
+var ReleaseContext = releaseContext
+
+// Lease is the lease arithmetic of a backend made with opts: the drift margin and safe
+// deadline of a ttl-long hold, and when a lease renewed at sent is due again.
+func Lease(opts ...Option) (margin func(time.Duration) time.Duration, deadline func(time.Time, time.Duration) time.Time, renewEvery func(time.Duration) time.Duration, next func(time.Duration, time.Time) time.Duration) {
+	c := defaultConfig()
+	for _, o := range opts {
+		o(&c)
+	}
+	return c.margin, c.deadline, c.renewEvery, c.nextRenewal
+}

@@ -141,7 +141,7 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 // queues reports whether the attempt's tries after the first put the waiter in the server's
 // queue: it holds without a timeout (leased), and the lock is not held in this process.
 func (a *attempt) queues(leased bool) bool {
-	return leased && !a.NoWait && (a.queued || !a.l.b.heldHere(a.l.core.Name))
+	return leased && !a.noWait && (a.queued || !a.l.b.heldHere(a.l.core.name))
 }
 
 // claims reports whether the attempt holds by grant g: g answers the last try that wrote
@@ -151,5 +151,5 @@ func (a *attempt) claims(g *grant) bool {
 	if !a.queued || g.try != a.last {
 		return false
 	}
-	return time.Until(a.l.b.cfg.Deadline(a.sent, a.grant)) > a.grant/4
+	return time.Until(a.l.b.cfg.deadline(a.sent, a.grant)) > a.grant/4
 }

@@ -49,8 +49,8 @@ const maxHandoffs = 8
 // A grant heard before it parked, for its token, wakes it at once.
 func (b *Backend) park(l *Lock, w *waiter, token string, ttl time.Duration) {
 	b.mu.Lock()
-	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.core.Opts.Timeout == 0
-	if q := b.queues[l.core.Name]; q != nil && q.grant != nil && q.grant.token == token {
+	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.core.opts.Timeout == 0
+	if q := b.queues[l.core.name]; q != nil && q.grant != nil && q.grant.token == token {
 		w.grant, q.grant = q.grant, nil
 		poke(w)
 	}
@@ -103,8 +103,8 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	}
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
-	if h.Leased && w.leased && w.ttl == h.TTL && h.Data.passable(h.Fence+1) {
-		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.Fence+1, h.Data, h.Token, h.Confirmed, min(h.KeyTTL, h.TTL)
+	if h.leased && w.leased && w.ttl == h.ttl && h.data.passable(h.fence+1) {
+		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.fence+1, h.data, h.token, h.confirmed, min(h.keyTTL, h.ttl)
 		close(o.done)
 	}
 	w.offer = o
@@ -136,7 +136,7 @@ func (b *Backend) enqueue(name string) *waiter {
 // it, or its TTL has passed.
 func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 	b.mu.Lock()
-	q := b.queues[l.core.Name]
+	q := b.queues[l.core.name]
 	for i, x := range q.waiters {
 		if x == w {
 			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
@@ -150,7 +150,7 @@ func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 	empty := len(q.waiters) == 0
 	unsubscribe := empty && q.subscribed
 	if empty {
-		delete(b.queues, l.core.Name)
+		delete(b.queues, l.core.name)
 	}
 	b.mu.Unlock()
 	if unsubscribe {
@@ -163,12 +163,12 @@ func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 // a head leaves the queue only after its call returned, so the reference is taken once.
 func (b *Backend) subscribe(l *Lock) <-chan struct{} {
 	b.mu.Lock()
-	q := b.queues[l.core.Name]
+	q := b.queues[l.core.name]
 	first := !q.subscribed
 	q.subscribed = true
 	b.mu.Unlock()
 	if first {
-		return b.subs.acquire(l.channel, l.core.Name)
+		return b.subs.acquire(l.channel, l.core.name)
 	}
 	return b.subs.confirmation(l.channel)
 }
@@ -177,7 +177,7 @@ func (b *Backend) subscribe(l *Lock) <-chan struct{} {
 // queue has none yet.
 func (b *Backend) confirmed(l *Lock) <-chan struct{} {
 	b.mu.Lock()
-	q := b.queues[l.core.Name]
+	q := b.queues[l.core.name]
 	subscribed := q != nil && q.subscribed
 	b.mu.Unlock()
 	if !subscribed {

@@ -1,4 +1,4 @@
-package quorum
+package redis
 
 import (
 	"crypto/rand"
@@ -6,48 +6,45 @@ import (
 	mrand "math/rand/v2"
 	"time"
 
-	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/lock"
 )
 
 // Backoff between tries that failed because the nodes could not be reached, and the most a
 // waiter sleeps after a split vote (two processes each took some nodes, neither a majority).
 const (
-	minRetry = 10 * time.Millisecond
-	maxRetry = time.Second
 	maxSplit = 20 * time.Millisecond
 )
 
-var errNoAnswer = errors.New("the nodes did not answer before the blocking window ended")
+var errNodesNoAnswer = errors.New("the nodes did not answer before the blocking window ended")
 
-// attempt is one Acquire call (lease.Attempt: what ends its waits, and why it failed).
-type attempt struct {
-	*lease.Attempt[nodes]
-	l *Lock
+// attempt is one Acquire call (attemptOf: what ends its waits, and why it failed).
+type quorumAttempt struct {
+	*attemptOf[nodeSet]
+	l *quorumLock
 }
 
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
 // tries the nodes until a majority gives it the lock or the attempt ends.
-func (l *Lock) contend(a *attempt) (h *hold, err error) {
-	w := l.b.enqueue(l.core.Name)
+func (l *quorumLock) contend(a *quorumAttempt) (h *quorumHold, err error) {
+	w := l.b.enqueue(l.core.name)
 	defer func() {
 		var took time.Duration
 		if h != nil {
-			took = h.TTL
+			took = h.ttl
 		}
 		l.b.dequeue(l, w, took)
 	}()
-	if err := a.WaitTurn(w.turn); err != nil {
+	if err := a.waitTurn(w.turn); err != nil {
 		return nil, err
 	}
-	ttl := l.core.TTL()
+	ttl := l.core.ttl()
 	subscribed := false
 	if w.after > 0 && l.b.confirmed(l) {
 		// The waiter before this one has just taken the lock, and its release cannot go
 		// unheard: sleep at once instead of trying.
 		subscribed = true
-		a.Waiting()
-		if err := a.Sleep(w.wake, w.after+time.Millisecond); err != nil {
+		a.waiting()
+		if err := a.sleep(w.wake, w.after+time.Millisecond); err != nil {
 			return nil, err
 		}
 	}
@@ -63,26 +60,26 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		// Releases published after a majority confirmed the subscription cannot go
 		// unheard; that must hold before the try, not only after it.
 		heard := subscribed && l.b.confirmed(l)
-		t, err := l.tryAcquire(a.TryCtx, token, ttl)
+		t, err := l.tryAcquire(a.tryCtx, token, ttl)
 		switch {
-		case err != nil && a.Ctx.Err() != nil:
-			return nil, a.Fail(a.Ctx.Err())
+		case err != nil && a.ctx.Err() != nil:
+			return nil, a.fail(a.ctx.Err())
 		case errors.Is(err, lock.ErrClosed):
-			return nil, a.Fail(lock.ErrClosed)
+			return nil, a.fail(lock.ErrClosed)
 		case err != nil: // the blocking window ended during the try
-			if a.LastErr == nil {
-				a.LastErr = errNoAnswer
+			if a.lastErr == nil {
+				a.lastErr = errNodesNoAnswer
 			}
-			return nil, a.Fail(lock.ErrNotAcquired)
+			return nil, a.fail(lock.ErrNotAcquired)
 		case t.ok:
-			return l.core.NewHold(token, t.fence, ttl, t.sent, ttl, nodes{raised: t.raised, landed: t.landed})
+			return l.core.newHold(token, t.fence, ttl, t.sent, ttl, nodeSet{raised: t.raised, landed: t.landed})
 		}
-		a.LastErr = t.err
-		if a.NoWait {
-			return nil, a.Fail(lock.ErrNotAcquired)
+		a.lastErr = t.err
+		if a.noWait {
+			return nil, a.fail(lock.ErrNotAcquired)
 		}
 		if t.held {
-			a.Waiting() // not for nodes that could not answer: nothing says the name is held
+			a.waiting() // not for nodes that could not answer: nothing says the name is held
 		}
 		if !subscribed {
 			// From the time a majority of the nodes has confirmed the subscription, no
@@ -97,7 +94,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// Held by one owner on a majority, whether or not this try took the other
 			// nodes (which are freed without a message): sleep until the holder's release or
 			// its TTL.
-			sleep = l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
+			sleep = l.b.cfg.lease // the key has no TTL: someone else's, set by hand
 			if t.pttl >= 0 {
 				sleep = t.pttl + time.Millisecond
 			}
@@ -118,7 +115,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// Releases may go unheard: do not sleep past the retry backoff.
 			sleep = min(sleep, max(backoff, minRetry))
 		}
-		if err := a.Sleep(wake, sleep); err != nil {
+		if err := a.sleep(wake, sleep); err != nil {
 			return nil, err
 		}
 	}

@@ -1,38 +1,37 @@
-package quorum
+package redis
 
 import (
 	"context"
 	"time"
 
-	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
 
 // Lock is a handle on a named lock of a Backend. It is safe for concurrent use: like a
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
-type Lock struct {
-	b                      *Backend
+type quorumLock struct {
+	b                      *Quorum
 	key, fenceKey, channel string
-	core                   lease.Handle[nodes]
+	core                   handle[nodeSet]
 }
 
-// hold is one acquisition of a Lock (internal/lease), with what it knows of its nodes.
-type hold = lease.Hold[nodes]
+// hold is one acquisition of a Lock (hold.go), with what it knows of its nodes.
+type quorumHold = holdOf[nodeSet]
 
 // nodes is what a hold knows of the nodes of its try.
-type nodes struct {
+type nodeSet struct {
 	raised <-chan struct{} // closed when the fence was raised on the nodes behind; nil: none
 	landed []chan struct{} // closed when each node has answered the try (try.landed)
 }
 
 var (
-	_ lock.Locker         = (*Lock)(nil)
-	_ driver.LossNotifier = (*Lock)(nil)
+	_ lock.Locker         = (*quorumLock)(nil)
+	_ driver.LossNotifier = (*quorumLock)(nil)
 )
 
 // Name returns the name the lock was created with.
-func (l *Lock) Name() string { return l.core.Name }
+func (l *quorumLock) Name() string { return l.core.name }
 
 // Acquire takes the lock on a majority of the nodes, waiting as WithBlocking says. Each try
 // goes to every node at once and ends as soon as a majority has answered; a try that took
@@ -44,9 +43,9 @@ func (l *Lock) Name() string { return l.core.Name }
 // the last try, when a majority could not be reached) when the blocking window ended; an
 // error that errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was
 // closed. On error nothing is held: what a try took is freed in the background, best effort.
-func (l *Lock) Acquire(ctx context.Context) error {
-	return l.core.Acquire(ctx, func(a *lease.Attempt[nodes]) (*hold, error) {
-		return l.contend(&attempt{Attempt: a, l: l})
+func (l *quorumLock) Acquire(ctx context.Context) error {
+	return l.core.acquire(ctx, func(a *attemptOf[nodeSet]) (*quorumHold, error) {
+		return l.contend(&quorumAttempt{attemptOf: a, l: l})
 	})
 }
 
@@ -54,43 +53,43 @@ func (l *Lock) Acquire(ctx context.Context) error {
 // majority has freed it; the other nodes are freed in the background. It returns
 // lock.ErrNotHeld unless this handle holds the lock now, and lock.ErrClosed after Close. A
 // ctx that has already ended still frees the keys, under a deadline of its own
-// (lease.ReleaseWait). If a majority cannot be reached the hold is lost all the same (Lost
+// (releaseWait). If a majority cannot be reached the hold is lost all the same (Lost
 // closes; the error errors.Is lock.ErrLost): it is no longer renewed, so its keys expire
 // within the lease or timeout.
-func (l *Lock) Release(ctx context.Context) error {
-	ctx, cancel := lease.ReleaseContext(ctx)
+func (l *quorumLock) Release(ctx context.Context) error {
+	ctx, cancel := releaseContext(ctx)
 	defer cancel()
-	h, expired, err := l.core.BeginRelease()
+	h, expired, err := l.core.beginRelease()
 	if err != nil {
 		return err
 	}
-	if h.Data.raised != nil {
+	if h.data.raised != nil {
 		// The next holder's fence must be larger: let the raise land first (it has, in
 		// all but the shortest holds; each raise is bounded by the node timeout).
 		select {
-		case <-h.Data.raised:
+		case <-h.data.raised:
 		case <-ctx.Done():
 		}
 	}
 	ok, err := l.runRelease(ctx, h)
-	if err := l.core.EndRelease(h, expired, ok, err); err != nil {
+	if err := l.core.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
-	l.b.wakeHead(l.core.Name) // a waiter of this process need not wait for the message
+	l.b.wakeHead(l.core.name) // a waiter of this process need not wait for the message
 	return nil
 }
 
 // Locked reports whether anyone, through any handle or process, holds the lock now: whether
 // its key exists on a majority of the nodes. It is an error when the nodes that answered
 // cannot tell.
-func (l *Lock) Locked(ctx context.Context) (bool, error) {
+func (l *quorumLock) Locked(ctx context.Context) (bool, error) {
 	if l.b.isClosed() {
-		return false, l.core.Errorf("locked", lock.ErrClosed)
+		return false, l.core.errorf("locked", lock.ErrClosed)
 	}
 	held, err := l.runExists(ctx)
 	if err != nil {
-		l.core.BackendError("locked", err)
-		return false, l.core.Errorf("locked", err)
+		l.core.backendError("locked", err)
+		return false, l.core.errorf("locked", err)
 	}
 	return held, nil
 }
@@ -99,16 +98,18 @@ func (l *Lock) Locked(ctx context.Context) (bool, error) {
 // without a timeout keeps being renewed afterwards, and its keys never get less than the
 // lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is gone;
 // when a majority cannot be reached the hold is left as it was.
-func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error { return l.core.Extend(ctx, ttl) }
+func (l *quorumLock) Extend(ctx context.Context, ttl time.Duration) error {
+	return l.core.extend(ctx, ttl)
+}
 
 // Fence returns the fencing token of the current or last hold, 0 before the first: the
 // largest of the fences the nodes of its majority handed out.
-func (l *Lock) Fence() uint64 { return l.core.Fence() }
+func (l *quorumLock) Fence() uint64 { return l.core.fence() }
 
 // Lost returns the channel closed when the current hold ends without Release: nil before
 // the first hold; after a clean Release it stays open.
-func (l *Lock) Lost() <-chan struct{} { return l.core.Lost() }
+func (l *quorumLock) Lost() <-chan struct{} { return l.core.lostChan() }
 
 // AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
 // the current hold is marked lost (before its keys can expire on a majority).
-func (l *Lock) AfterLost(fn func()) (stop func() bool) { return l.core.AfterLost(fn) }
+func (l *quorumLock) AfterLost(fn func()) (stop func() bool) { return l.core.afterLost(fn) }

@@ -1,4 +1,4 @@
-package quorum
+package redis
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 var errTooSlow = errors.New("a majority of the nodes answered after the hold's validity ended")
 
 // try is the outcome of one acquisition attempt on every node.
-type try struct {
+type quorumTry struct {
 	ok    bool
 	fence uint64
 	sent  time.Time // when the attempt began: the hold's deadline counts from then
@@ -42,15 +42,15 @@ type try struct {
 // took the lock (within its validity: ttl minus the time taken minus the drift margin) or
 // cannot. On failure the nodes that took it, or may have, are freed in the background.
 // Only ctx ending or Close is returned as an error; node errors are in try.err.
-func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) (try, error) {
+func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Duration) (quorumTry, error) {
 	b := l.b
-	t := try{sent: time.Now(), pttl: -1, landed: make([]chan struct{}, len(b.clients))}
+	t := quorumTry{sent: time.Now(), pttl: -1, landed: make([]chan struct{}, len(b.clients))}
 	for i := range t.landed {
 		t.landed[i] = make(chan struct{})
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
-	floor := l.core.Fence()
-	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
+	floor := l.core.fence()
+	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply {
 		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl, floor)
 		close(t.landed[node])
 		n := int64(r.Fence)
@@ -60,7 +60,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 				n = -1
 			}
 		}
-		return reply{ok: r.OK, n: n, owner: r.Owner, err: err}
+		return nodeReply{ok: r.OK, n: n, owner: r.Owner, err: err}
 	}, func(ctx context.Context, c goredis.UniversalClient) {
 		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})
@@ -68,7 +68,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		return t, lock.ErrClosed
 	}
 	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
-	deadline := b.cfg.Deadline(t.sent, ttl)
+	deadline := b.cfg.deadline(t.sent, ttl)
 	if err == nil && len(oks) >= b.quorum && time.Now().Before(deadline) {
 		c.decide(true)
 		t.ok = true
@@ -113,7 +113,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 
 // heldByMajority reports whether one owner holds the key on quorum of the nodes that
 // answered a try.
-func heldByMajority(fails []reply, quorum int) bool {
+func heldByMajority(fails []nodeReply, quorum int) bool {
 	owners := make(map[string]int, len(fails))
 	for _, r := range fails {
 		if r.err == nil {
@@ -130,7 +130,7 @@ func heldByMajority(fails []reply, quorum int) bool {
 // majority shares a node with this one's, gets a larger fence even if the nodes' clocks
 // disagree. The returned channel (nil when there is nothing to raise) is closed once every
 // raise has been answered or has timed out; Release waits for it before it frees the lock.
-func (l *Lock) raiseFence(oks []reply, fence uint64) <-chan struct{} {
+func (l *quorumLock) raiseFence(oks []nodeReply, fence uint64) <-chan struct{} {
 	var behind []goredis.UniversalClient
 	for _, r := range oks {
 		if uint64(r.n) < fence {
@@ -160,11 +160,11 @@ func (l *Lock) raiseFence(oks []reply, fence uint64) <-chan struct{} {
 // majority runs op on every node and reports whether a majority did it. held is false,
 // with a nil error, when so many nodes answered no that a majority cannot have; err joins
 // the node errors when the nodes could not decide it, or is ctx's error or ErrClosed.
-func (l *Lock) majority(ctx context.Context, op func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
+func (l *quorumLock) majority(ctx context.Context, op func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
 	b := l.b
-	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
+	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply {
 		ok, err := op(ctx, node, c)
-		return reply{ok: ok, err: err}
+		return nodeReply{ok: ok, err: err}
 	}, nil)
 	if c == nil {
 		return false, lock.ErrClosed
@@ -182,24 +182,24 @@ func (l *Lock) majority(ctx context.Context, op func(ctx context.Context, node i
 }
 
 // runRelease frees h's keys on every node, each once the node has answered h's try.
-func (l *Lock) runRelease(ctx context.Context, h *hold) (bool, error) {
+func (l *quorumLock) runRelease(ctx context.Context, h *quorumHold) (bool, error) {
 	return l.majority(ctx, func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error) {
 		select {
-		case <-h.Data.landed[node]:
+		case <-h.data.landed[node]:
 		case <-ctx.Done():
 			return false, ctx.Err()
 		}
-		return redisscript.Release(ctx, c, l.key, h.Token, l.channel, "PUBLISH")
+		return redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH")
 	})
 }
 
-// freeOnClose frees h's keys on every node for Close (lease.CloseHolds). The backend takes
+// freeOnClose frees h's keys on every node for Close (closeHolds). The backend takes
 // no more node calls by then (fanout), so it calls the nodes itself; like Release, it lets
 // the fence raises and each node's answer to the try land first.
-func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
-	if h.Data.raised != nil {
+func (l *quorumLock) freeOnClose(ctx context.Context, h *quorumHold) error {
+	if h.data.raised != nil {
 		select {
-		case <-h.Data.raised:
+		case <-h.data.raised:
 		case <-ctx.Done():
 		}
 	}
@@ -210,12 +210,12 @@ func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
 		go func() {
 			defer wg.Done()
 			select {
-			case <-h.Data.landed[i]:
+			case <-h.data.landed[i]:
 			case <-ctx.Done():
 				errs[i] = fmt.Errorf("node %s: %w", l.b.addrs[i], ctx.Err())
 				return
 			}
-			if _, err := redisscript.Release(ctx, c, l.key, h.Token, l.channel, "PUBLISH"); err != nil {
+			if _, err := redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH"); err != nil {
 				errs[i] = fmt.Errorf("node %s: %w", l.b.addrs[i], err)
 			}
 		}()
@@ -224,13 +224,13 @@ func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
 	return errors.Join(errs...)
 }
 
-func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
+func (l *quorumLock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
 	return l.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		return redisscript.Extend(ctx, c, l.key, token, ttl)
 	})
 }
 
-func (l *Lock) runExists(ctx context.Context) (bool, error) {
+func (l *quorumLock) runExists(ctx context.Context) (bool, error) {
 	return l.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		n, err := c.Exists(ctx, l.key).Result()
 		return n > 0, err
