@@ -42,7 +42,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		if h != nil {
 			took = h.ttl
 		}
-		l.b.dequeue(l, w, took)
+		l.b.dequeue(l.core.name, l.channel, w, took)
 	}()
 	if err := a.waitTurn(w.turn); err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
 	// try can go unheard, so there is no need to subscribe and try again.
-	subscribed := isClosed(l.b.confirmed(l))
+	subscribed := l.b.confirmed(l.core.name, l.channel)
 	if w.after > 0 && subscribed {
 		// The waiter before this one has just taken the lock: its Release will pass the
 		// lock here, wake this waiter or publish, so sleep at once instead of trying.
@@ -142,7 +142,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			// Subscribe, wait for the server to confirm, then try again: from then on no
 			// release can go unheard.
 			subscribed = true
-			err = a.sleep(l.b.subscribe(l), sleep)
+			err = a.sleep(l.b.subscribe(l.core.name, l.channel), sleep)
 		} else {
 			var h *hold
 			var done bool

@@ -128,7 +128,7 @@ func (a *attemptOf[D]) sleepOrTake(wake <-chan struct{}, d time.Duration, take c
 		return a.fail(a.ctx.Err())
 	case <-a.window:
 		return a.fail(lock.ErrNotAcquired)
-	case <-a.handle.b.done():
+	case <-a.handle.b.done:
 		return a.fail(lock.ErrClosed)
 	}
 	return nil

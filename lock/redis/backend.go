@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -11,7 +10,6 @@ import (
 	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/internal/redischeck"
 	"github.com/batonlock/baton/internal/redisscript"
-	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -19,25 +17,12 @@ import (
 // Backend makes locks that live on a Redis server (single, Sentinel or Cluster). Locks with
 // the same name and prefix exclude each other across every backend on the server.
 type Backend struct {
+	engine[clock]
 	client  goredis.UniversalClient
 	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines
 	owned   bool                // Close closes client (it was made from a URL)
 	publish string              // PUBLISH, or SPUBLISH on a cluster
 	fences  *redisscript.Counters
-	cfg     config
-	subs    *subscriber
-
-	ctx    context.Context // background work (renewals); cancelled by Close
-	cancel context.CancelFunc
-	done   chan struct{} // closed by Close
-
-	mu     sync.Mutex
-	closed bool
-	queues map[string]*waitQueue // names with an Acquire in progress in this process
-	holds  map[*hold]struct{}    // holds for Close to end and free
-	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
-	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
-	wg     sync.WaitGroup        // renewals, expiries and undos at work
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
 }
@@ -82,14 +67,7 @@ func newConfig(client goredis.UniversalClient, opts []Option) (config, error) {
 	if err := honoursDeadlines(client); err != nil {
 		return config{}, err
 	}
-	cfg := defaultConfig()
-	for _, o := range opts {
-		if o == nil {
-			return config{}, driver.Invalidf("redis backend: nil Option")
-		}
-		o(&cfg)
-	}
-	return cfg, cfg.validate()
+	return configure("redis", opts)
 }
 
 // build makes the backend of a checked client and config.
@@ -98,23 +76,14 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 		client:  client,
 		scripts: redisbatch.New(client, redisbatch.DefaultInFlight),
 		publish: "PUBLISH",
-		cfg:     cfg,
-		done:    make(chan struct{}),
-		queues:  make(map[string]*waitQueue),
-		holds:   make(map[*hold]struct{}),
-		held:    make(map[string]int),
-		queued:  make(map[string]queuedWait),
 	}
+	b.init(cfg, 1)
 	_, cluster := client.(*goredis.ClusterClient)
 	if cluster {
 		b.publish = "SPUBLISH"
 	}
 	b.fences = redisscript.NewCounters(cfg.prefix, cluster)
-	b.ctx, b.cancel = context.WithCancel(context.Background())
-	b.subs = newSubscriber(client, b.wakeHead, b.heard, func(op string, err error) {
-		b.cfg.defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
-		vocab.LogBackendError(b.cfg.defaults.Log(), "", op, err)
-	})
+	b.subs = []*subscriber{newSubscriber(client, b.wakeHead, b.heard, b.onError)}
 	return b
 }
 
@@ -122,39 +91,16 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 // lock.ErrInvalid error); after Close it returns lock.ErrClosed. A handle holds nothing in
 // the process or on the server until Acquire.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
-	if b.isClosed() {
-		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
-	}
-	o, err := driver.Resolve(name, b.cfg.defaults, opts...)
+	l := &Lock{b: b}
+	key, err := b.initHandle(&l.core, name, "redis", opts)
 	if err != nil {
 		return nil, err
 	}
-	key := b.cfg.prefix + "{" + name + "}"
-	l := &Lock{
-		b:        b,
-		key:      key,
-		fenceKey: b.fences.Key(key),
-		channel:  key + ":released",
-		queue:    redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"},
-	}
-	l.core = handle[clock]{
-		name: name, kind: "redis", opts: o, sem: make(chan struct{}, 1),
-		b: holdsOf{b}, cfg: &b.cfg.settings, renew: l.runExtend, free: l.freeOnClose,
-		errTaken: vocab.ErrTaken, errNotRenewed: vocab.ErrNotRenewed,
-	}
+	l.key, l.fenceKey, l.channel = key, b.fences.Key(key), key+":released"
+	l.queue = redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"}
+	l.core.renew, l.core.free = l.runExtend, l.freeOnClose
 	return l, nil
 }
-
-// holdsOf is a Backend as the holds of its locks see it (Backend).
-type holdsOf struct{ b *Backend }
-
-func (h holdsOf) enter() bool              { return h.b.enter() }
-func (h holdsOf) leave()                   { h.b.wg.Done() }
-func (h holdsOf) context() context.Context { return h.b.ctx }
-func (h holdsOf) done() <-chan struct{}    { return h.b.done }
-func (h holdsOf) addHold(x *hold) bool     { return h.b.addHold(x) }
-func (h holdsOf) dropHold(x *hold)         { h.b.dropHold(x) }
-func (h holdsOf) wakeHead(name string)     { h.b.wakeHead(name) }
 
 // Close stops every renewal, ends the subscription, and makes Acquire calls that are
 // waiting return lock.ErrClosed, taking those queued on the server out of their queues first
@@ -165,27 +111,16 @@ func (h holdsOf) wakeHead(name string)     { h.b.wakeHead(name) }
 // backend is left. It closes the client only when the backend opened it (lock.Open); a
 // client given to New stays open. A second Close returns nil.
 func (b *Backend) Close() error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	holds, queued, ok := b.shut()
+	if !ok {
 		return nil
 	}
-	b.closed = true
-	close(b.done)
-	holds := make([]*hold, 0, len(b.holds))
-	for h := range b.holds {
-		holds = append(holds, h)
-	}
-	queued := b.queued
-	b.queued = make(map[string]queuedWait)
-	b.mu.Unlock()
 	if len(queued) > 0 {
 		b.withdraw(queued)
 	}
-
 	b.cancel()
 	closeHolds(holds)
-	b.subs.close()
+	b.closeSubs()
 	var err error
 	if b.owned {
 		err = b.client.Close() // first: a read stalled on the network ends now
@@ -193,55 +128,4 @@ func (b *Backend) Close() error {
 	b.wg.Wait()
 	b.scripts.Close()
 	return err
-}
-
-func (b *Backend) isClosed() bool {
-	select {
-	case <-b.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// addHold registers a new hold; false when the backend is closed.
-func (b *Backend) addHold(h *hold) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false
-	}
-	b.holds[h] = struct{}{}
-	b.held[h.of.name]++
-	delete(b.queued, h.token) // Close frees a hold with a release, not a withdrawal
-	return true
-}
-
-// heldHere reports whether a hold of this process has the lock name.
-func (b *Backend) heldHere(name string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.held[name] > 0
-}
-
-// enter registers background work that Close must wait for; false once closed.
-func (b *Backend) enter() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false
-	}
-	b.wg.Add(1)
-	return true
-}
-
-func (b *Backend) dropHold(h *hold) {
-	b.mu.Lock()
-	if _, ok := b.holds[h]; ok {
-		delete(b.holds, h)
-		if b.held[h.of.name]--; b.held[h.of.name] == 0 {
-			delete(b.held, h.of.name)
-		}
-	}
-	b.mu.Unlock()
 }

@@ -4,13 +4,17 @@ import "time"
 
 // State reports how much per-name state the backend keeps in the process: wait queues,
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
-func (b *Backend) State() (queues, holds, channels int) {
-	b.mu.Lock()
-	queues, holds = len(b.queues), len(b.holds)
-	b.mu.Unlock()
-	b.subs.mu.Lock()
-	channels = len(b.subs.channels)
-	b.subs.mu.Unlock()
+func (b *Backend) State() (queues, holds, channels int) { return b.state() }
+
+func (e *engine[D]) state() (queues, holds, channels int) {
+	e.mu.Lock()
+	queues, holds = len(e.queues), len(e.holds)
+	e.mu.Unlock()
+	for _, s := range e.subs {
+		s.mu.Lock()
+		channels += len(s.channels)
+		s.mu.Unlock()
+	}
 	return
 }
 
@@ -43,17 +47,7 @@ func Claims(b *Backend, queued bool, last uint64, sent time.Time, grantTTL time.
 }
 
 // QuorumState is State for a Quorum: its channels summed over the nodes.
-func QuorumState(b *Quorum) (queues, holds, channels int) {
-	b.mu.Lock()
-	queues, holds = len(b.queues), len(b.holds)
-	b.mu.Unlock()
-	for _, s := range b.subs {
-		s.mu.Lock()
-		channels += len(s.channels)
-		s.mu.Unlock()
-	}
-	return
-}
+func QuorumState(b *Quorum) (queues, holds, channels int) { return b.state() }
 
 // ReleaseWait is how long a Release whose ctx had ended, or Close, waits for the server.
 const ReleaseWait = releaseWait

@@ -10,17 +10,6 @@ import (
 	"github.com/batonlock/baton/lock/driver"
 )
 
-// holdsBackend is what a handle needs of the backend that made it.
-type holdsBackend[D any] interface {
-	enter() bool               // registers background work that Close waits for; false once closed
-	leave()                    // ends the work Enter registered
-	context() context.Context  // the context of background work, cancelled by Close
-	done() <-chan struct{}     // closed by Close
-	addHold(h *holdOf[D]) bool // registers a new hold; false once closed
-	dropHold(h *holdOf[D])
-	wakeHead(name string) // tells this process's first waiter on name to try again
-}
-
 // handle is the state of a lock handle that both Redis backends share: its name, options
 // and current hold, and the server call that renews a hold. D is what a backend keeps
 // with each hold of its own. The fields are set once, by NewLock, but mu and cur.
@@ -29,7 +18,7 @@ type handle[D any] struct {
 	kind string // "redis" or "quorum"
 	opts driver.Options
 	sem  chan struct{} // full while an Acquire or a hold owns the handle
-	b    holdsBackend[D]
+	b    *engine[D]
 	cfg  *settings
 	// Renew runs the compare-and-PEXPIRE of token for ttl; false: token no longer holds it.
 	renew func(ctx context.Context, token string, ttl time.Duration) (bool, error)
@@ -229,7 +218,7 @@ func (l *handle[D]) activeHold() *holdOf[D] {
 
 func (l *handle[D]) closed() bool {
 	select {
-	case <-l.b.done():
+	case <-l.b.done:
 		return true
 	default:
 		return false

@@ -168,7 +168,7 @@ func (h *holdOf[D]) renew() (next time.Duration, ended bool) {
 	l.mu.Unlock()
 
 	// A reply that comes after the deadline is no use: the hold is lost by then.
-	ctx, cancel := context.WithDeadline(l.b.context(), deadline)
+	ctx, cancel := context.WithDeadline(l.b.ctx, deadline)
 	sent := time.Now()
 	ok, err := l.renew(ctx, h.token, ttl)
 	cancel()

@@ -59,11 +59,18 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.defaults.Log
 // a majority.
 func WithNodeTimeout(d time.Duration) Option { return func(c *config) { c.nodeTimeout = d } }
 
-func (c config) validate() error { return c.check("redis") }
-
-func (c config) validateQuorum() error {
-	if c.nodeTimeout <= 0 {
-		return driver.Invalidf("quorum backend: node timeout %v is not positive", c.nodeTimeout)
+// configure applies opts to the defaults and checks the result for a backend of kind
+// ("redis" or "quorum"): bad options are a lock.ErrInvalid error that names the backend.
+func configure(kind string, opts []Option) (config, error) {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o == nil {
+			return config{}, driver.Invalidf("%s backend: nil Option", kind)
+		}
+		o(&cfg)
 	}
-	return c.check("quorum")
+	if kind == "quorum" && cfg.nodeTimeout <= 0 {
+		return config{}, driver.Invalidf("quorum backend: node timeout %v is not positive", cfg.nodeTimeout)
+	}
+	return cfg, cfg.check(kind)
 }

@@ -32,14 +32,14 @@ func (l *quorumLock) contend(a *quorumAttempt) (h *quorumHold, err error) {
 		if h != nil {
 			took = h.ttl
 		}
-		l.b.dequeue(l, w, took)
+		l.b.dequeue(l.core.name, l.channel, w, took)
 	}()
 	if err := a.waitTurn(w.turn); err != nil {
 		return nil, err
 	}
 	ttl := l.core.ttl()
 	subscribed := false
-	if w.after > 0 && l.b.confirmed(l) {
+	if w.after > 0 && l.b.confirmed(l.core.name, l.channel) {
 		// The waiter before this one has just taken the lock, and its release cannot go
 		// unheard: sleep at once instead of trying.
 		subscribed = true
@@ -59,7 +59,7 @@ func (l *quorumLock) contend(a *quorumAttempt) (h *quorumHold, err error) {
 		token := rand.Text()
 		// Releases published after a majority confirmed the subscription cannot go
 		// unheard; that must hold before the try, not only after it.
-		heard := subscribed && l.b.confirmed(l)
+		heard := subscribed && l.b.confirmed(l.core.name, l.channel)
 		t, err := l.tryAcquire(a.tryCtx, token, ttl)
 		switch {
 		case err != nil && a.ctx.Err() != nil:
@@ -85,7 +85,7 @@ func (l *quorumLock) contend(a *quorumAttempt) (h *quorumHold, err error) {
 			// From the time a majority of the nodes has confirmed the subscription, no
 			// release can go unheard; each confirmation wakes this waiter to try again.
 			subscribed = true
-			l.b.subscribe(l)
+			l.b.subscribe(l.core.name, l.channel)
 		}
 		var sleep time.Duration
 		wake := w.wake

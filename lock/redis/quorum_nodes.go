@@ -35,7 +35,7 @@ type nodeCall struct {
 // for the caller's decision and, if the operation failed, runs undo on the nodes that did
 // it or may have done it (no answer). It returns nil once the backend is closed.
 func (b *Quorum) fanout(op func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply, undo func(ctx context.Context, c goredis.UniversalClient)) *nodeCall {
-	if !b.enter(len(b.clients)) {
+	if !b.enterN(len(b.clients)) {
 		return nil
 	}
 	c := &nodeCall{replies: make(chan nodeReply, len(b.clients)), decided: make(chan struct{})}

@@ -65,11 +65,11 @@ func (b *Quorum) ping(ctx context.Context) error {
 	if c == nil {
 		return lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
+	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
 	if err != nil {
 		return err
 	}
-	if len(oks) < b.quorum {
+	if len(oks) < b.need {
 		return fmt.Errorf("cannot reach a majority of the nodes: %w", errors.Join(nodeErrors(fails)...))
 	}
 	return nil

@@ -67,9 +67,9 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 	if c == nil {
 		return t, lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
+	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
 	deadline := b.cfg.deadline(t.sent, ttl)
-	if err == nil && len(oks) >= b.quorum && time.Now().Before(deadline) {
+	if err == nil && len(oks) >= b.need && time.Now().Before(deadline) {
 		c.decide(true)
 		t.ok = true
 		for _, r := range oks {
@@ -78,7 +78,7 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 		t.raised = l.raiseFence(oks, t.fence)
 		return t, nil
 	}
-	t.majority = heldByMajority(fails, b.quorum)
+	t.majority = heldByMajority(fails, b.need)
 	if t.majority {
 		// Another owner holds a majority, and its release will tell the waiters. Freeing
 		// the nodes this try took frees nothing anyone can use, and a message would only
@@ -89,7 +89,7 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 	if err != nil {
 		return t, err
 	}
-	if len(oks) >= b.quorum {
+	if len(oks) >= b.need {
 		t.err = fmt.Errorf("%w (took %v of a %v TTL)", errTooSlow, time.Since(t.sent).Round(time.Millisecond), ttl)
 		return t, nil
 	}
@@ -137,7 +137,7 @@ func (l *quorumLock) raiseFence(oks []nodeReply, fence uint64) <-chan struct{} {
 			behind = append(behind, l.b.clients[r.node])
 		}
 	}
-	if len(behind) == 0 || !l.b.enter(len(behind)) {
+	if len(behind) == 0 || !l.b.enterN(len(behind)) {
 		return nil
 	}
 	done := make(chan struct{})
@@ -169,13 +169,13 @@ func (l *quorumLock) majority(ctx context.Context, op func(ctx context.Context, 
 	if c == nil {
 		return false, lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
+	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
 	switch {
 	case err != nil:
 		return false, err
-	case len(oks) >= b.quorum:
+	case len(oks) >= b.need:
 		return true, nil
-	case answered(fails) > len(b.clients)-b.quorum:
+	case answered(fails) > len(b.clients)-b.need:
 		return false, nil
 	}
 	return false, errors.Join(nodeErrors(fails)...)
