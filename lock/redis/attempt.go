@@ -143,3 +143,59 @@ func (a *attemptOf[D]) fail(reason error) error {
 	}
 	return a.handle.errorf("acquire", errors.Join(reason, a.lastErr))
 }
+
+// Backoff between tries that failed because the server or the nodes could not answer.
+const (
+	minRetry = 10 * time.Millisecond
+	maxRetry = time.Second
+)
+
+// nextBackoff doubles a retry backoff, from minRetry up to maxRetry.
+func nextBackoff(d time.Duration) time.Duration { return min(max(2*d, minRetry), maxRetry) }
+
+// enterLine puts the attempt at the back of its process's queue of waiters on the name,
+// and waits for its turn at the head (queue.go). The caller must call leaveLine with the
+// hold it took, if it did not fail here.
+func (a *attemptOf[D]) enterLine(channel string) (*waiter, error) {
+	e := a.handle.b
+	w := e.enqueue(a.handle.name)
+	if err := a.waitTurn(w.turn); err != nil {
+		e.dequeue(a.handle.name, channel, w, 0)
+		return nil, err
+	}
+	return w, nil
+}
+
+// leaveLine takes w out of the queue and hands the turn on, with the TTL of h, the hold
+// the attempt took (nil: none).
+func (a *attemptOf[D]) leaveLine(w *waiter, channel string, h *holdOf[D]) {
+	var took time.Duration
+	if h != nil {
+		took = h.ttl
+	}
+	a.handle.b.dequeue(a.handle.name, channel, w, took)
+}
+
+// cut returns the error of an attempt whose try failed because its ctx or blocking window
+// ended (noAnswer says why, unless a server error came before), or nil when neither did.
+func (a *attemptOf[D]) cut(noAnswer error) error {
+	switch {
+	case a.ctx.Err() != nil:
+		return a.fail(a.ctx.Err())
+	case a.tryCtx.Err() != nil:
+		if a.lastErr == nil {
+			a.lastErr = noAnswer // keep the last real error, not the window's deadline
+		}
+		return a.fail(lock.ErrNotAcquired)
+	}
+	return nil
+}
+
+// untilExpiry is how long a waiter sleeps on a key that has pttl left: until just past it,
+// or a lease for a key without a TTL (someone else's, set by hand).
+func (l *handle[D]) untilExpiry(pttl time.Duration) time.Duration {
+	if pttl < 0 {
+		return l.cfg.lease
+	}
+	return pttl + time.Millisecond
+}

@@ -140,8 +140,8 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 
 // queues reports whether the attempt's tries after the first put the waiter in the server's
 // queue: it holds without a timeout (leased), and the lock is not held in this process.
-func (a *attempt) queues(leased bool) bool {
-	return leased && !a.noWait && (a.queued || !a.l.b.heldHere(a.l.core.name))
+func (a *attempt) queues() bool {
+	return a.l.core.opts.Timeout == 0 && !a.noWait && (a.queued || !a.l.b.heldHere(a.l.core.name))
 }
 
 // claims reports whether the attempt holds by grant g: g answers the last try that wrote

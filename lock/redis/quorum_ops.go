@@ -50,18 +50,7 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
 	floor := l.core.fence()
-	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply {
-		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl, floor)
-		close(t.landed[node])
-		n := int64(r.Fence)
-		if !r.OK {
-			n = r.PTTL.Milliseconds()
-			if r.PTTL < 0 {
-				n = -1
-			}
-		}
-		return nodeReply{ok: r.OK, n: n, owner: r.Owner, err: err}
-	}, func(ctx context.Context, c goredis.UniversalClient) {
+	c := b.fanout(l.tryNode(token, ttl, floor, t.landed), func(ctx context.Context, c goredis.UniversalClient) {
 		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})
 	if c == nil {
@@ -94,6 +83,14 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 		return t, nil
 	}
 	t.partial = len(oks) > 0
+	t.heldBy(fails)
+	t.err = errors.Join(nodeErrors(fails)...)
+	return t, nil
+}
+
+// heldBy records what the nodes that answered no said: whether any holds the key for
+// another owner, and the shortest TTL left of those keys (-1: a key without one).
+func (t *quorumTry) heldBy(fails []nodeReply) {
 	for _, r := range fails {
 		if r.err != nil {
 			continue
@@ -107,8 +104,23 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 		}
 		t.held = true
 	}
-	t.err = errors.Join(nodeErrors(fails)...)
-	return t, nil
+}
+
+// tryNode returns the try of token on one node, which closes landed[node] once the node
+// answered: the fence it gave, or the key's PTTL in ms (-1: none) and its owner.
+func (l *quorumLock) tryNode(token string, ttl time.Duration, floor uint64, landed []chan struct{}) func(context.Context, int, goredis.UniversalClient) nodeReply {
+	return func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply {
+		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl, floor)
+		close(landed[node])
+		n := int64(r.Fence)
+		if !r.OK {
+			n = r.PTTL.Milliseconds()
+			if r.PTTL < 0 {
+				n = -1
+			}
+		}
+		return nodeReply{ok: r.OK, n: n, owner: r.Owner, err: err}
+	}
 }
 
 // heldByMajority reports whether one owner holds the key on quorum of the nodes that
