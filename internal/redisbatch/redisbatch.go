@@ -1,4 +1,4 @@
-// Package redisbatch runs the Lua scripts that many goroutines send at once in shared
+// Package redisbatch (lock/redis/PROTOCOL.md, "Pipelining") runs the Lua scripts that many goroutines send at once in shared
 // pipelines, so that the Redis server reads and answers them in one go instead of one
 // network round trip, one read and one write each.
 //

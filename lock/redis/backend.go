@@ -19,7 +19,7 @@ import (
 type Backend struct {
 	engine[clock]
 	client  goredis.UniversalClient
-	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines
+	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines (PROTOCOL.md, "Pipelining")
 	owned   bool                // Close closes client (it was made from a URL)
 	publish string              // PUBLISH, or SPUBLISH on a cluster
 	fences  *redisscript.Counters

@@ -9,7 +9,7 @@ import (
 	"github.com/batonlock/baton/lock/driver"
 )
 
-// engine is what a Backend (one node: a server, Sentinel or Cluster) and a Quorum (N
+// engine (PROTOCOL.md, "Nodes") is what a Backend (one node: a server, Sentinel or Cluster) and a Quorum (N
 // independent masters, a majority of them) share: the lifecycle of their background work
 // and holds, their subscribers (one per node), and the in-process wait queues (queue.go).
 // D is what a hold of the backend knows of its nodes.

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The queue of waiters on the server (see grant.lua): a waiter that holds without a timeout
+// The queue of waiters on the server (PROTOCOL.md, "Server grant"; grant.lua, wait.lua): a waiter that holds without a timeout
 // and finds the lock taken by another process puts its token in the lock's queue, so that
 // the holder's Release hands the key straight to it and publishes the grant. The waiter
 // then holds as soon as the message comes, with no try of its own: one trip through the

@@ -51,7 +51,7 @@ type holdOf[D any] struct {
 	nextHook  int
 }
 
-// newHold records the hold a successful try made and starts keeping it alive: the write
+// newHold (PROTOCOL.md, "Holds") records the hold a successful try made and starts keeping it alive: the write
 // sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it returns
 // lock.ErrClosed, and the key is left to expire: Close has already freed the holds it knew.
 func (l *handle[D]) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, data D) (*holdOf[D], error) {

@@ -1,5 +1,5 @@
-// The arithmetic of held locks, on one node or a majority: when a hold counts as lost (its
-// safe deadline), and when its lease is renewed.
+// The arithmetic of held locks, on one node or a majority (PROTOCOL.md, "Clocks"): when a
+// hold counts as lost (its safe deadline), and when its lease is renewed.
 
 package redis
 

@@ -45,7 +45,8 @@ type offer struct {
 // processes get their chance.
 const maxHandoffs = 8
 
-// park marks the head w as sleeping between tries, ready to be passed the lock.
+// park marks the head w as sleeping between tries, ready to be passed the lock
+// (PROTOCOL.md, "In-process pass").
 // A grant heard before it parked, for its token, wakes it at once.
 func (b *Backend) park(l *Lock, w *waiter, token string, ttl time.Duration) {
 	b.mu.Lock()
@@ -77,7 +78,7 @@ func poke(w *waiter) {
 	}
 }
 
-// claimHead returns the head waiter on name, with a new offer, if it is parked and the
+// claimHead (PROTOCOL.md, "In-process pass") returns the head waiter on name, with a new offer, if it is parked and the
 // lock may be passed on; nil otherwise. turn is true when the lock has been passed on too
 // often in a row: the Release must then leave the head to hear the published release like
 // the waiters of other processes, so that they all start even.

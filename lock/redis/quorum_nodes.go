@@ -29,7 +29,7 @@ type nodeCall struct {
 	keep    bool // written before decided is closed: the operation succeeded
 }
 
-// fanout sends op to every node (node is its index in b.clients), each on its own goroutine
+// fanout (PROTOCOL.md, "Nodes") sends op to every node (node is its index in b.clients), each on its own goroutine
 // with a ctx bounded by the node timeout and by Close, so that a dead or slow node never
 // holds up a majority. When undo is not nil, each node's goroutine waits after its reply
 // for the caller's decision and, if the operation failed, runs undo on the nodes that did

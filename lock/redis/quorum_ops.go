@@ -38,7 +38,7 @@ type quorumTry struct {
 	landed []chan struct{}
 }
 
-// tryAcquire runs the acquire script on every node at once and returns when a majority
+// tryAcquire (PROTOCOL.md, "Acquire") runs the acquire script on every node at once and returns when a majority
 // took the lock (within its validity: ttl minus the time taken minus the drift margin) or
 // cannot. On failure the nodes that took it, or may have, are freed in the background.
 // Only ctx ending or Close is returned as an error; node errors are in try.err.
