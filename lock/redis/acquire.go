@@ -45,7 +45,9 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	}
 	defer func() { a.leaveLine(a.w, l.channel, h) }()
 	a.token, a.ttl = rand.Text(), l.core.ttl()
-	a.grant, a.refresh, a.life = queueTimes(a.ttl)
+	// A short timeout must not make a queued waiter refresh its entry more often than a
+	// leased one at the shortest lease does.
+	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
 	defer func() {
 		if a.recorded {
 			l.b.unqueue(a.token)

@@ -22,8 +22,8 @@
 // Acquire is one Lua round trip while the lock is free. Waiting does not poll: a waiter
 // sleeps until the release is published (one pub/sub connection per backend, or per slot in
 // use on a Cluster) or the key's TTL runs out. Waiters of one process queue in arrival
-// order; a Release passes the lock to the next of them without freeing it, and leased
-// waiters of other processes queue on the server, which grants them the lock on release.
+// order; a Release passes the lock to the next of them without freeing it, and waiters of
+// other processes queue on the server, which grants them the lock on release, in order.
 //
 // Every wait is bounded by the Acquire's ctx and blocking window. Release with a ctx that
 // has ended still frees the key, under a deadline of its own; Close releases the holds it
