@@ -44,7 +44,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		return nil, err
 	}
 	defer func() { a.leaveLine(a.w, l.channel, h) }()
-	a.token, a.ttl = rand.Text(), l.core.ttl()
+	a.token, a.ttl = rand.Text(), l.handle.ttl()
 	// A short timeout must not make a queued waiter refresh its entry more often than a
 	// leased one at the shortest lease does.
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
@@ -58,7 +58,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
 	// try can go unheard, so there is no need to subscribe and try again.
-	a.subscribed = l.b.confirmed(l.core.name, l.channel)
+	a.subscribed = l.b.confirmed(l.handle.name, l.channel)
 	if a.w.after > 0 && a.subscribed {
 		// The waiter before this one has just taken the lock: its Release will pass the
 		// lock here, wake this waiter or publish, so sleep at once instead of trying.
@@ -97,7 +97,7 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 		done, err := a.failedTry(err)
 		return nil, done, err
 	case t.OK:
-		h, err = l.core.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: heard})
+		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: heard})
 		return h, true, err
 	}
 	if wait != nil {
@@ -137,7 +137,7 @@ func (a *attempt) failedTry(err error) (done bool, _ error) {
 		return true, err
 	}
 	a.lastErr = err
-	a.l.core.backendError("acquire", err)
+	a.l.handle.backendError("acquire", err)
 	if a.noWait {
 		return true, a.fail(lock.ErrNotAcquired)
 	}
@@ -153,7 +153,7 @@ func (a *attempt) failedTry(err error) (done bool, _ error) {
 // its refresh.
 func (a *attempt) sleepHeld(pttl time.Duration) (h *hold, done bool, err error) {
 	l := a.l
-	sleep := l.core.untilExpiry(pttl)
+	sleep := l.handle.untilExpiry(pttl)
 	if a.queues() {
 		sleep = min(sleep, a.refresh) // write, then keep alive, the entry in the server's queue
 	}
@@ -161,7 +161,7 @@ func (a *attempt) sleepHeld(pttl time.Duration) (h *hold, done bool, err error) 
 		// Subscribe, wait for the server to confirm, then try again: from then on no
 		// release can go unheard.
 		a.subscribed = true
-		err = a.sleep(l.b.subscribe(l.core.name, l.channel), sleep)
+		err = a.sleep(l.b.subscribe(l.handle.name, l.channel), sleep)
 		return nil, err != nil, err
 	}
 	return l.nap(a, sleep)
@@ -185,14 +185,14 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 				token = o.token // the key stays in the process's hands: keep its owner token
 				keyTTL = o.ttl
 			}
-			h, err = l.core.newHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
+			h, err = l.handle.newHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
 			return h, true, err
 		}
 		a.unsure = a.unsure || o.err != nil
 	}
 	if g != nil && err == nil && a.claims(g) {
 		l.b.claimed.Add(1)
-		h, err = l.core.newHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+		h, err = l.handle.newHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
 		return h, true, err
 	}
 	// A grant that cannot be claimed is checked by the next try, which finds the key

@@ -92,13 +92,13 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 // the process or on the server until Acquire.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
 	l := &Lock{b: b}
-	key, err := b.initHandle(&l.core, name, "redis", opts)
+	key, err := b.initHandle(&l.handle, name, "redis", opts)
 	if err != nil {
 		return nil, err
 	}
 	l.key, l.fenceKey, l.channel = key, b.fences.Key(key), key+":released"
 	l.queue = redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"}
-	l.core.renew, l.core.free = l.runExtend, l.freeOnClose
+	l.handle.renew, l.handle.free, l.handle.exists = l.runExtend, l.freeOnClose, l.runExists
 	return l, nil
 }
 

@@ -146,7 +146,7 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 // timeout queue as leased ones do, so that the waiters of all processes are served in the
 // order they queued in both hold modes (PROTOCOL.md, "Server grant").
 func (a *attempt) queues() bool {
-	return !a.noWait && (a.queued || !a.l.b.heldHere(a.l.core.name))
+	return !a.noWait && (a.queued || !a.l.b.heldHere(a.l.handle.name))
 }
 
 // claims reports whether the attempt holds by grant g, with no try: it holds without a
@@ -155,7 +155,7 @@ func (a *attempt) queues() bool {
 // entry (so the Release that granted the key ran after that try was sent), and the key's
 // grant TTL, counted from then, leaves time to renew it.
 func (a *attempt) claims(g *grant) bool {
-	if a.l.core.opts.Timeout > 0 || !a.queued || g.try != a.last {
+	if a.l.handle.opts.Timeout > 0 || !a.queued || g.try != a.last {
 		return false
 	}
 	return time.Until(a.l.b.cfg.deadline(a.sent, a.grant)) > a.grant/4

@@ -25,6 +25,8 @@ type handle[D any] struct {
 	// Free runs the compare-and-delete of h's key for Close (closeHolds); nil: Close
 	// leaves the key to expire.
 	free func(ctx context.Context, h *holdOf[D]) error
+	// exists reports whether the lock key exists (on a majority of the nodes).
+	exists func(ctx context.Context) (bool, error)
 	// Why a hold is lost: its key was deleted or taken, or no renewal came in time.
 	errTaken, errNotRenewed error
 
@@ -116,11 +118,29 @@ func (l *handle[D]) endRelease(h *holdOf[D], expired, ok bool, err error) error 
 	return nil
 }
 
-// Extend makes the current hold last ttl from now. A hold without a timeout keeps being
-// renewed afterwards, and its key never gets less than the lease. It returns lock.ErrInvalid
-// for ttl <= 0 and lock.ErrNotHeld when the hold is gone; on a server error the hold is left
-// as it was.
-func (l *handle[D]) extend(ctx context.Context, ttl time.Duration) error {
+// Name returns the name the lock was created with.
+func (l *handle[D]) Name() string { return l.name }
+
+// Locked reports whether anyone, through any handle or process, holds the lock now: whether
+// its key exists (on a majority of a Quorum's nodes; it is an error when the nodes that
+// answered cannot tell).
+func (l *handle[D]) Locked(ctx context.Context) (bool, error) {
+	if l.closed() {
+		return false, l.errorf("locked", lock.ErrClosed)
+	}
+	held, err := l.exists(ctx)
+	if err != nil {
+		l.backendError("locked", err)
+		return false, l.errorf("locked", err)
+	}
+	return held, nil
+}
+
+// Extend makes the current hold last ttl from now (on a majority of a Quorum's nodes). A
+// hold without a timeout keeps being renewed afterwards, and its key never gets less than
+// the lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is
+// gone; on a server error, or when no majority answers, the hold is left as it was.
+func (l *handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
 		return vocab.BadTTL(l.name, ttl)
 	}
@@ -158,8 +178,9 @@ func (l *handle[D]) extend(ctx context.Context, ttl time.Duration) error {
 	return nil
 }
 
-// Fence returns the fencing token of the current or last hold, 0 before the first.
-func (l *handle[D]) fence() uint64 {
+// Fence returns the fencing token of the current or last hold, 0 before the first; on a
+// Quorum, the largest of the fences the nodes of its majority handed out.
+func (l *handle[D]) Fence() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cur == nil {
@@ -170,7 +191,7 @@ func (l *handle[D]) fence() uint64 {
 
 // Lost returns the channel closed when the current hold ends without Release: nil before
 // the first hold; after a clean Release it stays open.
-func (l *handle[D]) lostChan() <-chan struct{} {
+func (l *handle[D]) Lost() <-chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cur == nil {
@@ -179,9 +200,10 @@ func (l *handle[D]) lostChan() <-chan struct{} {
 	return l.cur.lost
 }
 
-// AfterLost makes fn run, under the handle's lock, at the moment the current hold is
-// marked lost; see driver.LossNotifier.
-func (l *handle[D]) afterLost(fn func()) (stop func() bool) {
+// AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
+// the current hold is marked lost (before its key can expire on the server, or on a
+// majority of the nodes).
+func (l *handle[D]) AfterLost(fn func()) (stop func() bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.cur

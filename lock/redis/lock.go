@@ -15,7 +15,7 @@ type Lock struct {
 	b                      *Backend
 	key, fenceKey, channel string
 	queue                  redisscript.Queue // the waiters queued on the server
-	core                   handle[clock]
+	handle[clock]
 }
 
 // hold is one acquisition of a Lock (hold.go).
@@ -25,9 +25,6 @@ var (
 	_ lock.Locker         = (*Lock)(nil)
 	_ driver.LossNotifier = (*Lock)(nil)
 )
-
-// Name returns the name the lock was created with.
-func (l *Lock) Name() string { return l.core.name }
 
 // Acquire takes the lock, waiting as WithBlocking says. A waiter sleeps until the holder's
 // release is published or the key's TTL runs out, whichever comes first; waiters of this
@@ -39,7 +36,7 @@ func (l *Lock) Name() string { return l.core.name }
 // errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was closed. On
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
 func (l *Lock) Acquire(ctx context.Context) error {
-	return l.core.acquire(ctx, func(a *attemptOf[clock]) (*hold, error) {
+	return l.handle.acquire(ctx, func(a *attemptOf[clock]) (*hold, error) {
 		return l.contend(&attempt{attemptOf: a, l: l})
 	})
 }
@@ -55,7 +52,7 @@ func (l *Lock) Acquire(ctx context.Context) error {
 func (l *Lock) Release(ctx context.Context) error {
 	ctx, cancel := releaseContext(ctx)
 	defer cancel()
-	h, expired, err := l.core.beginRelease()
+	h, expired, err := l.handle.beginRelease()
 	if err != nil {
 		return err
 	}
@@ -65,7 +62,7 @@ func (l *Lock) Release(ctx context.Context) error {
 	var next *waiter
 	var othersTurn bool
 	if !expired {
-		next, o, othersTurn = l.b.claimHead(l.core.name, h)
+		next, o, othersTurn = l.b.claimHead(l.handle.name, h)
 	}
 	switch {
 	case o != nil && o.token != "":
@@ -83,43 +80,13 @@ func (l *Lock) Release(ctx context.Context) error {
 		ok, granted = res != redisscript.NotHeld, res == redisscript.Granted
 	}
 
-	if err := l.core.endRelease(h, expired, ok, err); err != nil {
+	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
 	if o == nil && (!othersTurn || granted) {
 		// A waiter of this process need not wait for the message; and when the lock went
 		// to a waiter of another process, it tries at once and queues on the server.
-		l.b.wakeHead(l.core.name)
+		l.b.wakeHead(l.handle.name)
 	}
 	return nil
 }
-
-// Locked reports whether anyone, through any handle or process, holds the lock now.
-func (l *Lock) Locked(ctx context.Context) (bool, error) {
-	if l.b.isClosed() {
-		return false, l.core.errorf("locked", lock.ErrClosed)
-	}
-	n, err := l.b.client.Exists(ctx, l.key).Result()
-	if err != nil {
-		l.core.backendError("locked", err)
-		return false, l.core.errorf("locked", err)
-	}
-	return n > 0, nil
-}
-
-// Extend makes the current hold last ttl from now. A hold without a timeout keeps being
-// renewed afterwards, and its key never gets less than the lease. It returns lock.ErrInvalid
-// for ttl <= 0 and lock.ErrNotHeld when the hold is gone; on a Redis error the hold is left
-// as it was.
-func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error { return l.core.extend(ctx, ttl) }
-
-// Fence returns the fencing token of the current or last hold, 0 before the first.
-func (l *Lock) Fence() uint64 { return l.core.fence() }
-
-// Lost returns the channel closed when the current hold ends without Release: nil before
-// the first hold; after a clean Release it stays open.
-func (l *Lock) Lost() <-chan struct{} { return l.core.lostChan() }
-
-// AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
-// the current hold is marked lost (before its key can expire on the server).
-func (l *Lock) AfterLost(fn func()) (stop func() bool) { return l.core.afterLost(fn) }

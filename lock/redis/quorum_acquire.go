@@ -33,8 +33,8 @@ func (l *quorumLock) contend(a *quorumAttempt) (h *quorumHold, err error) {
 		return nil, err
 	}
 	defer func() { a.leaveLine(a.w, l.channel, h) }()
-	a.ttl = l.core.ttl()
-	if a.w.after > 0 && l.b.confirmed(l.core.name, l.channel) {
+	a.ttl = l.handle.ttl()
+	if a.w.after > 0 && l.b.confirmed(l.handle.name, l.channel) {
 		// The waiter before this one has just taken the lock, and its release cannot go
 		// unheard: sleep at once instead of trying.
 		a.subscribed = true
@@ -63,7 +63,7 @@ func (a *quorumAttempt) step() (h *quorumHold, done bool, err error) {
 	token := rand.Text()
 	// Releases published after a majority confirmed the subscription cannot go
 	// unheard; that must hold before the try, not only after it.
-	heard := a.subscribed && l.b.confirmed(l.core.name, l.channel)
+	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
 	t, err := l.tryAcquire(a.tryCtx, token, a.ttl)
 	switch {
 	case errors.Is(err, lock.ErrClosed) && a.ctx.Err() == nil:
@@ -74,7 +74,7 @@ func (a *quorumAttempt) step() (h *quorumHold, done bool, err error) {
 		}
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	case t.ok:
-		h, err = l.core.newHold(token, t.fence, a.ttl, t.sent, a.ttl, nodeSet{raised: t.raised, landed: t.landed})
+		h, err = l.handle.newHold(token, t.fence, a.ttl, t.sent, a.ttl, nodeSet{raised: t.raised, landed: t.landed})
 		return h, true, err
 	}
 	a.lastErr = t.err
@@ -88,7 +88,7 @@ func (a *quorumAttempt) step() (h *quorumHold, done bool, err error) {
 		// From the time a majority of the nodes has confirmed the subscription, no
 		// release can go unheard; each confirmation wakes this waiter to try again.
 		a.subscribed = true
-		l.b.subscribe(l.core.name, l.channel)
+		l.b.subscribe(l.handle.name, l.channel)
 	}
 	sleep, wake := a.pause(t, heard)
 	err = a.sleep(wake, sleep)
@@ -105,7 +105,7 @@ func (a *quorumAttempt) pause(t quorumTry, heard bool) (time.Duration, <-chan st
 		// Held by one owner on a majority, whether or not this try took the other
 		// nodes (which are freed without a message): sleep until the holder's release or
 		// its TTL.
-		sleep = a.l.core.untilExpiry(t.pttl)
+		sleep = a.l.handle.untilExpiry(t.pttl)
 		a.backoff = 0
 	case t.partial && t.held:
 		// A split vote: the others' freed nodes publish at once, so a woken waiter

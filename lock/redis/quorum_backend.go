@@ -65,12 +65,12 @@ func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, erro
 // the process or on the nodes until Acquire.
 func (b *Quorum) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
 	l := &quorumLock{b: b}
-	key, err := b.initHandle(&l.core, name, "quorum", opts)
+	key, err := b.initHandle(&l.handle, name, "quorum", opts)
 	if err != nil {
 		return nil, err
 	}
 	l.key, l.fenceKey, l.channel = key, b.fences.Key(key), key+":released"
-	l.core.renew, l.core.free = l.runExtend, l.freeOnClose
+	l.handle.renew, l.handle.free, l.handle.exists = l.runExtend, l.freeOnClose, l.runExists
 	return l, nil
 }
 

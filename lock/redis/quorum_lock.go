@@ -2,24 +2,23 @@ package redis
 
 import (
 	"context"
-	"time"
 
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
 
-// Lock is a handle on a named lock of a Backend. It is safe for concurrent use: like a
+// quorumLock is a handle on a named lock of a Quorum. It is safe for concurrent use: like a
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
 type quorumLock struct {
 	b                      *Quorum
 	key, fenceKey, channel string
-	core                   handle[nodeSet]
+	handle[nodeSet]
 }
 
-// hold is one acquisition of a Lock (hold.go), with what it knows of its nodes.
+// quorumHold is one acquisition of a quorumLock (hold.go), with what it knows of its nodes.
 type quorumHold = holdOf[nodeSet]
 
-// nodes is what a hold knows of the nodes of its try.
+// nodeSet is what a hold knows of the nodes of its try.
 type nodeSet struct {
 	raised <-chan struct{} // closed when the fence was raised on the nodes behind; nil: none
 	landed []chan struct{} // closed when each node has answered the try (try.landed)
@@ -29,9 +28,6 @@ var (
 	_ lock.Locker         = (*quorumLock)(nil)
 	_ driver.LossNotifier = (*quorumLock)(nil)
 )
-
-// Name returns the name the lock was created with.
-func (l *quorumLock) Name() string { return l.core.name }
 
 // Acquire takes the lock on a majority of the nodes, waiting as WithBlocking says. Each try
 // goes to every node at once and ends as soon as a majority has answered; a try that took
@@ -44,7 +40,7 @@ func (l *quorumLock) Name() string { return l.core.name }
 // error that errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was
 // closed. On error nothing is held: what a try took is freed in the background, best effort.
 func (l *quorumLock) Acquire(ctx context.Context) error {
-	return l.core.acquire(ctx, func(a *attemptOf[nodeSet]) (*quorumHold, error) {
+	return l.handle.acquire(ctx, func(a *attemptOf[nodeSet]) (*quorumHold, error) {
 		return l.contend(&quorumAttempt{attemptOf: a, l: l})
 	})
 }
@@ -59,7 +55,7 @@ func (l *quorumLock) Acquire(ctx context.Context) error {
 func (l *quorumLock) Release(ctx context.Context) error {
 	ctx, cancel := releaseContext(ctx)
 	defer cancel()
-	h, expired, err := l.core.beginRelease()
+	h, expired, err := l.handle.beginRelease()
 	if err != nil {
 		return err
 	}
@@ -72,44 +68,9 @@ func (l *quorumLock) Release(ctx context.Context) error {
 		}
 	}
 	ok, err := l.runRelease(ctx, h)
-	if err := l.core.endRelease(h, expired, ok, err); err != nil {
+	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
-	l.b.wakeHead(l.core.name) // a waiter of this process need not wait for the message
+	l.b.wakeHead(l.handle.name) // a waiter of this process need not wait for the message
 	return nil
 }
-
-// Locked reports whether anyone, through any handle or process, holds the lock now: whether
-// its key exists on a majority of the nodes. It is an error when the nodes that answered
-// cannot tell.
-func (l *quorumLock) Locked(ctx context.Context) (bool, error) {
-	if l.b.isClosed() {
-		return false, l.core.errorf("locked", lock.ErrClosed)
-	}
-	held, err := l.runExists(ctx)
-	if err != nil {
-		l.core.backendError("locked", err)
-		return false, l.core.errorf("locked", err)
-	}
-	return held, nil
-}
-
-// Extend makes the current hold last ttl from now, on a majority of the nodes. A hold
-// without a timeout keeps being renewed afterwards, and its keys never get less than the
-// lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is gone;
-// when a majority cannot be reached the hold is left as it was.
-func (l *quorumLock) Extend(ctx context.Context, ttl time.Duration) error {
-	return l.core.extend(ctx, ttl)
-}
-
-// Fence returns the fencing token of the current or last hold, 0 before the first: the
-// largest of the fences the nodes of its majority handed out.
-func (l *quorumLock) Fence() uint64 { return l.core.fence() }
-
-// Lost returns the channel closed when the current hold ends without Release: nil before
-// the first hold; after a clean Release it stays open.
-func (l *quorumLock) Lost() <-chan struct{} { return l.core.lostChan() }
-
-// AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
-// the current hold is marked lost (before its keys can expire on a majority).
-func (l *quorumLock) AfterLost(fn func()) (stop func() bool) { return l.core.afterLost(fn) }

@@ -49,7 +49,7 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 		t.landed[i] = make(chan struct{})
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
-	floor := l.core.fence()
+	floor := l.handle.Fence()
 	c := b.fanout(l.tryNode(token, ttl, floor, t.landed), func(ctx context.Context, c goredis.UniversalClient) {
 		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})

@@ -33,7 +33,7 @@ func (c clock) passable(fence uint64) bool { return fence < c.now() }
 // tryAcquire runs the acquire script once, with a fence above this handle's last. wait,
 // unless nil, says how the try puts the waiter in the lock's queue on the server.
 func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration, wait *redisscript.Wait) (redisscript.Try, error) {
-	floor := l.core.fence()
+	floor := l.handle.Fence()
 	if wait == nil {
 		return redisscript.TryAcquire(ctx, l.b.scripts, l.key, l.fenceKey, token, ttl, floor)
 	}
@@ -64,4 +64,9 @@ func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (
 func (l *Lock) runHandoff(ctx context.Context, h *hold, next string, ttl time.Duration) (ok bool, fence uint64, c clock, err error) {
 	ok, fence, server, err := redisscript.Handoff(ctx, l.b.scripts, l.key, l.fenceKey, h.token, next, ttl, h.fence)
 	return ok, fence, clock{server: server, at: time.Now()}, err
+}
+
+func (l *Lock) runExists(ctx context.Context) (bool, error) {
+	n, err := l.b.client.Exists(ctx, l.key).Result()
+	return n > 0, err
 }
