@@ -22,7 +22,6 @@ type Backend struct {
 	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines (PROTOCOL.md, "Pipelining")
 	owned   bool                // Close closes client (it was made from a URL)
 	publish string              // PUBLISH, or SPUBLISH on a cluster
-	fences  *redisscript.Counters
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
 }
@@ -92,13 +91,11 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 // the process or on the server until Acquire.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
 	l := &Lock{b: b}
-	key, err := b.initHandle(&l.handle, name, "redis", opts)
-	if err != nil {
+	if err := b.initHandle(&l.handle, name, "redis", opts); err != nil {
 		return nil, err
 	}
-	l.key, l.fenceKey, l.channel = key, b.fences.Key(key), key+":released"
-	l.queue = redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"}
-	l.handle.renew, l.handle.free, l.handle.exists = l.runExtend, l.freeOnClose, l.runExists
+	l.queue = redisscript.Queue{List: l.key + ":queue", Hash: l.key + ":waiters"}
+	l.renew, l.free, l.exists = l.runExtend, l.freeOnClose, l.runExists
 	return l, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
@@ -17,6 +18,9 @@ type engine[D any] struct {
 	cfg  config
 	subs []*subscriber // one per node
 	need int           // nodes that make a majority: 1 of 1, or N/2+1 of N
+	// fences names the fence counters (PROTOCOL.md, "Keys"): per slot on a Cluster, and
+	// on a Quorum's nodes when any is one; one key per prefix elsewhere.
+	fences *redisscript.Counters
 
 	ctx    context.Context // background work (renewals, undos, node calls); cancelled by Close
 	cancel context.CancelFunc
@@ -48,20 +52,21 @@ func (e *engine[D]) onError(op string, err error) {
 	vocab.LogBackendError(e.cfg.defaults.Log(), "", op, err)
 }
 
-// initHandle readies l, a handle on name of a backend of this kind ("redis", "quorum"),
-// and returns its lock key. Bad options are a lock.ErrInvalid error; after Close it
-// returns lock.ErrClosed.
-func (e *engine[D]) initHandle(l *handle[D], name, kind string, opts []lock.Option) (key string, err error) {
+// initHandle readies l, a handle on name of a backend of this kind ("redis", "quorum").
+// Bad options are a lock.ErrInvalid error; after Close it returns lock.ErrClosed.
+func (e *engine[D]) initHandle(l *handle[D], name, kind string, opts []lock.Option) error {
 	if e.isClosed() {
-		return "", vocab.Err(name, "new lock", lock.ErrClosed)
+		return vocab.Err(name, "new lock", lock.ErrClosed)
 	}
 	o, err := driver.Resolve(name, e.cfg.defaults, opts...)
 	if err != nil {
-		return "", err
+		return err
 	}
 	l.name, l.kind, l.opts, l.sem, l.b, l.cfg = name, kind, o, make(chan struct{}, 1), e, &e.cfg.settings
+	l.key = e.cfg.prefix + "{" + name + "}"
+	l.fenceKey, l.channel = e.fences.Key(l.key), l.key+":released"
 	l.errTaken, l.errNotRenewed = vocab.ErrTaken, vocab.ErrNotRenewed
-	return e.cfg.prefix + "{" + name + "}", nil
+	return nil
 }
 
 // shut marks e closed and returns the holds and server-queued tokens Close must end; ok is

@@ -14,12 +14,13 @@ import (
 // and current hold, and the server call that renews a hold. D is what a backend keeps
 // with each hold of its own. The fields are set once, by NewLock, but mu and cur.
 type handle[D any] struct {
-	name string
-	kind string // "redis" or "quorum"
-	opts driver.Options
-	sem  chan struct{} // full while an Acquire or a hold owns the handle
-	b    *engine[D]
-	cfg  *settings
+	name                   string
+	key, fenceKey, channel string // the lock key, its fence counter, its channel (PROTOCOL.md, "Keys")
+	kind                   string // "redis" or "quorum"
+	opts                   driver.Options
+	sem                    chan struct{} // full while an Acquire or a hold owns the handle
+	b                      *engine[D]
+	cfg                    *settings
 	// Renew runs the compare-and-PEXPIRE of token for ttl; false: token no longer holds it.
 	renew func(ctx context.Context, token string, ttl time.Duration) (bool, error)
 	// Free runs the compare-and-delete of h's key for Close (closeHolds); nil: Close

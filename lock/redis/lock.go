@@ -12,9 +12,8 @@ import (
 // Lock is a handle on a named lock of a Backend. It is safe for concurrent use: like a
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
 type Lock struct {
-	b                      *Backend
-	key, fenceKey, channel string
-	queue                  redisscript.Queue // the waiters queued on the server
+	b     *Backend
+	queue redisscript.Queue // the waiters queued on the server
 	handle[clock]
 }
 

@@ -16,9 +16,8 @@ import (
 type Quorum struct {
 	engine[nodeSet]
 	clients []goredis.UniversalClient
-	addrs   []string              // for errors: each node's address
-	owned   bool                  // Close closes the clients (they were made from a URL)
-	fences  *redisscript.Counters // one counter key for all nodes (PROTOCOL.md, "Keys")
+	addrs   []string // for errors: each node's address
+	owned   bool     // Close closes the clients (they were made from a URL)
 }
 
 var _ lock.Backend = (*Quorum)(nil)
@@ -52,7 +51,8 @@ func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, erro
 	if err != nil {
 		return nil, err
 	}
-	b := &Quorum{clients: clients, addrs: addrs, fences: redisscript.NewCounters(cfg.prefix, cluster)}
+	b := &Quorum{clients: clients, addrs: addrs}
+	b.fences = redisscript.NewCounters(cfg.prefix, cluster)
 	b.init(cfg, len(clients))
 	for _, c := range clients {
 		b.subs = append(b.subs, newSubscriber(c, b.wakeHead, func(name, _ string) { b.wakeHead(name) }, b.onError))
@@ -65,12 +65,10 @@ func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, erro
 // the process or on the nodes until Acquire.
 func (b *Quorum) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
 	l := &quorumLock{b: b}
-	key, err := b.initHandle(&l.handle, name, "quorum", opts)
-	if err != nil {
+	if err := b.initHandle(&l.handle, name, "quorum", opts); err != nil {
 		return nil, err
 	}
-	l.key, l.fenceKey, l.channel = key, b.fences.Key(key), key+":released"
-	l.handle.renew, l.handle.free, l.handle.exists = l.runExtend, l.freeOnClose, l.runExists
+	l.renew, l.free, l.exists = l.runExtend, l.freeOnClose, l.runExists
 	return l, nil
 }
 

@@ -10,8 +10,7 @@ import (
 // quorumLock is a handle on a named lock of a Quorum. It is safe for concurrent use: like a
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
 type quorumLock struct {
-	b                      *Quorum
-	key, fenceKey, channel string
+	b *Quorum
 	handle[nodeSet]
 }
 
