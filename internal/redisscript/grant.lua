@@ -1,6 +1,7 @@
 -- Free the lock if this token holds it and hand it to the first live waiter of its queue
--- (queue.lua), or, when there is none, delete it and publish the release (next_fence:
--- fence.lua, run first). The key holds "<owner token> <fence>".
+-- (written by wait.lua), or, when there is none, delete it and publish the release
+-- (PROTOCOL.md, "Scripts", "Server grant"). Prepended: fence.lua (next_fence). The key
+-- holds "<owner token> <fence>".
 -- KEYS[1] lock key, KEYS[2] fence counter, KEYS[3] queue list, KEYS[4] queue hash
 -- ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command, ARGV[4] the hold's fence
 -- (passes in the process may have taken it past the counter; 0: unknown), ARGV[5] "1" when

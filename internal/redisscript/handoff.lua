@@ -1,5 +1,5 @@
--- Pass the lock from one owner to the next in one step, with the next fence (next_fence:
--- fence.lua, run first). The key holds "<owner token> <fence>".
+-- Pass the lock from one owner to the next in one step, with the next fence (PROTOCOL.md,
+-- "Scripts", "In-process pass"). Prepended: fence.lua (next_fence). The key holds "<owner token> <fence>".
 -- KEYS[1] lock key, KEYS[2] fence counter
 -- ARGV[1] old owner token, ARGV[2] new owner token, ARGV[3] TTL in ms, ARGV[4] the old
 -- hold's fence (passes in the process may have taken it past the counter)

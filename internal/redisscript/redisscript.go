@@ -22,13 +22,12 @@ var (
 	fenceLua string
 
 	//go:embed acquire.lua
-	acquireLua string
-	//go:embed nowait.lua
-	noWaitLua string
-	//go:embed queue.lua
-	queueLua      string
-	acquireScript = goredis.NewScript(fenceLua + noWaitLua + acquireLua)
-	waitScript    = goredis.NewScript(fenceLua + queueLua + acquireLua)
+	acquireLua    string
+	acquireScript = goredis.NewScript(fenceLua + acquireLua)
+
+	//go:embed wait.lua
+	waitLua    string
+	waitScript = goredis.NewScript(fenceLua + waitLua)
 
 	//go:embed grant.lua
 	grantLua    string

@@ -1,5 +1,5 @@
 -- Free the lock if this token holds it (the key holds "<owner token> <fence>"), and tell
--- the waiters.
+-- the waiters (PROTOCOL.md, "Scripts": a quorum node's release, with no server queue).
 -- KEYS[1] lock key; ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command, or ''
 -- to free the key without a message
 -- Returns 1 when freed, 0 when the token did not hold the lock.

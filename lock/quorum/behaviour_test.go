@@ -1,8 +1,6 @@
 package quorum_test
 
 import (
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,33 +10,6 @@ import (
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/quorum"
 )
-
-// TestNothingLeftBehind: once no lock is held or waited for, the backend keeps no per-name
-// state, however many names it has served.
-func TestNothingLeftBehind(t *testing.T) {
-	ss := startServers(t, 3)
-	b := newBackend(t, clients(t, addrs(ss)))
-	ctx := testCtx(t)
-	var wg sync.WaitGroup
-	for i := 0; i < 20; i++ {
-		name := fmt.Sprintf("n%d", i%5)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			l := newLock(t, b, name)
-			for j := 0; j < 5; j++ {
-				if assert.NoError(t, l.Acquire(ctx)) {
-					assert.NoError(t, l.Release(ctx))
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	require.Eventually(t, func() bool {
-		q, h, c := b.State()
-		return q == 0 && h == 0 && c == 0
-	}, eventually, 10*time.Millisecond, "per-name state left behind")
-}
 
 // TestWaiterWokenAcrossBackends: a waiter in another backend is woken by the release's
 // message, not by the holder's 30s lease running out.

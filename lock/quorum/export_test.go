@@ -1,26 +1,29 @@
 package quorum
 
-import goredis "github.com/redis/go-redis/v9"
+import (
+	"net/url"
 
-// State reports how much per-name state the backend keeps in the process: wait queues,
-// registered holds and, summed over the nodes, pub/sub channels. Tests use it to check that
-// nothing is left behind.
-func (b *Backend) State() (queues, holds, channels int) {
-	b.mu.Lock()
-	queues, holds = len(b.queues), len(b.holds)
-	b.mu.Unlock()
-	for _, s := range b.subs {
-		channels += s.channelCount()
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/batonlock/baton/lock/driver"
+)
+
+// DeadlinesHonoured reports, for each node's client that a redis+quorum:// URL makes,
+// whether it has ContextTimeoutEnabled.
+func DeadlinesHonoured(raw string) ([]bool, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
 	}
-	return
-}
-
-// DeadlinesHonoured reports, for each node's client, whether it has ContextTimeoutEnabled.
-func (b *Backend) DeadlinesHonoured() []bool {
+	clients, _, err := parseURL(u, driver.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
 	var on []bool
-	for _, c := range b.clients {
+	for _, c := range clients {
 		cc, ok := c.(*goredis.Client)
 		on = append(on, ok && cc.Options().ContextTimeoutEnabled)
+		_ = c.Close()
 	}
-	return on
+	return on, nil
 }

@@ -9,10 +9,10 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/batonlock/baton/internal/redischeck"
 	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
+	"github.com/batonlock/baton/lock/redis"
 )
 
 func init() {
@@ -33,36 +33,27 @@ func openURL(ctx context.Context, u *url.URL, defaults driver.Options) (lock.Bac
 	if err != nil {
 		return nil, err
 	}
-	b, err := New(clients, opts...)
-	if err != nil {
-		for _, c := range clients {
-			_ = c.Close()
-		}
+	b, err := redis.OpenQuorum(ctx, clients, opts...)
+	if errors.Is(err, lock.ErrInvalid) {
 		return nil, err
 	}
-	b.owned = true
-	if err := b.ping(ctx); err != nil {
-		_ = b.Close()
-		return nil, fmt.Errorf("quorum backend %q: %w", driver.Redact(u), errors.New(driver.Scrub(err.Error(), u)))
-	}
-	if err := b.checkNodes(ctx); err != nil {
-		_ = b.Close()
+	if err != nil {
 		return nil, fmt.Errorf("quorum backend %q: %w", driver.Redact(u), errors.New(driver.Scrub(err.Error(), u)))
 	}
 	return b, nil
 }
 
-func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, []Option, error) {
+func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, []redis.Option, error) {
 	where := driver.Redact(u)
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return nil, nil, driver.Invalidf("malformed query in backend URL %q: %v", where, err)
 	}
-	opts := []Option{WithDefaults(defaults)}
+	opts := []redis.Option{redis.WithDefaults(defaults)}
 	if prefix, ok, err := driver.PopString(q, "prefix"); err != nil {
 		return nil, nil, err
 	} else if ok {
-		opts = append(opts, WithPrefix(prefix))
+		opts = append(opts, redis.WithPrefix(prefix))
 	}
 	lease, err := driver.PopDuration(q, "lease", DefaultLease)
 	if err != nil {
@@ -72,7 +63,7 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 	if err != nil {
 		return nil, nil, err
 	}
-	opts = append(opts, WithLease(lease), WithNodeTimeout(nodeTimeout))
+	opts = append(opts, redis.WithLease(lease), redis.WithNodeTimeout(nodeTimeout))
 
 	if u.Host == "" {
 		return nil, nil, driver.Invalidf("backend URL %q: no nodes (want host1:port1,host2:port2,...)", where)
@@ -107,41 +98,4 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 		clients[i] = goredis.NewClient(o)
 	}
 	return clients, opts, nil
-}
-
-// checkNodes asks every node, each within the node timeout, whether it can serve baton (see
-// internal/redischeck): a node too old for the scripts or whose ACL forbids a command baton
-// sends is an error; one whose maxmemory-policy evicts keys gets a warning, once. A node
-// that does not answer is not judged: the majority that answered the ping suffices.
-func (b *Backend) checkNodes(ctx context.Context) error {
-	needs := redischeck.Needs{Prefix: b.cfg.Prefix}
-	for i, c := range b.clients {
-		nctx, cancel := context.WithTimeout(ctx, b.cfg.nodeTimeout)
-		rep, err := redischeck.Node(nctx, c, b.addrs[i], needs)
-		cancel()
-		if redischeck.IsRefusal(err) {
-			return err
-		}
-		redischeck.WarnEviction(b.cfg.Defaults.Log(), rep)
-	}
-	return nil
-}
-
-// ping checks that a majority of the nodes answer.
-func (b *Backend) ping(ctx context.Context) error {
-	c := b.fanout(func(ctx context.Context, _ int, c goredis.UniversalClient) reply {
-		err := c.Ping(ctx).Err()
-		return reply{ok: err == nil, err: err}
-	}, nil)
-	if c == nil {
-		return lock.ErrClosed
-	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
-	if err != nil {
-		return err
-	}
-	if len(oks) < b.quorum {
-		return fmt.Errorf("cannot reach a majority of the nodes: %w", errors.Join(nodeErrors(fails)...))
-	}
-	return nil
 }

@@ -6,15 +6,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
-)
-
-// Backoff between tries that failed with a Redis error.
-const (
-	minRetry = 10 * time.Millisecond
-	maxRetry = time.Second
 )
 
 // undoWait bounds each step of an undo: the wait for the try's pipeline, and the release.
@@ -22,146 +15,164 @@ const undoWait = time.Second
 
 var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
 
-// attempt is one Acquire call (lease.Attempt: what ends its waits, and why it failed),
-// with the waiter's place in the lock's queue on the server (scripts.go).
+// attempt is one Acquire call (attemptOf: what ends its waits, and why it failed), with
+// the owner token it tries with and the waiter's place in the lock's queue on the server
+// (grant.go).
 type attempt struct {
-	*lease.Attempt[clock]
-	l      *Lock
-	tries  uint64        // tries sent, which number them
-	queued bool          // a try put the waiter's token in the queue
-	last   uint64        // the last try that wrote its entry and was answered
-	sent   time.Time     // when that try was sent
-	grant  time.Duration // the TTL a grant gives the key
+	*attemptOf[clock]
+	l          *Lock
+	w          *waiter
+	token      string        // 128 random bits, fresh for every acquisition
+	ttl        time.Duration // of the hold it takes
+	unsure     bool          // a try may have taken the lock (or queued) without our knowing
+	subscribed bool          // the name's channel is subscribed (or confirmed before the first try)
+	backoff    time.Duration // after a server error
+	tries      uint64        // tries sent, which number them
+	recorded   bool          // the token is recorded for Close to withdraw (queue)
+	queued     bool          // a try put the waiter's token in the queue
+	last       uint64        // the last try that wrote its entry and was answered
+	sent       time.Time     // when that try was sent
+	grant      time.Duration // the TTL a grant gives the key
+	refresh    time.Duration // how often a queued waiter refreshes its entry
+	life       time.Duration // how long the entry lives after a try
 }
 
 // contend waits for the turn of this Acquire among the process's waiters on the name, then
-// tries Redis until it gets the lock or the attempt ends.
+// tries Redis until it gets the lock or the attempt ends (PROTOCOL.md, "Acquire").
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
-	w := l.b.enqueue(l.core.Name)
-	defer func() {
-		var took time.Duration
-		if h != nil {
-			took = h.TTL
-		}
-		l.b.dequeue(l, w, took)
-	}()
-	if err := a.WaitTurn(w.turn); err != nil {
+	if a.w, err = a.enterLine(l.channel); err != nil {
 		return nil, err
 	}
-
-	ttl := l.core.TTL()
-	token := rand.Text() // 128 random bits, fresh for every acquisition
-	unsure := false      // a try may have taken the lock (or queued) without our knowing
-	leased := l.core.Opts.Timeout == 0
-	grant, refresh, life := queueTimes(ttl)
-	a.grant = grant
+	defer func() { a.leaveLine(a.w, l.channel, h) }()
+	a.token, a.ttl = rand.Text(), l.handle.ttl()
+	// A short timeout must not make a queued waiter refresh its entry more often than a
+	// leased one at the shortest lease does.
+	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
 	defer func() {
-		if err != nil && unsure {
-			l.b.undo(l, token)
+		if a.recorded {
+			l.b.unqueue(a.token)
+		}
+		if err != nil && a.unsure {
+			l.b.undo(l, a.token)
 		}
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
 	// try can go unheard, so there is no need to subscribe and try again.
-	subscribed := isClosed(l.b.confirmed(l))
-	if w.after > 0 && subscribed {
+	a.subscribed = l.b.confirmed(l.handle.name, l.channel)
+	if a.w.after > 0 && a.subscribed {
 		// The waiter before this one has just taken the lock: its Release will pass the
 		// lock here, wake this waiter or publish, so sleep at once instead of trying.
-		a.Waiting()
-		if h, done, err := l.nap(a, w, token, ttl, w.after+time.Millisecond, &unsure); done {
+		a.waiting()
+		if h, done, err := l.nap(a, a.w.after+time.Millisecond); done {
 			return h, err
 		}
 	}
-	var backoff time.Duration
 	for {
-		select {
-		case <-w.wake: // this try covers any release heard so far
-		default:
-		}
-		// A waiter that holds without a timeout queues on the server from its second try,
-		// so that a lock free at once costs no more than a plain try. It does not queue
-		// behind a hold of this process, whose Release passes it the lock in memory.
-		var wait *redisscript.Wait
-		if a.tries > 0 && a.queues(leased) {
-			wait = &redisscript.Wait{Life: life, Try: a.tries + 1, Grant: grant}
-			if !a.queued {
-				// Before the try: Close withdraws the tokens it finds recorded.
-				if !l.b.queue(l, token) {
-					return nil, a.Fail(lock.ErrClosed)
-				}
-				defer l.b.unqueue(token)
-			}
-		}
-		a.tries++
-		sent := time.Now()
-		t, err := l.tryAcquire(a.TryCtx, token, ttl, wait)
-		heard := time.Now()
-		if wait != nil {
-			a.queued, unsure = true, true // if not by this try, then by the one before
-		}
-		switch {
-		case err != nil && a.Ctx.Err() != nil:
-			unsure = true
-			return nil, a.Fail(a.Ctx.Err())
-		case err != nil && a.TryCtx.Err() != nil:
-			// Cut short by the window: keep the last real error, not the window's deadline.
-			unsure = true
-			if a.LastErr == nil {
-				a.LastErr = errNoAnswer
-			}
-			return nil, a.Fail(lock.ErrNotAcquired)
-		case err != nil:
-			unsure = true
-			a.LastErr = err
-			l.core.BackendError("acquire", err)
-			if a.NoWait {
-				return nil, a.Fail(lock.ErrNotAcquired)
-			}
-			backoff = min(max(2*backoff, minRetry), maxRetry)
-			if err := a.Sleep(nil, backoff); err != nil {
-				return nil, err
-			}
-			continue
-		case t.OK:
-			return l.core.NewHold(token, t.Fence, ttl, sent, ttl, clock{server: t.Clock, at: heard})
-		}
-		if wait != nil {
-			a.last, a.sent = a.tries, sent
-		}
-		a.LastErr, backoff = nil, 0
-		if a.NoWait {
-			return nil, a.Fail(lock.ErrNotAcquired)
-		}
-		a.Waiting()
-		sleep := l.b.cfg.Lease // the key has no TTL: someone else's, set by hand
-		if t.PTTL >= 0 {
-			sleep = t.PTTL + time.Millisecond
-		}
-		if a.queues(leased) {
-			sleep = min(sleep, refresh) // write, then keep alive, the entry in the server's queue
-		}
-		if !subscribed {
-			// Subscribe, wait for the server to confirm, then try again: from then on no
-			// release can go unheard.
-			subscribed = true
-			err = a.Sleep(l.b.subscribe(l), sleep)
-		} else {
-			var h *hold
-			var done bool
-			if h, done, err = l.nap(a, w, token, ttl, sleep, &unsure); done {
-				return h, err
-			}
-		}
-		if err != nil {
-			return nil, err
+		if h, done, err := a.step(); done {
+			return h, err
 		}
 	}
 }
 
-// nap sleeps as the parked head w until it is woken, passed the lock, granted it, or d has
+// step runs one try and the sleep after it; done is true when contend must return h, err.
+func (a *attempt) step() (h *hold, done bool, err error) {
+	l := a.l
+	select {
+	case <-a.w.wake: // this try covers any release heard so far
+	default:
+	}
+	wait, err := a.place()
+	if err != nil {
+		return nil, true, err
+	}
+	a.tries++
+	sent := time.Now()
+	t, err := l.tryAcquire(a.tryCtx, a.token, a.ttl, wait)
+	heard := time.Now()
+	if wait != nil {
+		a.queued, a.unsure = true, true // if not by this try, then by the one before
+	}
+	switch {
+	case err != nil:
+		done, err := a.failedTry(err)
+		return nil, done, err
+	case t.OK:
+		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: heard})
+		return h, true, err
+	}
+	if wait != nil {
+		a.last, a.sent = a.tries, sent
+	}
+	a.lastErr, a.backoff = nil, 0
+	if a.noWait {
+		return nil, true, a.fail(lock.ErrNotAcquired)
+	}
+	a.waiting()
+	return a.sleepHeld(t.PTTL)
+}
+
+// place says how the next try puts the waiter in the lock's queue on the server (nil: it
+// does not). A waiter that holds without a timeout queues from its second try, so that a
+// lock free at once costs no more than a plain try. It does not queue behind a hold of
+// this process, whose Release passes it the lock in memory.
+func (a *attempt) place() (*redisscript.Wait, error) {
+	if a.tries == 0 || !a.queues() {
+		return nil, nil
+	}
+	if !a.recorded {
+		// Before the try: Close withdraws the tokens it finds recorded.
+		if !a.l.b.queue(a.l, a.token) {
+			return nil, a.fail(lock.ErrClosed)
+		}
+		a.recorded = true
+	}
+	return &redisscript.Wait{Life: a.life, Try: a.tries + 1, Grant: a.grant}, nil
+}
+
+// failedTry handles a try that got no reply: the attempt ends when its ctx or window did,
+// or a NoWait; otherwise it backs off and tries again (done false).
+func (a *attempt) failedTry(err error) (done bool, _ error) {
+	a.unsure = true
+	if err := a.cut(errNoAnswer); err != nil {
+		return true, err
+	}
+	a.lastErr = err
+	a.l.handle.backendError("acquire", err)
+	if a.noWait {
+		return true, a.fail(lock.ErrNotAcquired)
+	}
+	a.backoff = nextBackoff(a.backoff)
+	if err := a.sleep(nil, a.backoff); err != nil {
+		return true, err
+	}
+	return false, nil
+}
+
+// sleepHeld sleeps after a try that found the key held with pttl left: until the release
+// is heard (or passed or granted), the key expires, or a queued waiter's entry is due for
+// its refresh.
+func (a *attempt) sleepHeld(pttl time.Duration) (h *hold, done bool, err error) {
+	l := a.l
+	sleep := l.handle.untilExpiry(pttl)
+	if a.queues() {
+		sleep = min(sleep, a.refresh) // write, then keep alive, the entry in the server's queue
+	}
+	if !a.subscribed {
+		// Subscribe, wait for the server to confirm, then try again: from then on no
+		// release can go unheard.
+		a.subscribed = true
+		err = a.sleep(l.b.subscribe(l.handle.name, l.channel), sleep)
+		return nil, err != nil, err
+	}
+	return l.nap(a, sleep)
+}
+
+// nap sleeps as the parked head until it is woken, passed the lock, granted it, or d has
 // passed. done is true when contend must return h, err.
-func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, unsure *bool) (h *hold, done bool, err error) {
+func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) {
+	w, token, ttl := a.w, a.token, a.ttl
 	l.b.park(l, w, token, ttl)
-	err = a.Sleep(w.wake, d)
+	err = a.sleep(w.wake, d)
 	o, g := l.b.unpark(w)
 	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
@@ -174,14 +185,14 @@ func (l *Lock) nap(a *attempt, w *waiter, token string, ttl, d time.Duration, un
 				token = o.token // the key stays in the process's hands: keep its owner token
 				keyTTL = o.ttl
 			}
-			h, err = l.core.NewHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
+			h, err = l.handle.newHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
 			return h, true, err
 		}
-		*unsure = *unsure || o.err != nil
+		a.unsure = a.unsure || o.err != nil
 	}
 	if g != nil && err == nil && a.claims(g) {
 		l.b.claimed.Add(1)
-		h, err = l.core.NewHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+		h, err = l.handle.newHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
 		return h, true, err
 	}
 	// A grant that cannot be claimed is checked by the next try, which finds the key

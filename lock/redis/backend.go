@@ -3,16 +3,13 @@ package redis
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/internal/redischeck"
 	"github.com/batonlock/baton/internal/redisscript"
-	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -20,25 +17,11 @@ import (
 // Backend makes locks that live on a Redis server (single, Sentinel or Cluster). Locks with
 // the same name and prefix exclude each other across every backend on the server.
 type Backend struct {
+	engine[clock]
 	client  goredis.UniversalClient
-	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines
+	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines (PROTOCOL.md, "Pipelining")
 	owned   bool                // Close closes client (it was made from a URL)
 	publish string              // PUBLISH, or SPUBLISH on a cluster
-	fences  *redisscript.Counters
-	cfg     config
-	subs    *subscriber
-
-	ctx    context.Context // background work (renewals); cancelled by Close
-	cancel context.CancelFunc
-	done   chan struct{} // closed by Close
-
-	mu     sync.Mutex
-	closed bool
-	queues map[string]*waitQueue // names with an Acquire in progress in this process
-	holds  map[*hold]struct{}    // holds for Close to end and free
-	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
-	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
-	wg     sync.WaitGroup        // renewals, expiries and undos at work
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
 }
@@ -83,14 +66,7 @@ func newConfig(client goredis.UniversalClient, opts []Option) (config, error) {
 	if err := honoursDeadlines(client); err != nil {
 		return config{}, err
 	}
-	cfg := defaultConfig()
-	for _, o := range opts {
-		if o == nil {
-			return config{}, driver.Invalidf("redis backend: nil Option")
-		}
-		o(&cfg)
-	}
-	return cfg, cfg.validate()
+	return configure("redis", opts)
 }
 
 // build makes the backend of a checked client and config.
@@ -99,23 +75,14 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 		client:  client,
 		scripts: redisbatch.New(client, redisbatch.DefaultInFlight),
 		publish: "PUBLISH",
-		cfg:     cfg,
-		done:    make(chan struct{}),
-		queues:  make(map[string]*waitQueue),
-		holds:   make(map[*hold]struct{}),
-		held:    make(map[string]int),
-		queued:  make(map[string]queuedWait),
 	}
+	b.init(cfg, 1)
 	_, cluster := client.(*goredis.ClusterClient)
 	if cluster {
 		b.publish = "SPUBLISH"
 	}
-	b.fences = redisscript.NewCounters(cfg.Prefix, cluster)
-	b.ctx, b.cancel = context.WithCancel(context.Background())
-	b.subs = newSubscriber(client, b.wakeHead, b.heard, func(op string, err error) {
-		b.cfg.Defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
-		vocab.LogBackendError(b.cfg.Defaults.Log(), "", op, err)
-	})
+	b.fences = redisscript.NewCounters(cfg.prefix, cluster)
+	b.subs = []*subscriber{newSubscriber(client, b.wakeHead, b.heard, b.onError)}
 	return b
 }
 
@@ -123,70 +90,34 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 // lock.ErrInvalid error); after Close it returns lock.ErrClosed. A handle holds nothing in
 // the process or on the server until Acquire.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
-	if b.isClosed() {
-		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
-	}
-	o, err := driver.Resolve(name, b.cfg.Defaults, opts...)
-	if err != nil {
+	l := &Lock{b: b}
+	if err := b.initHandle(&l.handle, name, "redis", opts); err != nil {
 		return nil, err
 	}
-	key := b.cfg.Prefix + "{" + name + "}"
-	l := &Lock{
-		b:        b,
-		key:      key,
-		fenceKey: b.fences.Key(key),
-		channel:  key + ":released",
-		queue:    redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"},
-	}
-	l.core = lease.Handle[clock]{
-		Name: name, Kind: "redis", Opts: o, Sem: make(chan struct{}, 1),
-		B: holdsOf{b}, Cfg: &b.cfg.Settings, Renew: l.runExtend, Free: l.freeOnClose,
-		ErrTaken: vocab.ErrTaken, ErrNotRenewed: vocab.ErrNotRenewed,
-	}
+	l.queue = redisscript.Queue{List: l.key + ":queue", Hash: l.key + ":waiters"}
+	l.renew, l.free, l.exists = l.runExtend, l.freeOnClose, l.runExists
 	return l, nil
 }
-
-// holdsOf is a Backend as the holds of its locks see it (lease.Backend).
-type holdsOf struct{ b *Backend }
-
-func (h holdsOf) Enter() bool              { return h.b.enter() }
-func (h holdsOf) Leave()                   { h.b.wg.Done() }
-func (h holdsOf) Context() context.Context { return h.b.ctx }
-func (h holdsOf) Done() <-chan struct{}    { return h.b.done }
-func (h holdsOf) AddHold(x *hold) bool     { return h.b.addHold(x) }
-func (h holdsOf) DropHold(x *hold)         { h.b.dropHold(x) }
-func (h holdsOf) WakeHead(name string)     { h.b.wakeHead(name) }
 
 // Close stops every renewal, ends the subscription, and makes Acquire calls that are
 // waiting return lock.ErrClosed, taking those queued on the server out of their queues first
 // (best effort, for at most half a second), so that no Release grants them a lock. The holds
 // it still has are marked lost (their Lost channels close) and then released on the server,
-// for at most lease.ReleaseWait, so that other processes can take them at once; a key the
+// for at most releaseWait, so that other processes can take them at once; a key the
 // server could not be told of expires on its own. It returns when no goroutine of the
 // backend is left. It closes the client only when the backend opened it (lock.Open); a
 // client given to New stays open. A second Close returns nil.
 func (b *Backend) Close() error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	holds, queued, ok := b.shut()
+	if !ok {
 		return nil
 	}
-	b.closed = true
-	close(b.done)
-	holds := make([]*hold, 0, len(b.holds))
-	for h := range b.holds {
-		holds = append(holds, h)
-	}
-	queued := b.queued
-	b.queued = make(map[string]queuedWait)
-	b.mu.Unlock()
 	if len(queued) > 0 {
 		b.withdraw(queued)
 	}
-
 	b.cancel()
-	lease.CloseHolds(holds)
-	b.subs.close()
+	closeHolds(holds)
+	b.closeSubs()
 	var err error
 	if b.owned {
 		err = b.client.Close() // first: a read stalled on the network ends now
@@ -194,55 +125,4 @@ func (b *Backend) Close() error {
 	b.wg.Wait()
 	b.scripts.Close()
 	return err
-}
-
-func (b *Backend) isClosed() bool {
-	select {
-	case <-b.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// addHold registers a new hold; false when the backend is closed.
-func (b *Backend) addHold(h *hold) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false
-	}
-	b.holds[h] = struct{}{}
-	b.held[h.H.Name]++
-	delete(b.queued, h.Token) // Close frees a hold with a release, not a withdrawal
-	return true
-}
-
-// heldHere reports whether a hold of this process has the lock name.
-func (b *Backend) heldHere(name string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.held[name] > 0
-}
-
-// enter registers background work that Close must wait for; false once closed.
-func (b *Backend) enter() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return false
-	}
-	b.wg.Add(1)
-	return true
-}
-
-func (b *Backend) dropHold(h *hold) {
-	b.mu.Lock()
-	if _, ok := b.holds[h]; ok {
-		delete(b.holds, h)
-		if b.held[h.H.Name]--; b.held[h.H.Name] == 0 {
-			delete(b.held, h.H.Name)
-		}
-	}
-	b.mu.Unlock()
 }

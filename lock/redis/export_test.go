@@ -4,13 +4,17 @@ import "time"
 
 // State reports how much per-name state the backend keeps in the process: wait queues,
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
-func (b *Backend) State() (queues, holds, channels int) {
-	b.mu.Lock()
-	queues, holds = len(b.queues), len(b.holds)
-	b.mu.Unlock()
-	b.subs.mu.Lock()
-	channels = len(b.subs.channels)
-	b.subs.mu.Unlock()
+func (b *Backend) State() (queues, holds, channels int) { return b.state() }
+
+func (e *engine[D]) state() (queues, holds, channels int) {
+	e.mu.Lock()
+	queues, holds = len(e.queues), len(e.holds)
+	e.mu.Unlock()
+	for _, s := range e.subs {
+		s.mu.Lock()
+		channels += len(s.channels)
+		s.mu.Unlock()
+	}
 	return
 }
 
@@ -40,4 +44,23 @@ func ParseGrant(s string) (token string, try, fence, clock uint64, ok bool) {
 func Claims(b *Backend, queued bool, last uint64, sent time.Time, grantTTL time.Duration, try uint64) bool {
 	a := &attempt{l: &Lock{b: b}, queued: queued, last: last, sent: sent, grant: grantTTL}
 	return a.claims(&grant{try: try})
+}
+
+// QuorumState is State for a Quorum: its channels summed over the nodes.
+func QuorumState(b *Quorum) (queues, holds, channels int) { return b.state() }
+
+// ReleaseWait is how long a Release whose ctx had ended, or Close, waits for the server.
+const ReleaseWait = releaseWait
+
+// ReleaseContext is the ctx a Release runs its server call under.
+var ReleaseContext = releaseContext
+
+// Lease is the lease arithmetic of a backend made with opts: the drift margin and safe
+// deadline of a ttl-long hold, and when a lease renewed at sent is due again.
+func Lease(opts ...Option) (margin func(time.Duration) time.Duration, deadline func(time.Time, time.Duration) time.Time, renewEvery func(time.Duration) time.Duration, next func(time.Duration, time.Time) time.Duration) {
+	c := defaultConfig()
+	for _, o := range opts {
+		o(&c)
+	}
+	return c.margin, c.deadline, c.renewEvery, c.nextRenewal
 }

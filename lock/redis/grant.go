@@ -8,11 +8,14 @@ import (
 	"time"
 )
 
-// The queue of waiters on the server (see grant.lua): a waiter that holds without a timeout
-// and finds the lock taken by another process puts its token in the lock's queue, so that
-// the holder's Release hands the key straight to it and publishes the grant. The waiter
-// then holds as soon as the message comes, with no try of its own: one trip through the
-// server from release to the next hold, not two.
+// The queue of waiters on the server (PROTOCOL.md, "Server grant"; grant.lua, wait.lua): a
+// waiter that finds the lock taken by another process puts its token in the lock's queue,
+// so that the holder's Release hands the key straight to it and publishes the grant, and
+// the waiters of every process are served in the order they queued. A waiter that holds
+// without a timeout then holds as soon as the message comes, with no try of its own: one
+// trip through the server from release to the next hold, not two. One with a timeout tries
+// at once on the message: the try finds the key its own and sets its TTL to the timeout,
+// which so counts from when the hold began.
 //
 // The key gets the grant's TTL from the moment the Release runs, which the waiter cannot
 // see; it counts from when it sent the try that wrote its entry (the grant names that try,
@@ -139,17 +142,21 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 }
 
 // queues reports whether the attempt's tries after the first put the waiter in the server's
-// queue: it holds without a timeout (leased), and the lock is not held in this process.
-func (a *attempt) queues(leased bool) bool {
-	return leased && !a.NoWait && (a.queued || !a.l.b.heldHere(a.l.core.Name))
+// queue: it waits (not NoWait), and the lock is not held in this process. Waiters with a
+// timeout queue as leased ones do, so that the waiters of all processes are served in the
+// order they queued in both hold modes (PROTOCOL.md, "Server grant").
+func (a *attempt) queues() bool {
+	return !a.noWait && (a.queued || !a.l.b.heldHere(a.l.handle.name))
 }
 
-// claims reports whether the attempt holds by grant g: g answers the last try that wrote
-// the waiter's entry (so the Release that granted the key ran after that try was sent),
-// and the key's grant TTL, counted from then, leaves time to renew it.
+// claims reports whether the attempt holds by grant g, with no try: it holds without a
+// timeout (a timeout counts from when the hold began, so a waiter with one takes its grant
+// with a try at once, which sets its TTL), g answers the last try that wrote the waiter's
+// entry (so the Release that granted the key ran after that try was sent), and the key's
+// grant TTL, counted from then, leaves time to renew it.
 func (a *attempt) claims(g *grant) bool {
-	if !a.queued || g.try != a.last {
+	if a.l.handle.opts.Timeout > 0 || !a.queued || g.try != a.last {
 		return false
 	}
-	return time.Until(a.l.b.cfg.Deadline(a.sent, a.grant)) > a.grant/4
+	return time.Until(a.l.b.cfg.deadline(a.sent, a.grant)) > a.grant/4
 }

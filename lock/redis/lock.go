@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/batonlock/baton/internal/lease"
 	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
@@ -13,22 +12,18 @@ import (
 // Lock is a handle on a named lock of a Backend. It is safe for concurrent use: like a
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
 type Lock struct {
-	b                      *Backend
-	key, fenceKey, channel string
-	queue                  redisscript.Queue // the waiters queued on the server
-	core                   lease.Handle[clock]
+	b     *Backend
+	queue redisscript.Queue // the waiters queued on the server
+	handle[clock]
 }
 
-// hold is one acquisition of a Lock (internal/lease).
-type hold = lease.Hold[clock]
+// hold is one acquisition of a Lock (hold.go).
+type hold = holdOf[clock]
 
 var (
 	_ lock.Locker         = (*Lock)(nil)
 	_ driver.LossNotifier = (*Lock)(nil)
 )
-
-// Name returns the name the lock was created with.
-func (l *Lock) Name() string { return l.core.Name }
 
 // Acquire takes the lock, waiting as WithBlocking says. A waiter sleeps until the holder's
 // release is published or the key's TTL runs out, whichever comes first; waiters of this
@@ -40,8 +35,8 @@ func (l *Lock) Name() string { return l.core.Name }
 // errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was closed. On
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
 func (l *Lock) Acquire(ctx context.Context) error {
-	return l.core.Acquire(ctx, func(a *lease.Attempt[clock]) (*hold, error) {
-		return l.contend(&attempt{Attempt: a, l: l})
+	return l.handle.acquire(ctx, func(a *attemptOf[clock]) (*hold, error) {
+		return l.contend(&attempt{attemptOf: a, l: l})
 	})
 }
 
@@ -50,13 +45,13 @@ func (l *Lock) Acquire(ctx context.Context) error {
 // waiter of another process that queued there. It returns lock.ErrNotHeld unless this
 // handle holds the lock now (a hold that expired, was lost or was released already), and
 // lock.ErrClosed after Close. A ctx that has already ended still frees the key, under a
-// deadline of its own (lease.ReleaseWait). If the server cannot be reached the hold is lost
+// deadline of its own (releaseWait). If the server cannot be reached the hold is lost
 // all the same (Lost closes; the error errors.Is lock.ErrLost): it is no longer renewed, so
 // its key expires within the lease or timeout.
 func (l *Lock) Release(ctx context.Context) error {
-	ctx, cancel := lease.ReleaseContext(ctx)
+	ctx, cancel := releaseContext(ctx)
 	defer cancel()
-	h, expired, err := l.core.BeginRelease()
+	h, expired, err := l.handle.beginRelease()
 	if err != nil {
 		return err
 	}
@@ -66,7 +61,7 @@ func (l *Lock) Release(ctx context.Context) error {
 	var next *waiter
 	var othersTurn bool
 	if !expired {
-		next, o, othersTurn = l.b.claimHead(l.core.Name, h)
+		next, o, othersTurn = l.b.claimHead(l.handle.name, h)
 	}
 	switch {
 	case o != nil && o.token != "":
@@ -80,47 +75,17 @@ func (l *Lock) Release(ctx context.Context) error {
 		close(o.done)
 	default:
 		var res redisscript.Released
-		res, err = l.runRelease(ctx, h.Token, h.Fence, false)
+		res, err = l.runRelease(ctx, h.token, h.fence, false)
 		ok, granted = res != redisscript.NotHeld, res == redisscript.Granted
 	}
 
-	if err := l.core.EndRelease(h, expired, ok, err); err != nil {
+	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
 	if o == nil && (!othersTurn || granted) {
 		// A waiter of this process need not wait for the message; and when the lock went
 		// to a waiter of another process, it tries at once and queues on the server.
-		l.b.wakeHead(l.core.Name)
+		l.b.wakeHead(l.handle.name)
 	}
 	return nil
 }
-
-// Locked reports whether anyone, through any handle or process, holds the lock now.
-func (l *Lock) Locked(ctx context.Context) (bool, error) {
-	if l.b.isClosed() {
-		return false, l.core.Errorf("locked", lock.ErrClosed)
-	}
-	n, err := l.b.client.Exists(ctx, l.key).Result()
-	if err != nil {
-		l.core.BackendError("locked", err)
-		return false, l.core.Errorf("locked", err)
-	}
-	return n > 0, nil
-}
-
-// Extend makes the current hold last ttl from now. A hold without a timeout keeps being
-// renewed afterwards, and its key never gets less than the lease. It returns lock.ErrInvalid
-// for ttl <= 0 and lock.ErrNotHeld when the hold is gone; on a Redis error the hold is left
-// as it was.
-func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error { return l.core.Extend(ctx, ttl) }
-
-// Fence returns the fencing token of the current or last hold, 0 before the first.
-func (l *Lock) Fence() uint64 { return l.core.Fence() }
-
-// Lost returns the channel closed when the current hold ends without Release: nil before
-// the first hold; after a clean Release it stays open.
-func (l *Lock) Lost() <-chan struct{} { return l.core.Lost() }
-
-// AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
-// the current hold is marked lost (before its key can expire on the server).
-func (l *Lock) AfterLost(fn func()) (stop func() bool) { return l.core.AfterLost(fn) }

@@ -45,12 +45,13 @@ type offer struct {
 // processes get their chance.
 const maxHandoffs = 8
 
-// park marks the head w as sleeping between tries, ready to be passed the lock.
+// park marks the head w as sleeping between tries, ready to be passed the lock
+// (PROTOCOL.md, "In-process pass").
 // A grant heard before it parked, for its token, wakes it at once.
 func (b *Backend) park(l *Lock, w *waiter, token string, ttl time.Duration) {
 	b.mu.Lock()
-	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.core.Opts.Timeout == 0
-	if q := b.queues[l.core.Name]; q != nil && q.grant != nil && q.grant.token == token {
+	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.handle.opts.Timeout == 0
+	if q := b.queues[l.handle.name]; q != nil && q.grant != nil && q.grant.token == token {
 		w.grant, q.grant = q.grant, nil
 		poke(w)
 	}
@@ -77,7 +78,7 @@ func poke(w *waiter) {
 	}
 }
 
-// claimHead returns the head waiter on name, with a new offer, if it is parked and the
+// claimHead (PROTOCOL.md, "In-process pass") returns the head waiter on name, with a new offer, if it is parked and the
 // lock may be passed on; nil otherwise. turn is true when the lock has been passed on too
 // often in a row: the Release must then leave the head to hear the published release like
 // the waiters of other processes, so that they all start even.
@@ -103,8 +104,8 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	}
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
-	if h.Leased && w.leased && w.ttl == h.TTL && h.Data.passable(h.Fence+1) {
-		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.Fence+1, h.Data, h.Token, h.Confirmed, min(h.KeyTTL, h.TTL)
+	if h.leased && w.leased && w.ttl == h.ttl && h.data.passable(h.fence+1) {
+		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.fence+1, h.data, h.token, h.confirmed, min(h.keyTTL, h.ttl)
 		close(o.done)
 	}
 	w.offer = o
@@ -113,30 +114,30 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 }
 
 // enqueue adds a waiter for name at the back of its queue.
-func (b *Backend) enqueue(name string) *waiter {
+func (e *engine[D]) enqueue(name string) *waiter {
 	w := &waiter{turn: make(chan struct{}), wake: make(chan struct{}, 1)}
-	b.mu.Lock()
-	q := b.queues[name]
+	e.mu.Lock()
+	q := e.queues[name]
 	if q == nil {
 		q = &waitQueue{}
-		b.queues[name] = q
+		e.queues[name] = q
 	}
 	q.waiters = append(q.waiters, w)
 	if len(q.waiters) == 1 {
 		close(w.turn)
 	}
-	b.mu.Unlock()
+	e.mu.Unlock()
 	return w
 }
 
-// dequeue removes w, hands the turn to the next waiter, and drops the queue (and its
-// subscription) when it is empty. took is the TTL of the hold w took, 0 if it gave up. The
-// next head tries Redis at once when w gave up, so a wake-up that w took and did not use is
-// never lost; when w took the lock, the next head sleeps until that hold's release reaches
-// it, or its TTL has passed.
-func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
-	b.mu.Lock()
-	q := b.queues[l.core.Name]
+// dequeue removes w from name's queue, hands the turn to the next waiter, and drops the
+// queue (and its subscriptions to channel) when it is empty. took is the TTL of the hold w
+// took, 0 if it gave up. The next head tries at once when w gave up, so a wake-up that w
+// took and did not use is never lost; when w took the lock, the next head sleeps until
+// that hold's release reaches it, or its TTL has passed.
+func (e *engine[D]) dequeue(name, channel string, w *waiter, took time.Duration) {
+	e.mu.Lock()
+	q := e.queues[name]
 	for i, x := range q.waiters {
 		if x == w {
 			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
@@ -150,47 +151,64 @@ func (b *Backend) dequeue(l *Lock, w *waiter, took time.Duration) {
 	empty := len(q.waiters) == 0
 	unsubscribe := empty && q.subscribed
 	if empty {
-		delete(b.queues, l.core.Name)
+		delete(e.queues, name)
 	}
-	b.mu.Unlock()
+	e.mu.Unlock()
 	if unsubscribe {
-		b.subs.release(l.channel)
+		for _, s := range e.subs {
+			s.release(channel)
+		}
 	}
 }
 
-// subscribe makes sure the queue of the head w is subscribed to the name's channel and
-// returns a channel closed once the subscription is confirmed. Only the head calls it, and
-// a head leaves the queue only after its call returned, so the reference is taken once.
-func (b *Backend) subscribe(l *Lock) <-chan struct{} {
-	b.mu.Lock()
-	q := b.queues[l.core.Name]
+// subscribe makes sure name's queue is subscribed to channel on every node. Only the head
+// calls it, and a head leaves the queue only after its call returned, so the references
+// are taken once. On one node it returns a channel closed once the server confirmed the
+// subscription; on N it returns nil, and each node's confirmation wakes the head instead.
+func (e *engine[D]) subscribe(name, channel string) <-chan struct{} {
+	e.mu.Lock()
+	q := e.queues[name]
 	first := !q.subscribed
 	q.subscribed = true
-	b.mu.Unlock()
-	if first {
-		return b.subs.acquire(l.channel, l.core.Name)
+	e.mu.Unlock()
+	var confirmed <-chan struct{}
+	for _, s := range e.subs {
+		if first {
+			confirmed = s.acquire(channel, name)
+		} else {
+			confirmed = s.confirmation(channel)
+		}
 	}
-	return b.subs.confirmation(l.channel)
-}
-
-// confirmed returns the confirmation channel of the name's subscription, nil when the
-// queue has none yet.
-func (b *Backend) confirmed(l *Lock) <-chan struct{} {
-	b.mu.Lock()
-	q := b.queues[l.core.Name]
-	subscribed := q != nil && q.subscribed
-	b.mu.Unlock()
-	if !subscribed {
+	if len(e.subs) > 1 {
 		return nil
 	}
-	return b.subs.confirmation(l.channel)
+	return confirmed
+}
+
+// confirmed reports whether name's queue is subscribed to channel and a majority of the
+// nodes confirmed it, so that no release published from then on can go unheard.
+func (e *engine[D]) confirmed(name, channel string) bool {
+	e.mu.Lock()
+	q := e.queues[name]
+	subscribed := q != nil && q.subscribed
+	e.mu.Unlock()
+	if !subscribed {
+		return false
+	}
+	n := 0
+	for _, s := range e.subs {
+		if isClosed(s.confirmation(channel)) {
+			n++
+		}
+	}
+	return n >= e.need
 }
 
 // wakeHead tells the head waiter on name to try again.
-func (b *Backend) wakeHead(name string) {
-	b.mu.Lock()
-	if q := b.queues[name]; q != nil && len(q.waiters) > 0 {
+func (e *engine[D]) wakeHead(name string) {
+	e.mu.Lock()
+	if q := e.queues[name]; q != nil && len(q.waiters) > 0 {
 		poke(q.waiters[0])
 	}
-	b.mu.Unlock()
+	e.mu.Unlock()
 }

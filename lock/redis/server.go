@@ -43,7 +43,7 @@ func honoursDeadlines(client goredis.UniversalClient) error {
 // keys. A redischeck.Refusal says the server cannot; any other error is one of reaching it.
 func checkServer(ctx context.Context, client goredis.UniversalClient, cfg config) error {
 	_, sharded := client.(*goredis.ClusterClient)
-	reps, err := redischeck.All(ctx, client, redischeck.Needs{Prefix: cfg.Prefix, Sharded: sharded})
-	redischeck.WarnEviction(cfg.Defaults.Log(), reps...)
+	reps, err := redischeck.All(ctx, client, redischeck.Needs{Prefix: cfg.prefix, Sharded: sharded})
+	redischeck.WarnEviction(cfg.defaults.Log(), reps...)
 	return err
 }

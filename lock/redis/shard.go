@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/batonlock/baton/internal/redisscript"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -45,7 +46,7 @@ const writeWait = 3 * time.Second
 func (s *subscriber) shardFor(channel string) *shard {
 	slot := 0
 	if s.cluster != nil {
-		slot = keySlot(channel)
+		slot = int(redisscript.Slot(channel)) // one SSUBSCRIBE may only name channels of one slot
 	}
 	sh := s.shards[slot]
 	if sh == nil {

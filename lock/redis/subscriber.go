@@ -8,7 +8,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 )
 
-// subscriber is the backend's pub/sub, shared by every name that has waiters in this
+// subscriber is a node's pub/sub (PROTOCOL.md, "Messages"), shared by every name that has waiters in this
 // process: one connection on a single server or Sentinel, one per hash slot in use on a
 // cluster (shard.go says why). A channel is subscribed while some name's wait queue holds
 // a reference to it, and for linger after the last reference is dropped: a name that is

@@ -1,4 +1,4 @@
-package quorum
+package redis
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 var errTooSlow = errors.New("a majority of the nodes answered after the hold's validity ended")
 
 // try is the outcome of one acquisition attempt on every node.
-type try struct {
+type quorumTry struct {
 	ok    bool
 	fence uint64
 	sent  time.Time // when the attempt began: the hold's deadline counts from then
@@ -38,38 +38,27 @@ type try struct {
 	landed []chan struct{}
 }
 
-// tryAcquire runs the acquire script on every node at once and returns when a majority
+// tryAcquire (PROTOCOL.md, "Acquire") runs the acquire script on every node at once and returns when a majority
 // took the lock (within its validity: ttl minus the time taken minus the drift margin) or
 // cannot. On failure the nodes that took it, or may have, are freed in the background.
 // Only ctx ending or Close is returned as an error; node errors are in try.err.
-func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) (try, error) {
+func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Duration) (quorumTry, error) {
 	b := l.b
-	t := try{sent: time.Now(), pttl: -1, landed: make([]chan struct{}, len(b.clients))}
+	t := quorumTry{sent: time.Now(), pttl: -1, landed: make([]chan struct{}, len(b.clients))}
 	for i := range t.landed {
 		t.landed[i] = make(chan struct{})
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
-	floor := l.core.Fence()
-	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
-		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl, floor)
-		close(t.landed[node])
-		n := int64(r.Fence)
-		if !r.OK {
-			n = r.PTTL.Milliseconds()
-			if r.PTTL < 0 {
-				n = -1
-			}
-		}
-		return reply{ok: r.OK, n: n, owner: r.Owner, err: err}
-	}, func(ctx context.Context, c goredis.UniversalClient) {
+	floor := l.handle.Fence()
+	c := b.fanout(l.tryNode(token, ttl, floor, t.landed), func(ctx context.Context, c goredis.UniversalClient) {
 		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})
 	if c == nil {
 		return t, lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
-	deadline := b.cfg.Deadline(t.sent, ttl)
-	if err == nil && len(oks) >= b.quorum && time.Now().Before(deadline) {
+	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
+	deadline := b.cfg.deadline(t.sent, ttl)
+	if err == nil && len(oks) >= b.need && time.Now().Before(deadline) {
 		c.decide(true)
 		t.ok = true
 		for _, r := range oks {
@@ -78,7 +67,7 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		t.raised = l.raiseFence(oks, t.fence)
 		return t, nil
 	}
-	t.majority = heldByMajority(fails, b.quorum)
+	t.majority = heldByMajority(fails, b.need)
 	if t.majority {
 		// Another owner holds a majority, and its release will tell the waiters. Freeing
 		// the nodes this try took frees nothing anyone can use, and a message would only
@@ -89,11 +78,19 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 	if err != nil {
 		return t, err
 	}
-	if len(oks) >= b.quorum {
+	if len(oks) >= b.need {
 		t.err = fmt.Errorf("%w (took %v of a %v TTL)", errTooSlow, time.Since(t.sent).Round(time.Millisecond), ttl)
 		return t, nil
 	}
 	t.partial = len(oks) > 0
+	t.heldBy(fails)
+	t.err = errors.Join(nodeErrors(fails)...)
+	return t, nil
+}
+
+// heldBy records what the nodes that answered no said: whether any holds the key for
+// another owner, and the shortest TTL left of those keys (-1: a key without one).
+func (t *quorumTry) heldBy(fails []nodeReply) {
 	for _, r := range fails {
 		if r.err != nil {
 			continue
@@ -107,13 +104,28 @@ func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration) 
 		}
 		t.held = true
 	}
-	t.err = errors.Join(nodeErrors(fails)...)
-	return t, nil
+}
+
+// tryNode returns the try of token on one node, which closes landed[node] once the node
+// answered: the fence it gave, or the key's PTTL in ms (-1: none) and its owner.
+func (l *quorumLock) tryNode(token string, ttl time.Duration, floor uint64, landed []chan struct{}) func(context.Context, int, goredis.UniversalClient) nodeReply {
+	return func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply {
+		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl, floor)
+		close(landed[node])
+		n := int64(r.Fence)
+		if !r.OK {
+			n = r.PTTL.Milliseconds()
+			if r.PTTL < 0 {
+				n = -1
+			}
+		}
+		return nodeReply{ok: r.OK, n: n, owner: r.Owner, err: err}
+	}
 }
 
 // heldByMajority reports whether one owner holds the key on quorum of the nodes that
 // answered a try.
-func heldByMajority(fails []reply, quorum int) bool {
+func heldByMajority(fails []nodeReply, quorum int) bool {
 	owners := make(map[string]int, len(fails))
 	for _, r := range fails {
 		if r.err == nil {
@@ -130,14 +142,14 @@ func heldByMajority(fails []reply, quorum int) bool {
 // majority shares a node with this one's, gets a larger fence even if the nodes' clocks
 // disagree. The returned channel (nil when there is nothing to raise) is closed once every
 // raise has been answered or has timed out; Release waits for it before it frees the lock.
-func (l *Lock) raiseFence(oks []reply, fence uint64) <-chan struct{} {
+func (l *quorumLock) raiseFence(oks []nodeReply, fence uint64) <-chan struct{} {
 	var behind []goredis.UniversalClient
 	for _, r := range oks {
 		if uint64(r.n) < fence {
 			behind = append(behind, l.b.clients[r.node])
 		}
 	}
-	if len(behind) == 0 || !l.b.enter(len(behind)) {
+	if len(behind) == 0 || !l.b.enterN(len(behind)) {
 		return nil
 	}
 	done := make(chan struct{})
@@ -160,46 +172,46 @@ func (l *Lock) raiseFence(oks []reply, fence uint64) <-chan struct{} {
 // majority runs op on every node and reports whether a majority did it. held is false,
 // with a nil error, when so many nodes answered no that a majority cannot have; err joins
 // the node errors when the nodes could not decide it, or is ctx's error or ErrClosed.
-func (l *Lock) majority(ctx context.Context, op func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
+func (l *quorumLock) majority(ctx context.Context, op func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
 	b := l.b
-	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) reply {
+	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply {
 		ok, err := op(ctx, node, c)
-		return reply{ok: ok, err: err}
+		return nodeReply{ok: ok, err: err}
 	}, nil)
 	if c == nil {
 		return false, lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.quorum)
+	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
 	switch {
 	case err != nil:
 		return false, err
-	case len(oks) >= b.quorum:
+	case len(oks) >= b.need:
 		return true, nil
-	case answered(fails) > len(b.clients)-b.quorum:
+	case answered(fails) > len(b.clients)-b.need:
 		return false, nil
 	}
 	return false, errors.Join(nodeErrors(fails)...)
 }
 
 // runRelease frees h's keys on every node, each once the node has answered h's try.
-func (l *Lock) runRelease(ctx context.Context, h *hold) (bool, error) {
+func (l *quorumLock) runRelease(ctx context.Context, h *quorumHold) (bool, error) {
 	return l.majority(ctx, func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error) {
 		select {
-		case <-h.Data.landed[node]:
+		case <-h.data.landed[node]:
 		case <-ctx.Done():
 			return false, ctx.Err()
 		}
-		return redisscript.Release(ctx, c, l.key, h.Token, l.channel, "PUBLISH")
+		return redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH")
 	})
 }
 
-// freeOnClose frees h's keys on every node for Close (lease.CloseHolds). The backend takes
+// freeOnClose frees h's keys on every node for Close (closeHolds). The backend takes
 // no more node calls by then (fanout), so it calls the nodes itself; like Release, it lets
 // the fence raises and each node's answer to the try land first.
-func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
-	if h.Data.raised != nil {
+func (l *quorumLock) freeOnClose(ctx context.Context, h *quorumHold) error {
+	if h.data.raised != nil {
 		select {
-		case <-h.Data.raised:
+		case <-h.data.raised:
 		case <-ctx.Done():
 		}
 	}
@@ -210,12 +222,12 @@ func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
 		go func() {
 			defer wg.Done()
 			select {
-			case <-h.Data.landed[i]:
+			case <-h.data.landed[i]:
 			case <-ctx.Done():
 				errs[i] = fmt.Errorf("node %s: %w", l.b.addrs[i], ctx.Err())
 				return
 			}
-			if _, err := redisscript.Release(ctx, c, l.key, h.Token, l.channel, "PUBLISH"); err != nil {
+			if _, err := redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH"); err != nil {
 				errs[i] = fmt.Errorf("node %s: %w", l.b.addrs[i], err)
 			}
 		}()
@@ -224,13 +236,13 @@ func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
 	return errors.Join(errs...)
 }
 
-func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
+func (l *quorumLock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
 	return l.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		return redisscript.Extend(ctx, c, l.key, token, ttl)
 	})
 }
 
-func (l *Lock) runExists(ctx context.Context) (bool, error) {
+func (l *quorumLock) runExists(ctx context.Context) (bool, error) {
 	return l.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		n, err := c.Exists(ctx, l.key).Result()
 		return n > 0, err

@@ -1,4 +1,4 @@
-package quorum
+package redis
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 )
 
 // reply is one node's answer to one call.
-type reply struct {
+type nodeReply struct {
 	node  int
 	ok    bool   // the node did it (took, freed, extended the lock; the key exists)
 	n     int64  // acquire: the fence when ok, else the key's PTTL in ms (-1: none)
@@ -22,23 +22,23 @@ type reply struct {
 // call is one operation sent to every node at once. Its caller tallies the replies until
 // the outcome is known, then decides; the nodes that had not answered yet finish in the
 // background, bounded by the node timeout.
-type call struct {
-	replies chan reply
+type nodeCall struct {
+	replies chan nodeReply
 	decided chan struct{}
 	once    sync.Once
 	keep    bool // written before decided is closed: the operation succeeded
 }
 
-// fanout sends op to every node (node is its index in b.clients), each on its own goroutine
+// fanout (PROTOCOL.md, "Nodes") sends op to every node (node is its index in b.clients), each on its own goroutine
 // with a ctx bounded by the node timeout and by Close, so that a dead or slow node never
 // holds up a majority. When undo is not nil, each node's goroutine waits after its reply
 // for the caller's decision and, if the operation failed, runs undo on the nodes that did
 // it or may have done it (no answer). It returns nil once the backend is closed.
-func (b *Backend) fanout(op func(ctx context.Context, node int, c goredis.UniversalClient) reply, undo func(ctx context.Context, c goredis.UniversalClient)) *call {
-	if !b.enter(len(b.clients)) {
+func (b *Quorum) fanout(op func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply, undo func(ctx context.Context, c goredis.UniversalClient)) *nodeCall {
+	if !b.enterN(len(b.clients)) {
 		return nil
 	}
-	c := &call{replies: make(chan reply, len(b.clients)), decided: make(chan struct{})}
+	c := &nodeCall{replies: make(chan nodeReply, len(b.clients)), decided: make(chan struct{})}
 	for i, client := range b.clients {
 		go func() {
 			defer b.wg.Done()
@@ -66,7 +66,7 @@ func (b *Backend) fanout(op func(ctx context.Context, node int, c goredis.Univer
 
 // tally collects replies until need of them are ok, or so many are not that need cannot be
 // reached. It stops early, with the error of the call, when ctx ends or the backend closes.
-func (c *call) tally(ctx context.Context, done <-chan struct{}, n, need int) (oks, fails []reply, err error) {
+func (c *nodeCall) tally(ctx context.Context, done <-chan struct{}, n, need int) (oks, fails []nodeReply, err error) {
 	for len(oks) < need && len(fails) <= n-need {
 		select {
 		case r := <-c.replies:
@@ -85,7 +85,7 @@ func (c *call) tally(ctx context.Context, done <-chan struct{}, n, need int) (ok
 }
 
 // decide records the outcome and lets the nodes' goroutines finish.
-func (c *call) decide(keep bool) {
+func (c *nodeCall) decide(keep bool) {
 	c.once.Do(func() {
 		c.keep = keep
 		close(c.decided)
@@ -93,7 +93,7 @@ func (c *call) decide(keep bool) {
 }
 
 // answered counts the failed replies that came from a node (not an error).
-func answered(fails []reply) (n int) {
+func answered(fails []nodeReply) (n int) {
 	for _, r := range fails {
 		if r.err == nil {
 			n++
@@ -103,7 +103,7 @@ func answered(fails []reply) (n int) {
 }
 
 // nodeErrors returns the errors among replies.
-func nodeErrors(rs []reply) []error {
+func nodeErrors(rs []nodeReply) []error {
 	var errs []error
 	for _, r := range rs {
 		if r.err != nil {

@@ -1,4 +1,4 @@
-package lease
+package redis
 
 import (
 	"context"
@@ -9,71 +9,71 @@ import (
 	"github.com/batonlock/baton/lock"
 )
 
-// ReleaseWait bounds the server call of a Release whose ctx had already ended, and the
+// releaseWait bounds the server call of a Release whose ctx had already ended, and the
 // releases Close makes: long enough for a round trip on a loaded link, short enough that a
 // shutdown or a request's cleanup is not held up by a server that does not answer.
-const ReleaseWait = time.Second
+const releaseWait = time.Second
 
 // ReleaseContext returns the ctx a Release runs its server call under: ctx itself while it
 // is live; once it has ended, one detached from it (its values kept) that ends after
-// ReleaseWait. `defer l.Release(reqCtx)` after the request timed out must still free the
+// releaseWait. `defer l.Release(reqCtx)` after the request timed out must still free the
 // key: otherwise nothing can, and it stays locked for a whole lease or timeout (lock.Do
 // detaches its Release the same way).
-func ReleaseContext(ctx context.Context) (context.Context, context.CancelFunc) {
+func releaseContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	if ctx.Err() == nil {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(context.WithoutCancel(ctx), ReleaseWait)
+	return context.WithTimeout(context.WithoutCancel(ctx), releaseWait)
 }
 
 // releaseCause says why a Release that ended with ok and err lost h instead of releasing it
 // (nil: it was released): the hold had expired, the key was not its own, or the server
 // could not be reached, and then no one knows whether the key was freed. Such a hold is no
-// longer renewed, so its key expires within the lease or timeout. H.Mu is held.
-func (l *Handle[D]) releaseCause(h *Hold[D], expired, ok bool, err error) error {
+// longer renewed, so its key expires within the lease or timeout. of.mu is held.
+func (l *handle[D]) releaseCause(h *holdOf[D], expired, ok bool, err error) error {
 	switch {
 	case expired:
-		return h.ExpiredCause()
+		return h.expiredCause()
 	case err != nil:
 		return fmt.Errorf("release failed: %w", err)
 	case !ok:
-		return l.ErrTaken
+		return l.errTaken
 	}
 	return nil
 }
 
 // releaseError is what Release returns when the server could not be reached: the server's
 // error, and lock.ErrLost, since the hold ended (its Lost channel is closed) unreleased.
-func (l *Handle[D]) releaseError(h *Hold[D], err error) error {
-	return l.Errorf("release", fmt.Errorf("%w (%w: its key expires on its own within %v)", err, lock.ErrLost, h.TTL))
+func (l *handle[D]) releaseError(h *holdOf[D], err error) error {
+	return l.errorf("release", fmt.Errorf("%w (%w: its key expires on its own within %v)", err, lock.ErrLost, h.ttl))
 }
 
-// CloseHolds ends the holds that Close finds: each still active one is marked lost first
+// closeHolds ends the holds that Close finds: each still active one is marked lost first
 // (its Lost closes and Do's ctx is cancelled before anyone else can hold the name), then
-// freed on the server with Free, all at once and for at most ReleaseWait in all. Without
+// freed on the server with Free, all at once and for at most releaseWait in all. Without
 // the second step every rolling deploy would leave the other replicas waiting up to a
 // lease for names nobody holds. etcd's Session.Close does the same: it cancels the
 // session, which closes Done, and then revokes the lease. A hold the server could not be
 // told of expires on its own.
-func CloseHolds[D any](holds []*Hold[D]) {
-	var freeing []*Hold[D]
+func closeHolds[D any](holds []*holdOf[D]) {
+	var freeing []*holdOf[D]
 	for _, h := range holds {
-		if h.H.Lose(h, lock.ErrClosed, false) && h.H.Free != nil {
+		if h.of.lose(h, lock.ErrClosed, false) && h.of.free != nil {
 			freeing = append(freeing, h)
 		}
 	}
 	if len(freeing) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), ReleaseWait)
+	ctx, cancel := context.WithTimeout(context.Background(), releaseWait)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, h := range freeing {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := h.H.Free(ctx, h); err != nil {
-				h.H.BackendError("close", err)
+			if err := h.of.free(ctx, h); err != nil {
+				h.of.backendError("close", err)
 			}
 		}()
 	}

@@ -1,0 +1,260 @@
+package redis
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/batonlock/baton/internal/vocab"
+	"github.com/batonlock/baton/lock"
+	"github.com/batonlock/baton/lock/driver"
+)
+
+// handle is the state of a lock handle that both Redis backends share: its name, options
+// and current hold, and the server call that renews a hold. D is what a backend keeps
+// with each hold of its own. The fields are set once, by NewLock, but mu and cur.
+type handle[D any] struct {
+	name                   string
+	key, fenceKey, channel string // the lock key, its fence counter, its channel (PROTOCOL.md, "Keys")
+	kind                   string // "redis" or "quorum"
+	opts                   driver.Options
+	sem                    chan struct{} // full while an Acquire or a hold owns the handle
+	b                      *engine[D]
+	cfg                    *settings
+	// Renew runs the compare-and-PEXPIRE of token for ttl; false: token no longer holds it.
+	renew func(ctx context.Context, token string, ttl time.Duration) (bool, error)
+	// Free runs the compare-and-delete of h's key for Close (closeHolds); nil: Close
+	// leaves the key to expire.
+	free func(ctx context.Context, h *holdOf[D]) error
+	// exists reports whether the lock key exists (on a majority of the nodes).
+	exists func(ctx context.Context) (bool, error)
+	// Why a hold is lost: its key was deleted or taken, or no renewal came in time.
+	errTaken, errNotRenewed error
+
+	mu  sync.Mutex
+	cur *holdOf[D] // the current or last hold
+}
+
+// Acquire runs one Acquire call: it starts an attemptOf (the blocking window, the handle's
+// semaphore), lets contend wait for and take the lock, and reports the outcome to the
+// handle's observer. A failed attempt frees the handle.
+func (l *handle[D]) acquire(ctx context.Context, contend func(a *attemptOf[D]) (*holdOf[D], error)) error {
+	start := time.Now()
+	h, err := l.run(ctx, start, contend)
+	if err != nil {
+		l.opts.Notify(lock.Event{Kind: lock.NotAcquired, Name: l.name, Duration: time.Since(start), Err: err})
+		return err
+	}
+	l.opts.Notify(lock.Event{Kind: lock.Acquired, Name: l.name, Fence: h.fence, Duration: h.start.Sub(start)})
+	return nil
+}
+
+func (l *handle[D]) run(ctx context.Context, start time.Time, contend func(a *attemptOf[D]) (*holdOf[D], error)) (h *holdOf[D], err error) {
+	a, err := l.begin(ctx, start)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { a.end(err) }()
+	return contend(a)
+}
+
+// TTL is how long an acquisition holds the key: the timeout, or the lease without one.
+func (l *handle[D]) ttl() time.Duration {
+	if l.opts.Timeout > 0 {
+		return l.opts.Timeout
+	}
+	return l.cfg.lease
+}
+
+// beginRelease ends the current hold's timers and bookkeeping, for Release to free its key;
+// expired is true when its deadline has passed. It returns lock.ErrNotHeld unless the
+// handle holds the lock now, and lock.ErrClosed after Close.
+func (l *handle[D]) beginRelease() (h *holdOf[D], expired bool, err error) {
+	if l.closed() {
+		return nil, false, l.errorf("release", lock.ErrClosed)
+	}
+	l.mu.Lock()
+	h = l.cur
+	if h == nil || h.state != stateActive {
+		l.mu.Unlock()
+		return nil, false, l.errorf("release", lock.ErrNotHeld)
+	}
+	expired = !time.Now().Before(h.deadline)
+	h.state = stateReleasing
+	h.stopTimers()
+	l.mu.Unlock()
+	l.b.dropHold(h)
+	return h, expired, nil
+}
+
+// endRelease ends the Release of h, after the server call that freed its key (ok: the key
+// was this hold's; err: the call failed), and frees the handle. It returns nil when h was
+// released; lock.ErrNotHeld when the hold had expired or the key was not its own; when the
+// call failed, the server's error joined with lock.ErrLost. In all but the first case h is
+// lost: its Lost channel closes, rather than the hold ending silently with its key still set.
+func (l *handle[D]) endRelease(h *holdOf[D], expired, ok bool, err error) error {
+	l.mu.Lock()
+	cause := l.releaseCause(h, expired, ok, err)
+	var held time.Duration
+	if cause != nil {
+		held = h.markLost(cause)
+	} else {
+		h.state = stateReleased
+		h.hooks = nil
+		held = time.Since(h.start)
+	}
+	<-l.sem
+	l.mu.Unlock()
+
+	switch {
+	case cause != nil && err != nil && !expired:
+		l.backendError("release", err)
+		l.logLost(h, cause)
+		return l.releaseError(h, err)
+	case cause != nil:
+		l.logLost(h, cause)
+		return l.errorf("release", lock.ErrNotHeld)
+	}
+	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: h.fence, Duration: held})
+	return nil
+}
+
+// Name returns the name the lock was created with.
+func (l *handle[D]) Name() string { return l.name }
+
+// Locked reports whether anyone, through any handle or process, holds the lock now: whether
+// its key exists (on a majority of a Quorum's nodes; it is an error when the nodes that
+// answered cannot tell).
+func (l *handle[D]) Locked(ctx context.Context) (bool, error) {
+	if l.closed() {
+		return false, l.errorf("locked", lock.ErrClosed)
+	}
+	held, err := l.exists(ctx)
+	if err != nil {
+		l.backendError("locked", err)
+		return false, l.errorf("locked", err)
+	}
+	return held, nil
+}
+
+// Extend makes the current hold last ttl from now (on a majority of a Quorum's nodes). A
+// hold without a timeout keeps being renewed afterwards, and its key never gets less than
+// the lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is
+// gone; on a server error, or when no majority answers, the hold is left as it was.
+func (l *handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
+	if ttl <= 0 {
+		return vocab.BadTTL(l.name, ttl)
+	}
+	if l.closed() {
+		return l.errorf("extend", lock.ErrClosed)
+	}
+	h := l.activeHold()
+	if h == nil {
+		return l.errorf("extend", lock.ErrNotHeld)
+	}
+	h.op.Lock()
+	defer h.op.Unlock()
+	if h.leased {
+		ttl = max(ttl, h.ttl)
+	}
+	sent := time.Now()
+	ok, err := l.renew(ctx, h.token, ttl)
+	if err != nil {
+		l.backendError("extend", err)
+		return l.errorf("extend", err)
+	}
+	if !ok {
+		l.lose(h, l.errTaken, false)
+		return l.errorf("extend", lock.ErrNotHeld)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if h.state != stateActive || !time.Now().Before(h.deadline) {
+		return l.errorf("extend", lock.ErrNotHeld)
+	}
+	h.deadline = l.cfg.deadline(sent, ttl)
+	h.confirmed, h.keyTTL = sent, ttl
+	h.until = sent.Add(ttl)
+	h.armExpiry()
+	return nil
+}
+
+// Fence returns the fencing token of the current or last hold, 0 before the first; on a
+// Quorum, the largest of the fences the nodes of its majority handed out.
+func (l *handle[D]) Fence() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur == nil {
+		return 0
+	}
+	return l.cur.fence
+}
+
+// Lost returns the channel closed when the current hold ends without Release: nil before
+// the first hold; after a clean Release it stays open.
+func (l *handle[D]) Lost() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cur == nil {
+		return nil
+	}
+	return l.cur.lost
+}
+
+// AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
+// the current hold is marked lost (before its key can expire on the server, or on a
+// majority of the nodes).
+func (l *handle[D]) AfterLost(fn func()) (stop func() bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.cur
+	if h == nil || h.state == stateReleased || h.state == stateReleasing {
+		return func() bool { return false }
+	}
+	if h.state == stateLost {
+		fn()
+		return func() bool { return false }
+	}
+	id := h.nextHook
+	h.nextHook++
+	if h.hooks == nil {
+		h.hooks = make(map[int]func())
+	}
+	h.hooks[id] = fn
+	return func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		_, ok := h.hooks[id]
+		delete(h.hooks, id)
+		return ok
+	}
+}
+
+func (l *handle[D]) activeHold() *holdOf[D] {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if h := l.cur; h != nil && h.state == stateActive && time.Now().Before(h.deadline) {
+		return h
+	}
+	return nil
+}
+
+func (l *handle[D]) closed() bool {
+	select {
+	case <-l.b.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// errorf wraps err, from operation op, with the lock's name, as every backend does.
+func (l *handle[D]) errorf(op string, err error) error {
+	return vocab.Err(l.name, op, err)
+}
+
+// BackendError reports a failed server call to the observer and the log.
+func (l *handle[D]) backendError(op string, err error) {
+	l.opts.Notify(lock.Event{Kind: lock.BackendError, Name: l.name, Op: op, Err: err})
+	vocab.LogBackendError(l.opts.Log(), l.name, op, err)
+}

@@ -1,0 +1,240 @@
+package redis
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/batonlock/baton/internal/vocab"
+	"github.com/batonlock/baton/lock"
+)
+
+// State is where a hold is in its life.
+type holdState int
+
+// The states of a hold.
+const (
+	stateActive holdState = iota
+	stateReleasing
+	stateReleased
+	stateLost
+)
+
+// retryFloor is the shortest pause before a renewal that failed with a server error is
+// tried again.
+const retryFloor = 10 * time.Millisecond
+
+// holdOf is one acquisition: its token, its fence, and the deadline past which it counts as
+// lost. The deadline is the server's expiry seen from this process (the time the request
+// was sent plus the TTL) minus the drift margin, so Lost closes before the key can expire.
+type holdOf[D any] struct {
+	of     *handle[D]
+	token  string
+	fence  uint64
+	leased bool          // no timeout: renewed until Release
+	ttl    time.Duration // the lease or the timeout
+	start  time.Time
+	data   D // the backend's own
+	lost   chan struct{}
+	op     sync.Mutex // one renewal or Extend at a time
+
+	// guarded by of.mu
+	state     holdState
+	deadline  time.Time
+	confirmed time.Time     // when the last write that set the key's TTL was sent
+	keyTTL    time.Duration // the TTL it set: TTL or more, or less for a grant
+	until     time.Time     // Extend asked for the hold to last until then
+	expiry    *time.Timer   // fires at the deadline; nil until a lease's first renewal
+	renewal   *time.Timer   // fires when the lease is due for renewal; nil with a timeout
+	hooks     map[int]func()
+	nextHook  int
+}
+
+// newHold (PROTOCOL.md, "Holds") records the hold a successful try made and starts keeping it alive: the write
+// sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it returns
+// lock.ErrClosed, and the key is left to expire: Close has already freed the holds it knew.
+func (l *handle[D]) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, data D) (*holdOf[D], error) {
+	h := &holdOf[D]{
+		of:        l,
+		token:     token,
+		fence:     fence,
+		leased:    l.opts.Timeout == 0,
+		ttl:       ttl,
+		start:     time.Now(),
+		data:      data,
+		lost:      make(chan struct{}),
+		deadline:  l.cfg.deadline(sent, keyTTL),
+		confirmed: sent,
+		keyTTL:    keyTTL,
+	}
+	l.mu.Lock()
+	ok := l.b.addHold(h)
+	if ok {
+		l.cur = h
+		// Timers, not a goroutine per hold: a hold that is released before its first
+		// renewal costs no scheduling at all. A lease whose renewal is due before its
+		// deadline arms the expiry timer when the renewal starts (renewDue): until then
+		// the deadline cannot pass, and a hold released before that costs one timer, not
+		// two. Each timer started costs the Go runtime a wake-up of an idle thread.
+		if h.leased {
+			next := l.cfg.nextRenewal(min(h.ttl, keyTTL), sent)
+			h.renewal = time.AfterFunc(next, h.renewDue)
+			if next >= time.Until(h.deadline) {
+				h.armExpiry()
+			}
+		} else {
+			h.armExpiry()
+		}
+	}
+	l.mu.Unlock()
+	if !ok {
+		return nil, l.errorf("acquire", lock.ErrClosed)
+	}
+	return h, nil
+}
+
+// expired runs at the deadline: the hold is lost unless Extend or a renewal moved it.
+func (h *holdOf[D]) expired() {
+	l := h.of
+	if !l.b.enter() {
+		return
+	}
+	defer l.b.leave()
+	if !l.lose(h, h.expiredCause(), true) {
+		h.rearm(-1)
+	}
+}
+
+// renewDue runs one renewal and schedules the next.
+func (h *holdOf[D]) renewDue() {
+	l := h.of
+	if !l.b.enter() {
+		return
+	}
+	defer l.b.leave()
+	h.rearm(-1) // the deadline can pass while the renewal waits for its reply
+	if next, ended := h.renew(); !ended {
+		h.rearm(next)
+	}
+}
+
+// rearm sets the expiry timer to the deadline and, if next >= 0, the renewal timer to next.
+func (h *holdOf[D]) rearm(next time.Duration) {
+	h.of.mu.Lock()
+	defer h.of.mu.Unlock()
+	if h.state != stateActive {
+		return
+	}
+	h.armExpiry()
+	if next >= 0 && h.renewal != nil {
+		h.renewal.Reset(next)
+	}
+}
+
+// armExpiry sets the expiry timer to the deadline, and starts it the first time; of.mu is
+// held.
+func (h *holdOf[D]) armExpiry() {
+	if h.expiry == nil {
+		h.expiry = time.AfterFunc(time.Until(h.deadline), h.expired)
+		return
+	}
+	h.expiry.Reset(time.Until(h.deadline))
+}
+
+// stopTimers ends the hold's timers; of.mu is held and the hold is no longer active.
+func (h *holdOf[D]) stopTimers() {
+	if h.expiry != nil {
+		h.expiry.Stop()
+	}
+	if h.renewal != nil {
+		h.renewal.Stop()
+	}
+}
+
+// renew runs one renewal and returns when to run the next one; ended is true when the hold
+// is over.
+func (h *holdOf[D]) renew() (next time.Duration, ended bool) {
+	l := h.of
+	h.op.Lock()
+	defer h.op.Unlock()
+	l.mu.Lock()
+	if h.state != stateActive {
+		l.mu.Unlock()
+		return 0, true
+	}
+	deadline := h.deadline
+	ttl := max(h.ttl, time.Until(h.until))
+	l.mu.Unlock()
+
+	// A reply that comes after the deadline is no use: the hold is lost by then.
+	ctx, cancel := context.WithDeadline(l.b.ctx, deadline)
+	sent := time.Now()
+	ok, err := l.renew(ctx, h.token, ttl)
+	cancel()
+	switch {
+	case err == nil && ok:
+		l.mu.Lock()
+		if h.state == stateActive {
+			h.deadline = l.cfg.deadline(sent, ttl)
+			h.confirmed, h.keyTTL = sent, ttl
+		}
+		l.mu.Unlock()
+		return l.cfg.nextRenewal(h.ttl, sent), false
+	case err == nil:
+		l.lose(h, l.errTaken, false)
+		return 0, true
+	case l.closed():
+		return 0, true // Close marks the hold lost
+	}
+	l.backendError("renew", err)
+	if l.lose(h, fmt.Errorf("%w: %w", l.errNotRenewed, err), true) {
+		return 0, true
+	}
+	return min(max(time.Until(deadline)/4, retryFloor), l.cfg.renewEvery(h.ttl)), false
+}
+
+// lose marks h lost, when it is still active (and, if onlyExpired, past its deadline): it
+// closes Lost, runs the AfterLost hooks and frees the handle. It reports whether it did.
+func (l *handle[D]) lose(h *holdOf[D], cause error, onlyExpired bool) bool {
+	l.mu.Lock()
+	if h.state != stateActive || (onlyExpired && time.Now().Before(h.deadline)) {
+		l.mu.Unlock()
+		return false
+	}
+	h.markLost(cause)
+	<-l.sem
+	l.mu.Unlock()
+	l.b.dropHold(h)
+	l.logLost(h, cause)
+	l.b.wakeHead(l.name) // the key is gone, or will be within the drift margin
+	return true
+}
+
+// markLost reports the loss, closes Lost and runs the AfterLost hooks, in that order, so
+// that whoever sees Lost closed also finds the event; of.mu is held.
+func (h *holdOf[D]) markLost(cause error) (held time.Duration) {
+	l := h.of
+	h.state = stateLost
+	h.stopTimers()
+	held = time.Since(h.start)
+	l.opts.Notify(lock.Event{Kind: lock.Lost, Name: l.name, Fence: h.fence, Duration: held, Err: cause})
+	close(h.lost)
+	for _, fn := range h.hooks {
+		fn()
+	}
+	h.hooks = nil
+	return held
+}
+
+func (l *handle[D]) logLost(h *holdOf[D], cause error) {
+	vocab.LogLost(l.opts.Log(), l.name, h.fence, cause)
+}
+
+// expiredCause says why a hold that reached its deadline is lost.
+func (h *holdOf[D]) expiredCause() error {
+	if h.leased {
+		return h.of.errNotRenewed
+	}
+	return vocab.TimeoutEnded(h.ttl)
+}
