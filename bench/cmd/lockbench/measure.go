@@ -36,28 +36,7 @@ func measure(ctx context.Context, c config, ts []scenario.Target, prog *progress
 		if name == "solo" || name == "wide" {
 			n = turns
 		}
-		parts := make([][]row, len(ts))
-		for turn := 0; turn < n; turn++ {
-			for i, t := range ts {
-				if ctx.Err() != nil {
-					break
-				}
-				if t.Only != nil && !slices.Contains(t.Only, name) {
-					continue // a baseline of one scenario only (semaphore.Weighted)
-				}
-				if turn == 0 {
-					prog.Start(t.Name, name)
-				}
-				r := measureOne(ctx, c, name, t, n)
-				if errors.Is(r.Err, scenario.ErrNoPeer) || errors.Is(r.Err, scenario.ErrNoFleet) {
-					continue // in memory: there is no second process to hand off to or fight
-				}
-				if errors.Is(r.Err, scenario.ErrNoPermits) {
-					continue // the backend keeps no permits (yet), or a baseline of another kind
-				}
-				parts[i] = append(parts[i], r)
-			}
-		}
+		parts := measureTurns(ctx, c, name, ts, n, prog)
 		for i := range ts {
 			if len(parts[i]) > 0 {
 				rows[i] = append(rows[i], merge(parts[i]))
@@ -72,6 +51,37 @@ func measure(ctx context.Context, c config, ts []scenario.Target, prog *progress
 		out = append(out, rs...)
 	}
 	return out
+}
+
+// measureTurns runs scenario name on every target of ts, n times in turn, and returns each
+// target's slices. A target the scenario does not apply to gets none.
+func measureTurns(ctx context.Context, c config, name string, ts []scenario.Target, n int, prog *progress) [][]row {
+	parts := make([][]row, len(ts))
+	for turn := 0; turn < n; turn++ {
+		for i, t := range ts {
+			if ctx.Err() != nil {
+				break
+			}
+			if t.Only != nil && !slices.Contains(t.Only, name) {
+				continue // a baseline of one scenario only (semaphore.Weighted)
+			}
+			if turn == 0 {
+				prog.Start(t.Name, name)
+			}
+			r := measureOne(ctx, c, name, t, n)
+			if notApplicable(r.Err) {
+				continue
+			}
+			parts[i] = append(parts[i], r)
+		}
+	}
+	return parts
+}
+
+// notApplicable reports whether a scenario does not apply to a target: in memory there is
+// no second process to hand off to or fight, and a backend may keep no permits (yet).
+func notApplicable(err error) bool {
+	return errors.Is(err, scenario.ErrNoPeer) || errors.Is(err, scenario.ErrNoFleet) || errors.Is(err, scenario.ErrNoPermits)
 }
 
 // measureOne runs scenario name on t, for 1/turns of the duration c asks for. It collects
