@@ -62,14 +62,6 @@ func (e *entry) push(w *waiter) {
 	e.waiting++
 }
 
-func (e *entry) pop() *waiter {
-	w := e.head
-	if w != nil {
-		e.remove(w)
-	}
-	return w
-}
-
 // remove unlinks w, which must be queued on e.
 func (e *entry) remove(w *waiter) {
 	if w.prev != nil {
