@@ -1,0 +1,132 @@
+package history
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+)
+
+// Config says how to check a history.
+type Config struct {
+	// Permits is how many holds of a name may exist at once: 1 for an exclusive lock. 0 checks
+	// no exclusion, only that fences rise in acquisition order and that the store refuses
+	// stale writes: what still holds under faults outside what the lock promises.
+	Permits int
+	// Timeout bounds porcupine's search per name; an Unknown answer is an error.
+	Timeout time.Duration
+	// MaxOps bounds the operations per name, so that the search finishes; more is an error.
+	MaxOps int
+	// Dir is where a violation's visualisation is written (porcupine's HTML).
+	Dir string
+	// Label names the run in file names and messages.
+	Label string
+}
+
+// Report is what a check found.
+type Report struct {
+	Names, Ops, Holds, Writes, Refused int
+	// Violations lists each name whose history fits no linearization, with the path of its
+	// visualisation.
+	Violations []string
+	// AcquireOverrun and CloseOverrun are the worst time past its Limit that an Acquire or a
+	// Close took to return (0 when none overran).
+	AcquireOverrun, CloseOverrun time.Duration
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("%d names, %d operations, %d holds, %d writes (%d refused), %d violations, worst overrun: acquire %v, close %v",
+		r.Names, r.Ops, r.Holds, r.Writes, r.Refused, len(r.Violations), r.AcquireOverrun, r.CloseOverrun)
+}
+
+// Check checks recs, partitioned by name. It returns an error when the check could not decide
+// (porcupine answered Unknown, a history was longer than MaxOps, a visualisation could not be
+// written); violations are in the Report.
+func Check(recs []Record, cfg Config) (Report, error) {
+	var rep Report
+	byName := map[string][]Record{}
+	var horizon int64
+	for _, r := range recs {
+		horizon = max(horizon, r.Return, r.Call)
+		rep.overrun(r)
+		if r.Name != "" {
+			byName[r.Name] = append(byName[r.Name], r)
+		}
+	}
+	horizon++
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	model := newModel(cfg.Permits)
+	var errs []error
+	for _, name := range names {
+		ops, holds := operations(byName[name], map[[2]int]int{}, horizon)
+		rep.Names++
+		rep.Ops += len(byName[name])
+		rep.Holds += holds
+		rep.count(byName[name])
+		if cfg.MaxOps > 0 && len(ops) > cfg.MaxOps {
+			errs = append(errs, fmt.Errorf("history: %s: %d operations, more than the bound %d: shorten the run", name, len(ops), cfg.MaxOps))
+			continue
+		}
+		res, info := porcupine.CheckOperationsVerbose(model, ops, cfg.Timeout)
+		switch res {
+		case porcupine.Ok:
+		case porcupine.Illegal:
+			path := filepath.Join(cfg.Dir, fileName(cfg.Label, name))
+			if err := porcupine.VisualizePath(model, info, path); err != nil {
+				errs = append(errs, fmt.Errorf("history: %s: visualisation: %w", name, err))
+			}
+			rep.Violations = append(rep.Violations, fmt.Sprintf("%s: %d operations fit no linearization of a fenced lock (permits %d); see %s",
+				name, len(ops), cfg.Permits, path))
+		default:
+			errs = append(errs, fmt.Errorf("history: %s: porcupine found no answer within %v over %d operations (an unknown counts as a failure)",
+				name, cfg.Timeout, len(ops)))
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+func (r *Report) count(recs []Record) {
+	for _, rec := range recs {
+		if rec.Kind == Write {
+			r.Writes++
+			if rec.Outcome == Refused {
+				r.Refused++
+			}
+		}
+	}
+}
+
+func (r *Report) overrun(rec Record) {
+	if rec.Limit == 0 || rec.Return <= rec.Limit {
+		return
+	}
+	d := time.Duration(rec.Return - rec.Limit)
+	switch rec.Kind {
+	case Acquire:
+		r.AcquireOverrun = max(r.AcquireOverrun, d)
+	case Close:
+		r.CloseOverrun = max(r.CloseOverrun, d)
+	}
+}
+
+// fileName makes a file name of a run's label and a lock name.
+func fileName(label, name string) string {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '/' || r == os.PathSeparator || r == ' ' || r == ':' {
+				return '_'
+			}
+			return r
+		}, s)
+	}
+	return "history-" + clean(label) + "-" + clean(name) + ".html"
+}
