@@ -103,6 +103,15 @@ func TestCheckerEndsHoldAtItsDeadlineOrLoss(t *testing.T) {
 	assert.Len(t, check(t, extended, 1).Violations, 1, "an Extend moved the deadline past the rival's start")
 }
 
+func TestCheckerHoldWhoseDeadlinePassedBeforeItBegan(t *testing.T) {
+	// The second Acquire, called at 5, returns at 30 with a fence above the first hold's:
+	// it was granted after 20. Its deadline (call + timeout = 10) passed before it returned,
+	// so its holder never relied on it, and it is no violation.
+	recs := h{}.hold(1, 1, 11, 0, 2, 20).hold(2, 1, 12, 5, 30, 40)
+	recs[2].Deadline = 10 * ms
+	assert.Empty(t, check(t, recs, 1).Violations)
+}
+
 func TestCheckerBoundsAndOverruns(t *testing.T) {
 	recs := h{}.hold(1, 1, 10, 0, 5, 20).hold(1, 2, 11, 20, 25, 30)
 	recs[0].Limit = 3 * ms

@@ -82,10 +82,14 @@ func operations(recs []Record, clients map[[2]int]int, horizon int64) ([]porcupi
 		in := input{op: opAcquire, hold: h.id, fence: h.acquire.Fence}
 		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in,
 			Call: h.acquire.Call, Output: Held, Return: h.acquire.Return})
-		// A loss reported before Acquire was even called belongs to no hold of this one.
+		// The end takes effect at the instant the holder stopped believing. When that is
+		// before Acquire returned (its safe deadline, counted from the call, passed while a
+		// grant was on its way), the holder never relied on the hold: its end may then fall
+		// anywhere up to the return, after the acquisition however late that was.
 		end := max(h.end(horizon), h.acquire.Call)
 		in.op = opEnd
-		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in, Call: end, Output: "believed until here", Return: end})
+		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in, Call: end, Output: "believed until here",
+			Return: max(end, h.acquire.Return)})
 	}
 	return ops, n
 }
