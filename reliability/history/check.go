@@ -37,11 +37,17 @@ type Report struct {
 	// AcquireOverrun and CloseOverrun are the worst time past its Limit that an Acquire or a
 	// Close took to return (0 when none overran).
 	AcquireOverrun, CloseOverrun time.Duration
+	// WorstAcquire is the Acquire that overran most.
+	WorstAcquire Record
 }
 
 func (r Report) String() string {
-	return fmt.Sprintf("%d names, %d operations, %d holds, %d writes (%d refused), %d violations, worst overrun: acquire %v, close %v",
+	s := fmt.Sprintf("%d names, %d operations, %d holds, %d writes (%d refused), %d violations, worst overrun: acquire %v, close %v",
 		r.Names, r.Ops, r.Holds, r.Writes, r.Refused, len(r.Violations), r.AcquireOverrun, r.CloseOverrun)
+	if w := r.WorstAcquire; r.AcquireOverrun > 0 {
+		s += fmt.Sprintf(" (process %d, %s after %v: %s %s)", w.Proc, w.Name, time.Duration(w.Return-w.Call), w.Outcome, w.Err)
+	}
+	return s
 }
 
 // Check checks recs, partitioned by name. It returns an error when the check could not decide
@@ -112,7 +118,9 @@ func (r *Report) overrun(rec Record) {
 	d := time.Duration(rec.Return - rec.Limit)
 	switch rec.Kind {
 	case Acquire:
-		r.AcquireOverrun = max(r.AcquireOverrun, d)
+		if d > r.AcquireOverrun {
+			r.AcquireOverrun, r.WorstAcquire = d, rec
+		}
 	case Close:
 		r.CloseOverrun = max(r.CloseOverrun, d)
 	}
