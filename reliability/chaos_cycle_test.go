@@ -12,10 +12,10 @@ import (
 
 // The timings of a worker's cycle.
 const (
-	acquireCtx   = time.Second            // the ctx deadline of an Acquire that blocks Forever
-	releaseBound = 2 * time.Second        // Release's own ctx
-	writeBound   = time.Second            // a write to the fenced store
-	overstay     = 900 * time.Millisecond // how long a holder sometimes keeps a timed hold: past its timeout
+	acquireCtx   = time.Second             // the ctx deadline of an Acquire that blocks Forever
+	releaseBound = 2 * time.Second         // Release's own ctx
+	writeBound   = time.Second             // a write to the fenced store
+	overstay     = 1200 * time.Millisecond // how long a holder sometimes keeps a timed hold: well past its timeout
 )
 
 // cycle is one Acquire, some writes to the fenced store while the hold lasts, sometimes an

@@ -29,14 +29,18 @@ type chaosSpec struct {
 	// outside what it can promise, and only the fences' order and the fenced store are checked.
 	permits int
 	slack   time.Duration // how far past its window or ctx deadline an Acquire may return
-	fault   fault
+	// lossSlack is how late after its key's expiry a timed hold may be told it is lost
+	// (history.Config.LossSlack); 0 where a process is stopped.
+	lossSlack time.Duration
+	fault     fault
 }
 
 // The bounds every run is checked against, and the checker's.
 const (
 	acquireSlack  = 2 * time.Second // an Acquire's return past its blocking window or ctx deadline
 	stoppedSlack  = 4 * time.Second // the same in runs that SIGSTOP a process for 1.5 s
-	checkTimeout  = time.Minute     // porcupine, per name
+	lossSlack     = 100 * time.Millisecond
+	checkTimeout  = time.Minute // porcupine, per name
 	maxOpsPerName = 20000
 )
 
@@ -78,9 +82,9 @@ func chaosRuns() []chaosSpec {
 	}
 	var specs []chaosSpec
 	for _, x := range faults {
-		base := chaosSpec{procs: 3, goroutines: 4, names: 2, run: run, aof: x.aof, slack: acquireSlack, fault: x.fault}
+		base := chaosSpec{procs: 3, goroutines: 4, names: 2, run: run, aof: x.aof, slack: acquireSlack, lossSlack: lossSlack, fault: x.fault}
 		if x.name == "sigstop-holder" {
-			base.slack = stoppedSlack
+			base.slack, base.lossSlack = stoppedSlack, 0
 		}
 		for _, d := range []struct {
 			kind    string
@@ -104,7 +108,7 @@ func chaosRuns() []chaosSpec {
 		kind := map[int]string{1: "single", 3: "quorum-minority"}[n]
 		specs = append(specs,
 			chaosSpec{name: kind + "/mix-promised", nodes: n, hit: []int{0}, procs: 4, goroutines: 8, names: mixNames,
-				run: mixRun, aof: true, permits: 1, slack: acquireSlack, fault: promised},
+				run: mixRun, aof: true, permits: 1, slack: acquireSlack, lossSlack: lossSlack, fault: promised},
 			chaosSpec{name: kind + "/mix-all", nodes: n, hit: []int{0}, procs: 4, goroutines: 8, names: mixNames,
 				run: mixRun, permits: 0, slack: stoppedSlack, fault: all})
 	}
@@ -144,7 +148,7 @@ func runChaos(t *testing.T, spec chaosSpec) {
 	require.NoError(t, err)
 	out := visualDir(t)
 	rep, err := history.Check(recs, history.Config{Permits: spec.permits, Timeout: checkTimeout,
-		MaxOps: maxOpsPerName, Dir: out, Label: spec.name})
+		MaxOps: maxOpsPerName, Dir: out, Label: spec.name, LossSlack: spec.lossSlack})
 	t.Logf("%s: %s", spec.name, rep)
 	require.NoError(t, err)
 	if !assert.Empty(t, rep.Violations) {

@@ -3,6 +3,7 @@ package history
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,6 +27,11 @@ type Config struct {
 	Dir string
 	// Label names the run in file names and messages.
 	Label string
+	// LossSlack, when positive, checks the loss deadline of holds whose TTL is known (timed
+	// ones): Lost must close by the latest instant their key can have expired plus LossSlack,
+	// the time a busy machine may take to run a due timer. 0 checks nothing of it, for faults
+	// that stop the holder's process.
+	LossSlack time.Duration
 }
 
 // Report is what a check found.
@@ -37,6 +43,9 @@ type Report struct {
 	// AcquireOverrun and CloseOverrun are the worst time past its Limit that an Acquire or a
 	// Close took to return (0 when none overran).
 	AcquireOverrun, CloseOverrun time.Duration
+	// LateLoss is the latest, after its key can have expired, that a hold whose TTL is known
+	// was told of its loss: negative when every such hold was told before.
+	LateLoss time.Duration
 	// WorstAcquire is the Acquire that overran most.
 	WorstAcquire Record
 }
@@ -44,6 +53,9 @@ type Report struct {
 func (r Report) String() string {
 	s := fmt.Sprintf("%d names, %d operations, %d holds, %d writes (%d refused), %d violations, worst overrun: acquire %v, close %v",
 		r.Names, r.Ops, r.Holds, r.Writes, r.Refused, len(r.Violations), r.AcquireOverrun, r.CloseOverrun)
+	if r.LateLoss != math.MinInt64 {
+		s += fmt.Sprintf(", latest loss vs key expiry %v", r.LateLoss)
+	}
 	if w := r.WorstAcquire; r.AcquireOverrun > 0 {
 		s += fmt.Sprintf(" (process %d, %s after %v: %s %s)", w.Proc, w.Name, time.Duration(w.Return-w.Call), w.Outcome, w.Err)
 	}
@@ -54,7 +66,7 @@ func (r Report) String() string {
 // (porcupine answered Unknown, a history was longer than MaxOps, a visualisation could not be
 // written); violations are in the Report.
 func Check(recs []Record, cfg Config) (Report, error) {
-	var rep Report
+	rep := Report{LateLoss: math.MinInt64}
 	byName := map[string][]Record{}
 	var horizon int64
 	for _, r := range recs {
@@ -73,7 +85,8 @@ func Check(recs []Record, cfg Config) (Report, error) {
 	model := newModel(cfg.Permits)
 	var errs []error
 	for _, name := range names {
-		ops, holds := operations(byName[name], map[[2]int]int{}, horizon)
+		ops, holds, late, worstLoss := operations(byName[name], map[[2]int]int{}, horizon, cfg.LossSlack)
+		rep.LateLoss = max(rep.LateLoss, worstLoss)
 		rep.Names++
 		rep.Ops += len(byName[name])
 		rep.Holds += holds
@@ -83,18 +96,24 @@ func Check(recs []Record, cfg Config) (Report, error) {
 			continue
 		}
 		res, info := porcupine.CheckOperationsVerbose(model, ops, cfg.Timeout)
-		switch res {
-		case porcupine.Ok:
-		case porcupine.Illegal:
-			path := filepath.Join(cfg.Dir, fileName(cfg.Label, name))
-			if err := porcupine.VisualizePath(model, info, path); err != nil {
-				errs = append(errs, fmt.Errorf("history: %s: visualisation: %w", name, err))
-			}
-			rep.Violations = append(rep.Violations, fmt.Sprintf("%s: %d operations fit no linearization of a fenced lock (permits %d); see %s",
-				name, len(ops), cfg.Permits, path))
-		default:
+		if res == porcupine.Unknown {
 			errs = append(errs, fmt.Errorf("history: %s: porcupine found no answer within %v over %d operations (an unknown counts as a failure)",
 				name, cfg.Timeout, len(ops)))
+			continue
+		}
+		if res == porcupine.Ok && len(late) == 0 {
+			continue
+		}
+		path := filepath.Join(cfg.Dir, fileName(cfg.Label, name))
+		if err := porcupine.VisualizePath(model, info, path); err != nil {
+			errs = append(errs, fmt.Errorf("history: %s: visualisation: %w", name, err))
+		}
+		for _, l := range late {
+			rep.Violations = append(rep.Violations, fmt.Sprintf("%s: %s; see %s", name, l, path))
+		}
+		if res == porcupine.Illegal {
+			rep.Violations = append(rep.Violations, fmt.Sprintf("%s: %d operations fit no linearization of a fenced lock (permits %d); see %s",
+				name, len(ops), cfg.Permits, path))
 		}
 	}
 	return rep, errors.Join(errs...)

@@ -31,8 +31,14 @@ func (x h) write(p, id int, fence uint64, call, ret int64, outcome string) h {
 
 func check(t *testing.T, recs h, permits int) history.Report {
 	t.Helper()
+	return checkWith(t, recs, history.Config{Permits: permits})
+}
+
+func checkWith(t *testing.T, recs h, cfg history.Config) history.Report {
+	t.Helper()
 	dir := t.TempDir()
-	rep, err := history.Check(recs, history.Config{Permits: permits, Timeout: 10 * time.Second, Dir: dir, Label: t.Name()})
+	cfg.Timeout, cfg.Dir, cfg.Label = 10*time.Second, dir, t.Name()
+	rep, err := history.Check(recs, cfg)
 	require.NoError(t, err)
 	for _, v := range rep.Violations {
 		matches, _ := filepath.Glob(filepath.Join(dir, "*.html"))
@@ -101,6 +107,21 @@ func TestCheckerEndsHoldAtItsDeadlineOrLoss(t *testing.T) {
 	extended[0].Deadline = 20 * ms
 	extended = append(extended, history.Record{Proc: 1, Client: 1, Kind: history.Extend, Name: "n", Hold: 1, Call: 10 * ms, Return: 11 * ms, Outcome: history.OK, Deadline: 40 * ms})
 	assert.Len(t, check(t, extended, 1).Violations, 1, "an Extend moved the deadline past the rival's start")
+}
+
+func TestCheckerFindsLateLoss(t *testing.T) {
+	// A hold with a 20 ms timeout returned at 5, so its key expired by 25; its holder was told
+	// at 40, and a rival that took the expired key at 30 overlaps what it believed.
+	recs := h{}.hold(1, 1, 10, 0, 5, 50).hold(2, 1, 11, 25, 30, 60)
+	recs[0].Deadline = 20 * ms
+	recs = append(recs, history.Record{Proc: 1, Client: 1, Kind: history.Lost, Name: "n", Hold: 1, Call: 40 * ms, Return: 40 * ms})
+	assert.Empty(t, check(t, recs, 1).Violations, "without a loss slack the hold ends at its deadline")
+	rep := checkWith(t, recs, history.Config{Permits: 1, LossSlack: 5 * time.Millisecond})
+	require.Len(t, rep.Violations, 2, "late, and so overlapping")
+	assert.Contains(t, rep.Violations[0], "Lost closed 15ms after its key could have expired")
+
+	recs[len(recs)-1].Call = 29 * ms // within the slack, and before the rival: no violation
+	assert.Empty(t, checkWith(t, recs, history.Config{Permits: 1, LossSlack: 5 * time.Millisecond}).Violations)
 }
 
 func TestCheckerHoldWhoseDeadlinePassedBeforeItBegan(t *testing.T) {

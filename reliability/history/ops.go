@@ -2,6 +2,8 @@ package history
 
 import (
 	"fmt"
+	"math"
+	"time"
 
 	"github.com/anishathalye/porcupine"
 )
@@ -13,6 +15,36 @@ type hold struct {
 	acquire  Record
 	ends     []int64 // the instants its holder stopped believing: Release call, Lost
 	deadline int64   // the last safe deadline, 0 when none is known
+	// expiry is the latest instant its key can have expired on the server: the return of
+	// the last call that set its TTL, plus that TTL (0 when unknown: a leased hold).
+	expiry  int64
+	release int64 // its Release call, 0 for none
+	lost    int64 // the first report of its loss, 0 for none
+}
+
+// late reports whether the hold was told of its loss more than slack after its key can
+// have expired, while its holder still believed it held: Lost closed too late.
+func (h *hold) late(slack time.Duration) bool {
+	if slack <= 0 || h.expiry == 0 || h.lost == 0 || (h.release != 0 && h.release < h.lost) {
+		return false
+	}
+	return h.lost > h.expiry+int64(slack)
+}
+
+// extendTo records a call that set the key's TTL, with its safe deadline counted from the call.
+func (h *hold) extendTo(r Record) {
+	if r.Deadline == 0 {
+		return
+	}
+	h.deadline = max(h.deadline, r.Deadline)
+	h.expiry = max(h.expiry, r.Return+(r.Deadline-r.Call))
+}
+
+func firstOf(t, u int64) int64 {
+	if t == 0 {
+		return u
+	}
+	return min(t, u)
 }
 
 // end is when the hold ended, as its holder believed: the earliest of its Release call, its
@@ -32,20 +64,26 @@ func (h *hold) end(horizon int64) int64 {
 // end per hold, and every write to the fenced store. Failed acquisitions change nothing in
 // the model and are left out (the bounded-wait check reads them). clients maps a process's
 // goroutine to porcupine's dense client ids.
-func operations(recs []Record, clients map[[2]int]int, horizon int64) ([]porcupine.Operation, int) {
-	holds := map[string]*hold{}
+//
+// A hold told of its loss more than lossSlack after its key can have expired (see late)
+// is returned in late, and its end is when its holder was told, not its deadline: the
+// rival that took the expired key then overlaps it.
+// worstLoss is the latest, relative to its key's expiry, that a hold with a known TTL was told
+// of its loss (negative: before the expiry).
+func operations(recs []Record, clients map[[2]int]int, horizon int64, lossSlack time.Duration) (ops []porcupine.Operation, holds int, late []string, worstLoss time.Duration) {
+	worstLoss = math.MinInt64
+	byID := map[string]*hold{}
 	order := []*hold{}
 	get := func(r Record) *hold {
 		id := fmt.Sprintf("%d/%d", r.Proc, r.Hold)
-		h := holds[id]
+		h := byID[id]
 		if h == nil {
 			h = &hold{id: id, client: clientID(clients, r)}
-			holds[id] = h
+			byID[id] = h
 			order = append(order, h)
 		}
 		return h
 	}
-	var ops []porcupine.Operation
 	for _, r := range recs {
 		if r.Hold == 0 && r.Kind != Write {
 			continue
@@ -54,14 +92,18 @@ func operations(recs []Record, clients map[[2]int]int, horizon int64) ([]porcupi
 		case Acquire:
 			if r.Outcome == Held {
 				h := get(r)
-				h.acquire, h.deadline = r, r.Deadline
+				h.acquire = r
+				h.extendTo(r)
 			}
-		case Release, Lost:
+		case Release:
 			h := get(r)
-			h.ends = append(h.ends, r.Call)
+			h.ends, h.release = append(h.ends, r.Call), firstOf(h.release, r.Call)
+		case Lost:
+			h := get(r)
+			h.ends, h.lost = append(h.ends, r.Call), firstOf(h.lost, r.Call)
 		case Extend:
-			if h := get(r); r.Outcome == OK && r.Deadline > 0 {
-				h.deadline = max(h.deadline, r.Deadline)
+			if r.Outcome == OK {
+				get(r).extendTo(r)
 			}
 		case Write:
 			ret := r.Return
@@ -73,12 +115,19 @@ func operations(recs []Record, clients map[[2]int]int, horizon int64) ([]porcupi
 				Call:  r.Call, Output: r.Outcome, Return: ret})
 		}
 	}
-	n := 0
 	for _, h := range order {
 		if h.acquire.Kind == "" {
 			continue // an end without a hold: a failed Acquire's loss report
 		}
-		n++
+		holds++
+		if h.expiry > 0 && h.lost > 0 && (h.release == 0 || h.lost < h.release) {
+			worstLoss = max(worstLoss, time.Duration(h.lost-h.expiry))
+		}
+		if h.late(lossSlack) {
+			late = append(late, fmt.Sprintf("hold %s (fence %d): Lost closed %v after its key could have expired",
+				h.id, h.acquire.Fence, time.Duration(h.lost-h.expiry)))
+			h.deadline = 0
+		}
 		in := input{op: opAcquire, hold: h.id, fence: h.acquire.Fence}
 		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in,
 			Call: h.acquire.Call, Output: Held, Return: h.acquire.Return})
@@ -91,7 +140,7 @@ func operations(recs []Record, clients map[[2]int]int, horizon int64) ([]porcupi
 		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in, Call: end, Output: "believed until here",
 			Return: max(end, h.acquire.Return)})
 	}
-	return ops, n
+	return ops, holds, late, worstLoss
 }
 
 func clientID(clients map[[2]int]int, r Record) int {
