@@ -28,7 +28,10 @@ type chaosSpec struct {
 	// permits is 1 when the lock promises exclusion under the fault; 0 when the fault is
 	// outside what it can promise, and only the fences' order and the fenced store are checked.
 	permits int
-	slack   time.Duration // how far past its window or ctx deadline an Acquire may return
+	// unordered: fences need only be unique (history.Config.Unordered), for faults that
+	// delete lock keys behind their holders.
+	unordered bool
+	slack     time.Duration // how far past its window or ctx deadline an Acquire may return
 	// lossSlack is how late after its key's expiry a timed hold may be told it is lost
 	// (history.Config.LossSlack); 0 where a process is stopped.
 	lossSlack time.Duration
@@ -56,33 +59,34 @@ func chaosRuns() []chaosSpec {
 	type f struct {
 		name                    string
 		fault                   fault
-		aof                     bool
+		aof, unordered          bool // unordered: the fault deletes lock keys (see chaosSpec)
 		one, minority, majority int
 	}
 	faults := []f{
-		{"kill-restart-aof", killRestart, true, 1, 1, 1},
+		{"kill-restart-aof", killRestart, true, false, 1, 1, 1},
 		// Without persistence a restarted server has forgotten its keys: a single server, or
 		// a quorum node (a holder with exactly a majority then shares no live key with a
 		// rival's majority: see lock/quorum's doc), lets a second owner in.
-		{"kill-restart-no-aof", killRestart, false, 0, 0, 0},
+		{"kill-restart-no-aof", killRestart, false, true, 0, 0, 0},
 		// A quorum node that stays down past every TTL before it comes back empty.
-		{"kill-delayed-restart", delayedRestart, false, -1, 1, -1},
-		{"sigstop-holder", stopHolder, false, 0, 0, -1}, // the paused process acts after its lease
-		{"debug-sleep", debugSleep, false, 1, 1, 1},
-		{"client-pause-write", clientPause, false, 1, 1, 1},
-		{"proxy-stall", proxyStall, false, 1, 1, -1},
-		{"proxy-cut", proxyCut, false, 1, 1, -1},
-		{"proxy-slow", proxySlow, false, 1, 1, -1},
-		{"proxy-hold-new", proxyNewOld, false, 1, 1, -1},
-		{"client-kill", clientKill, false, 1, 1, -1},
-		{"pubsub-kill", pubsubKill, false, 1, 1, -1},
-		{"flushall", flushAll, false, 0, 0, 0}, // as a restart without persistence
-		{"fence-counter", fenceCounter, false, 1, 1, 1},
-		{"script-flush", scriptFlush, false, 1, 1, -1},
+		{"kill-delayed-restart", delayedRestart, false, false, -1, 1, -1},
+		{"sigstop-holder", stopHolder, false, false, 0, 0, -1}, // the paused process acts after its lease
+		{"debug-sleep", debugSleep, false, false, 1, 1, 1},
+		{"client-pause-write", clientPause, false, false, 1, 1, 1},
+		{"proxy-stall", proxyStall, false, false, 1, 1, -1},
+		{"proxy-cut", proxyCut, false, false, 1, 1, -1},
+		{"proxy-slow", proxySlow, false, false, 1, 1, -1},
+		{"proxy-hold-new", proxyNewOld, false, false, 1, 1, -1},
+		{"client-kill", clientKill, false, false, 1, 1, -1},
+		{"pubsub-kill", pubsubKill, false, false, 1, 1, -1},
+		{"flushall", flushAll, false, true, 0, 0, 0}, // as a restart without persistence
+		{"fence-counter", fenceCounter, false, false, 1, 1, 1},
+		{"script-flush", scriptFlush, false, false, 1, 1, -1},
 	}
 	var specs []chaosSpec
 	for _, x := range faults {
-		base := chaosSpec{procs: 3, goroutines: 4, names: 2, run: run, aof: x.aof, slack: acquireSlack, lossSlack: lossSlack, fault: x.fault}
+		base := chaosSpec{procs: 3, goroutines: 4, names: 2, run: run, aof: x.aof, unordered: x.unordered,
+			slack: acquireSlack, lossSlack: lossSlack, fault: x.fault}
 		if x.name == "sigstop-holder" {
 			base.slack, base.lossSlack = stoppedSlack, 0
 		}
@@ -110,7 +114,7 @@ func chaosRuns() []chaosSpec {
 			chaosSpec{name: kind + "/mix-promised", nodes: n, hit: []int{0}, procs: 4, goroutines: 8, names: mixNames,
 				run: mixRun, aof: true, permits: 1, slack: acquireSlack, lossSlack: lossSlack, fault: promised},
 			chaosSpec{name: kind + "/mix-all", nodes: n, hit: []int{0}, procs: 4, goroutines: 8, names: mixNames,
-				run: mixRun, permits: 0, slack: stoppedSlack, fault: all})
+				run: mixRun, permits: 0, unordered: true, slack: stoppedSlack, fault: all})
 	}
 	return specs
 }
@@ -148,7 +152,7 @@ func runChaos(t *testing.T, spec chaosSpec) {
 	require.NoError(t, err)
 	out := visualDir(t)
 	rep, err := history.Check(recs, history.Config{Permits: spec.permits, Timeout: checkTimeout,
-		MaxOps: maxOpsPerName, Dir: out, Label: spec.name, LossSlack: spec.lossSlack})
+		MaxOps: maxOpsPerName, Dir: out, Label: spec.name, LossSlack: spec.lossSlack, Unordered: spec.unordered})
 	t.Logf("%s: %s", spec.name, rep)
 	require.NoError(t, err)
 	if !assert.Empty(t, rep.Violations) {

@@ -19,6 +19,11 @@ type Config struct {
 	// no exclusion, only that fences rise in acquisition order and that the store refuses
 	// stale writes: what still holds under faults outside what the lock promises.
 	Permits int
+	// Unordered checks only that fences are unique, not that they rise in acquisition order:
+	// for faults that delete a lock key behind its holder (FLUSHALL, a restart without
+	// persistence), after which the holder's process may pass its hold on within the process
+	// with fence + 1, below the fence a rival took the deleted key with.
+	Unordered bool
 	// Timeout bounds porcupine's search per name; an Unknown answer is an error.
 	Timeout time.Duration
 	// MaxOps bounds the operations per name, so that the search finishes; more is an error.
@@ -82,15 +87,16 @@ func Check(recs []Record, cfg Config) (Report, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	model := newModel(cfg.Permits)
+	model := newModel(cfg.Permits, cfg.Unordered)
 	var errs []error
 	for _, name := range names {
-		ops, holds, late, worstLoss := operations(byName[name], map[[2]int]int{}, horizon, cfg.LossSlack)
+		ops, holds, found, worstLoss := operations(byName[name], map[[2]int]int{}, horizon, cfg.LossSlack)
 		rep.LateLoss = max(rep.LateLoss, worstLoss)
 		rep.Names++
 		rep.Ops += len(byName[name])
 		rep.Holds += holds
 		rep.count(byName[name])
+		found = append(found, uniqueFences(byName[name])...) // what porcupine does not see
 		if cfg.MaxOps > 0 && len(ops) > cfg.MaxOps {
 			errs = append(errs, fmt.Errorf("history: %s: %d operations, more than the bound %d: shorten the run", name, len(ops), cfg.MaxOps))
 			continue
@@ -101,14 +107,14 @@ func Check(recs []Record, cfg Config) (Report, error) {
 				name, cfg.Timeout, len(ops)))
 			continue
 		}
-		if res == porcupine.Ok && len(late) == 0 {
+		if res == porcupine.Ok && len(found) == 0 {
 			continue
 		}
 		path := filepath.Join(cfg.Dir, fileName(cfg.Label, name))
 		if err := porcupine.VisualizePath(model, info, path); err != nil {
 			errs = append(errs, fmt.Errorf("history: %s: visualisation: %w", name, err))
 		}
-		for _, l := range late {
+		for _, l := range found {
 			rep.Violations = append(rep.Violations, fmt.Sprintf("%s: %s; see %s", name, l, path))
 		}
 		if res == porcupine.Illegal {
@@ -117,6 +123,23 @@ func Check(recs []Record, cfg Config) (Report, error) {
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// uniqueFences lists the fences that more than one hold of a name was given.
+func uniqueFences(recs []Record) []string {
+	seen := map[uint64]Record{}
+	var dups []string
+	for _, r := range recs {
+		if r.Kind != Acquire || r.Outcome != Held {
+			continue
+		}
+		if first, ok := seen[r.Fence]; ok {
+			dups = append(dups, fmt.Sprintf("fence %d given to hold %d/%d and to hold %d/%d", r.Fence, first.Proc, first.Hold, r.Proc, r.Hold))
+			continue
+		}
+		seen[r.Fence] = r
+	}
+	return dups
 }
 
 func (r *Report) count(recs []Record) {

@@ -71,7 +71,13 @@ func TestCheckerFindsFenceGoingDown(t *testing.T) {
 	assert.Len(t, check(t, recs, 1).Violations, 1)
 	assert.Len(t, check(t, recs, 0).Violations, 1, "the fence rule holds without exclusion too")
 	same := h{}.hold(1, 1, 10, 0, 5, 20).hold(2, 1, 10, 21, 22, 40)
-	assert.Len(t, check(t, same, 1).Violations, 1, "a fence handed out twice")
+	assert.NotEmpty(t, check(t, same, 1).Violations, "a fence handed out twice")
+
+	unordered := history.Config{Permits: 0, Unordered: true}
+	assert.Empty(t, checkWith(t, recs, unordered).Violations, "unordered: a falling fence is allowed")
+	rep := checkWith(t, same, unordered)
+	require.Len(t, rep.Violations, 1, "unordered: a fence handed out twice is not")
+	assert.Contains(t, rep.Violations[0], "fence 10 given to hold 1/1 and to hold 2/1")
 }
 
 func TestCheckerFindsStoreAcceptingStaleWrite(t *testing.T) {

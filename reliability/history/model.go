@@ -36,10 +36,14 @@ type state struct {
 
 // newModel returns the fenced-lock model with at most permits holds at once (0: no limit,
 // for faults outside what the lock promises, where only fences and the store are checked).
-func newModel(permits int) porcupine.Model {
+// unordered drops the rule that fences rise in acquisition order (uniqueness is checked
+// apart, see uniqueFences).
+func newModel(permits int, unordered bool) porcupine.Model {
 	m := porcupine.NondeterministicModel{
 		Init: func() []any { return []any{state{}} },
-		Step: func(s, in, out any) []any { return step(permits, s.(state), in.(input), out.(string)) },
+		Step: func(s, in, out any) []any {
+			return step(permits, unordered, s.(state), in.(input), out.(string))
+		},
 		Hash: func(s any) uint64 {
 			h := fnv.New64a()
 			st := s.(state)
@@ -55,17 +59,17 @@ func newModel(permits int) porcupine.Model {
 	return m.ToModel()
 }
 
-func step(permits int, s state, in input, out string) []any {
+func step(permits int, unordered bool, s state, in input, out string) []any {
 	holds := splitHolds(s.holds)
 	switch in.op {
 	case opAcquire:
 		// Fences rise in acquisition order, which makes them unique too.
-		if (permits > 0 && len(holds) >= permits) || in.fence <= s.fence {
+		if (permits > 0 && len(holds) >= permits) || (!unordered && in.fence <= s.fence) {
 			return nil
 		}
 		holds = append(holds, in.hold)
 		slices.Sort(holds)
-		return []any{state{holds: strings.Join(holds, ","), fence: in.fence, store: s.store}}
+		return []any{state{holds: strings.Join(holds, ","), fence: max(s.fence, in.fence), store: s.store}}
 	case opEnd:
 		i := slices.Index(holds, in.hold)
 		if i < 0 {
