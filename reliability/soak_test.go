@@ -216,11 +216,15 @@ func heapAlloc() uint64 {
 }
 
 // checkRecovered asserts that the goroutines and the heap are back where they were. (It
-// polls by hand: assert.Eventually would count its own goroutines.)
+// polls by hand: assert.Eventually would count its own goroutines.) The heap may end a
+// quarter above its start: the baseline is only about 0.5 MB, and the pools and timers of
+// the runtime and go-redis vary by tens of KB from run to run (10% failed now and then, at
+// +54 KB), while a leak of a single byte per hold would add some 300 KB over a soak.
 func checkRecovered(t *testing.T, goroutines int, heap uint64) {
+	limit := heap + heap/4
 	g, after := runtime.NumGoroutine(), heapAlloc()
 	for deadline := time.Now().Add(eventually); time.Now().Before(deadline); {
-		if g <= goroutines && after <= heap+heap/10 {
+		if g <= goroutines && after <= limit {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -228,7 +232,7 @@ func checkRecovered(t *testing.T, goroutines int, heap uint64) {
 	}
 	t.Logf("goroutines %d → %d; heap %d → %d bytes", goroutines, g, heap, after)
 	assert.LessOrEqual(t, g, goroutines, "goroutines left after Close")
-	assert.LessOrEqual(t, after, heap+heap/10, "heap not back within 10%% of the start")
+	assert.LessOrEqual(t, after, limit, "heap not back within 25%% of the start")
 }
 
 // warmUp runs a short soak on a backend that open makes, and closes it, so that the
