@@ -43,8 +43,9 @@ func (l *Lock) Acquire(ctx context.Context) error {
 // Release frees the lock and wakes its next waiter, or passes the lock straight to the
 // next waiter of this process when it is asleep, or hands it on the server to the first
 // waiter of another process that queued there. It returns lock.ErrNotHeld unless this
-// handle holds the lock now (a hold that expired, was lost or was released already), and
-// lock.ErrClosed after Close. A ctx that has already ended still frees the key, under a
+// handle holds the lock now (a hold that expired, was lost or was released already); for a
+// hold that was lost, the error is lock.ErrLost too and says why (timeout ended, lease not
+// renewed in time, key deleted or taken, backend closed); lock.ErrClosed after Close. A ctx that has already ended still frees the key, under a
 // deadline of its own (releaseWait). If the server cannot be reached the hold is lost
 // all the same (Lost closes; the error errors.Is lock.ErrLost): it is no longer renewed, so
 // its key expires within the lease or timeout.
