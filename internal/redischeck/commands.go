@@ -41,6 +41,7 @@ func (n Needs) commands() [][]string {
 		{"HGET", key + ":waiters", "token"},
 		{"HSET", key + ":waiters", "token", "1"},
 		{"HDEL", key + ":waiters", "token"},
+		{"HGETALL", key + ":waiters"},
 		{"LPOP", key + ":queue"},
 		{"LREM", key + ":queue", "0", "token"},
 		{"RPUSH", key + ":queue", "token"},

@@ -179,7 +179,8 @@ func Handoff(ctx context.Context, c goredis.Scripter, key, fenceKey, token, next
 }
 
 // RaiseFence makes the fence counter at least fence, so that the next acquisition on this
-// node gets a larger one.
-func RaiseFence(ctx context.Context, c goredis.Scripter, fenceKey string, fence uint64) error {
-	return raiseScript.Run(ctx, c, []string{fenceKey}, fence).Err()
+// node gets a larger one, and the fence stored in key, while token holds it, too: what a
+// majority of the nodes store is then the hold's fence.
+func RaiseFence(ctx context.Context, c goredis.Scripter, fenceKey, key, token string, fence uint64) error {
+	return raiseScript.Run(ctx, c, []string{fenceKey, key}, fence, token).Err()
 }

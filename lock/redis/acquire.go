@@ -2,7 +2,6 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"time"
 
@@ -22,7 +21,7 @@ type attempt struct {
 	*attemptOf[clock]
 	l          *Lock
 	w          *waiter
-	token      string        // 128 random bits, fresh for every acquisition
+	token      string        // redisscript.Token: fresh random bits and the owner label, for every acquisition
 	ttl        time.Duration // of the hold it takes
 	unsure     bool          // a try may have taken the lock (or queued) without our knowing
 	subscribed bool          // the name's channel is subscribed (or confirmed before the first try)
@@ -44,7 +43,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		return nil, err
 	}
 	defer func() { a.leaveLine(a.w, l.channel, h) }()
-	a.token, a.ttl = rand.Text(), l.handle.ttl()
+	a.token, a.ttl = redisscript.Token(l.handle.opts.Owner), l.handle.ttl()
 	// A short timeout must not make a queued waiter refresh its entry more often than a
 	// leased one at the shortest lease does.
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
