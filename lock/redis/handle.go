@@ -90,8 +90,8 @@ func (l *handle[D]) beginRelease() (h *holdOf[D], expired bool, err error) {
 // endRelease ends the Release of h, after the server call that freed its key (ok: the key
 // was this hold's; err: the call failed), and frees the handle. It returns nil when h was
 // released; when the hold had expired or the key was not its own, vocab.LostErr saying
-// which (lock.ErrNotHeld and lock.ErrLost); when the
-// call failed, the server's error joined with lock.ErrLost. In all but the first case h is
+// which (lock.ErrNotHeld and lock.ErrLost); when the call failed, the server's error
+// joined with lock.ErrLost. In all but the first case h is
 // lost: its Lost channel closes, rather than the hold ending silently with its key still set.
 func (l *handle[D]) endRelease(h *holdOf[D], expired, ok bool, err error) error {
 	l.mu.Lock()
@@ -141,7 +141,8 @@ func (l *handle[D]) Locked(ctx context.Context) (bool, error) {
 // Extend makes the current hold last ttl from now (on a majority of a Quorum's nodes). A
 // hold without a timeout keeps being renewed afterwards, and its key never gets less than
 // the lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is
-// gone (with lock.ErrLost and why, when it was lost); on a server error, or when no majority answers, the hold is left as it was.
+// gone (with lock.ErrLost and why, when it was lost); on a server error, or when no
+// majority answers, the hold is left as it was.
 func (l *handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
 		return vocab.BadTTL(l.name, ttl)
