@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/batonlock/baton/internal/redisscript"
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -98,6 +99,8 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 	case t.OK:
 		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: heard})
 		return h, true, err
+	case t.Theirs > 0:
+		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.Theirs)
 	}
 	if wait != nil {
 		a.last, a.sent = a.tries, sent

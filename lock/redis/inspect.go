@@ -1,6 +1,8 @@
 package redis
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	"context"
@@ -36,6 +38,14 @@ func (b *Backend) Inspect(ctx context.Context, name string) (lock.Info, error) {
 	info := lock.Info{Name: name}
 	if seen.Token != "" {
 		info.Holds = []lock.HoldInfo{b.holdInfo(name, seen.Token, seen.Fence, seen.PTTL)}
+	}
+	// The holders set (PROTOCOL.md, "Several holders"), in the order the holds began:
+	// the order of their fences.
+	slices.SortFunc(seen.Holds, func(x, y redisscript.SeenHold) int { return cmp.Compare(x.Fence, y.Fence) })
+	for _, h := range seen.Holds {
+		hi := b.holdInfo(name, h.Token, h.Fence, h.TTL)
+		hi.Shared = seen.N == 1
+		info.Holds = append(info.Holds, hi)
 	}
 	info.Waiters = b.waitersOf(name, seen.Waiters)
 	return info, nil

@@ -14,6 +14,7 @@ import (
 type Lock struct {
 	b     *Backend
 	queue redisscript.Queue // the waiters queued on the server
+	multi bool              // WithPermits(n > 1) or WithShared: a member of the holders set (multi.go)
 	handle[clock]
 }
 
@@ -36,6 +37,9 @@ var (
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
 func (l *Lock) Acquire(ctx context.Context) error {
 	return l.handle.acquire(ctx, func(a *attemptOf[clock]) (*hold, error) {
+		if l.multi {
+			return l.contendMulti(&attempt{attemptOf: a, l: l})
+		}
 		return l.contend(&attempt{attemptOf: a, l: l})
 	})
 }
@@ -52,6 +56,9 @@ func (l *Lock) Acquire(ctx context.Context) error {
 func (l *Lock) Release(ctx context.Context) error {
 	ctx, cancel := releaseContext(ctx)
 	defer cancel()
+	if l.multi {
+		return l.releaseMulti(ctx)
+	}
 	h, expired, err := l.handle.beginRelease()
 	if err != nil {
 		return err
