@@ -15,7 +15,7 @@ import (
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
-// TestConformanceCluster runs the suite on a three-node Redis Cluster: keys of many names
+// TestConformanceCluster runs the suite, and the primitives', on a three-node Redis Cluster: keys of many names
 // spread over the shards, releases go out with SPUBLISH, and waiters listen on one sharded
 // subscription per hash slot in use.
 func TestConformanceCluster(t *testing.T) {
@@ -23,10 +23,20 @@ func TestConformanceCluster(t *testing.T) {
 		t.Skip("starts a cluster")
 	}
 	c := redistest.StartCluster(t, 3)
-	locktest.Run(t, func(t *testing.T) lock.Backend {
+	open := func(t *testing.T) lock.Backend {
 		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs(), ContextTimeoutEnabled: true})
 		t.Cleanup(func() { _ = cc.Close() })
 		return newBackend(t, cc)
+	}
+	locktest.Run(t, open)
+	t.Run("Primitives", func(t *testing.T) {
+		locktest.RunPrimitives(t, locktest.Harness{Open: open, Peers: func(t *testing.T, _ lock.Backend, n int) []lock.Backend {
+			var bs []lock.Backend
+			for range n {
+				bs = append(bs, open(t))
+			}
+			return bs
+		}})
 	})
 }
 

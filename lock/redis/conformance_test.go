@@ -52,3 +52,18 @@ func TestPrimitivesMiniredis(t *testing.T) {
 	})
 }
 
+// TestPrimitivesRedisServer runs the primitives on a redis-server, with backends on it as
+// peers.
+func TestPrimitivesRedisServer(t *testing.T) {
+	s := startServer(t)
+	locktest.RunPrimitives(t, locktest.Harness{
+		Open: func(t *testing.T) lock.Backend { return newBackend(t, newClient(t, s.Addr())) },
+		Peers: func(t *testing.T, _ lock.Backend, n int) []lock.Backend {
+			var bs []lock.Backend
+			for range n {
+				bs = append(bs, newBackend(t, newClient(t, s.Addr())))
+			}
+			return bs
+		},
+	})
+}

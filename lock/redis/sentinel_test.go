@@ -29,6 +29,15 @@ func TestConformanceSentinel(t *testing.T) {
 		return b
 	}
 	locktest.Run(t, open)
+	t.Run("Primitives", func(t *testing.T) {
+		locktest.RunPrimitives(t, locktest.Harness{Open: open, Peers: func(t *testing.T, _ lock.Backend, n int) []lock.Backend {
+			var bs []lock.Backend
+			for range n {
+				bs = append(bs, open(t))
+			}
+			return bs
+		}})
+	})
 	t.Run("Inspect", func(t *testing.T) {
 		b := open(t)
 		defer b.Close()
