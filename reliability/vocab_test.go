@@ -27,8 +27,8 @@ type vocabTarget struct {
 	open func(t *testing.T, rec *recorder) lock.Backend
 	del  func(t *testing.T, key string) // deletes a key on the server, as an operator could
 	fail func(t *testing.T)             // makes every later call to the server fail
-	// saysWhy: Release and Extend of a lost hold say why it was lost (issue 16). local://
-	// does; the Redis backends will with their new engine, and then set it.
+	// saysWhy: Release and Extend of a lost hold say why it was lost (issue 16). Every
+	// target does now; the flag stays for a backend that is added before it does.
 	saysWhy bool
 }
 
@@ -63,13 +63,13 @@ func vocabTargets() map[string]func(t *testing.T) vocabTarget {
 		"miniredis": func(t *testing.T) vocabTarget {
 			m := redistest.StartMini(t)
 			c := newClient(t, m.Addr())
-			return vocabTarget{open: redisOpen(c), del: del(c),
+			return vocabTarget{saysWhy: true, open: redisOpen(c), del: del(c),
 				fail: func(*testing.T) { m.SetError("ERR vocab: out of order") }}
 		},
 		"redis-server": func(t *testing.T) vocabTarget {
 			s := redistest.Start(t)
 			c := newClient(t, s.Addr())
-			return vocabTarget{open: redisOpen(c), del: del(c), fail: func(*testing.T) { s.Kill() }}
+			return vocabTarget{saysWhy: true, open: redisOpen(c), del: del(c), fail: func(*testing.T) { s.Kill() }}
 		},
 		"quorum": func(t *testing.T) vocabTarget {
 			var ms []interface{ SetError(string) }
@@ -86,7 +86,7 @@ func vocabTargets() map[string]func(t *testing.T) vocabTarget {
 				t.Cleanup(func() { _ = b.Close() })
 				return b
 			}
-			return vocabTarget{open: open, del: del(cs...), fail: func(*testing.T) {
+			return vocabTarget{saysWhy: true, open: open, del: del(cs...), fail: func(*testing.T) {
 				for _, m := range ms {
 					m.SetError("ERR vocab: out of order")
 				}
@@ -177,6 +177,8 @@ var vocabSteps = []vocabStep{
 		`extend: lock "vocab:taken": extend: lock: not held`,
 		`lock: hold lost cause=the key was deleted or taken by another owner fence=* lock=vocab:taken`,
 		`lost vocab:taken: the key was deleted or taken by another owner`,
+	}, why: map[int]string{
+		0: `extend: lock "vocab:taken": extend: lock: not held (lock: hold lost: the key was deleted or taken by another owner)`,
 	}},
 	{name: "server fails", server: true, run: stepFail, want: []string{
 		`locked: lock "vocab:locked": locked: *`,
@@ -185,6 +187,8 @@ var vocabSteps = []vocabStep{
 		`lock: hold lost cause=the lease was not renewed in time* fence=* lock=vocab:lease`,
 		`lost vocab:lease: the lease was not renewed in time*`,
 		`release: lock "vocab:lease": release: lock: not held`,
+	}, why: map[int]string{
+		5: `release: lock "vocab:lease": release: lock: not held (lock: hold lost: the lease was not renewed in time*)`,
 	}},
 }
 
@@ -266,13 +270,14 @@ func stepFail(t *testing.T, tg vocabTarget, b lock.Backend, rec *recorder) []str
 		rec.logged(t, "lock: backend call failed", "vocab:lease"),
 		notRenewed.ReplaceAllString(rec.logged(t, "lock: hold lost", "vocab:lease"), "$1*$3"),
 		notRenewed.ReplaceAllString(rec.observed(t, lock.Lost, "vocab:lease"), "$1*$3"),
-		"release: " + errText(leased.Release(ctx)),
+		notRenewed.ReplaceAllString("release: "+errText(leased.Release(ctx)), "$1*$3"),
 	}
 }
 
 // notRenewed matches the cause of a lease that was not renewed, and the last error, if
-// any, of its renewals: the server's or the network's words.
-var notRenewed = regexp.MustCompile(`(the lease was not renewed in time)(: .*?)?( fence=|$)`)
+// any, of its renewals: the server's or the network's words (up to the parenthesis that
+// closes the cause in a Release's error).
+var notRenewed = regexp.MustCompile(`(the lease was not renewed in time)(: .*?)?( fence=|\)?$)`)
 
 func errText(err error) string {
 	if err == nil {

@@ -21,13 +21,16 @@ var (
 	//go:embed fence.lua
 	fenceLua string
 
+	//go:embed busy.lua
+	busyLua string
+
 	//go:embed acquire.lua
 	acquireLua    string
-	acquireScript = goredis.NewScript(fenceLua + acquireLua)
+	acquireScript = goredis.NewScript(fenceLua + busyLua + acquireLua)
 
 	//go:embed wait.lua
 	waitLua    string
-	waitScript = goredis.NewScript(fenceLua + waitLua)
+	waitScript = goredis.NewScript(fenceLua + busyLua + waitLua)
 
 	//go:embed grant.lua
 	grantLua    string
@@ -60,6 +63,9 @@ type Try struct {
 	Clock uint64        // and the server clock, in µs, as the script ran
 	PTTL  time.Duration // when not: the key's remaining TTL (-1 when it has none)
 	Owner string        // and the owner token it holds
+	// Theirs, when not 0: the name is held with WithPermits(Theirs), which disagrees with
+	// the caller's n.
+	Theirs int
 }
 
 // TryAcquire takes the lock for token, for ttl, if it is free, with a new fence above
@@ -67,7 +73,8 @@ type Try struct {
 // reply was lost, or a grant) it sets the TTL and returns the fence it was issued. When
 // another token holds it, it tells which, and the key's remaining TTL.
 func TryAcquire(ctx context.Context, c goredis.Scripter, key, fenceKey, token string, ttl time.Duration, floor uint64) (Try, error) {
-	return acquireReply(acquireScript.Run(ctx, c, []string{key, fenceKey}, token, MS(ttl), floor))
+	h := HoldersOf(key)
+	return acquireReply(acquireScript.Run(ctx, c, []string{key, fenceKey, h.Set, h.Hash}, token, MS(ttl), floor))
 }
 
 // Queue names the two keys of a lock's queue of waiters, in the lock key's cluster slot: a
@@ -89,7 +96,8 @@ func AcquireOrWait(ctx context.Context, c goredis.Scripter, key, fenceKey string
 	if w.Life > 0 {
 		life = MS(w.Life)
 	}
-	return acquireReply(waitScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, MS(ttl), floor, life, w.Try, MS(w.Grant)))
+	h := HoldersOf(key)
+	return acquireReply(waitScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash, h.Set, h.Hash}, token, MS(ttl), floor, life, w.Try, MS(w.Grant)))
 }
 
 func acquireReply(cmd *goredis.Cmd) (Try, error) {
@@ -99,6 +107,13 @@ func acquireReply(cmd *goredis.Cmd) (Try, error) {
 	}
 	var taken, n, clock int64
 	var owner string
+	if len(res) == 2 { // {-1, n}: held with another n
+		if taken, _ = res[0].(int64); taken == -1 {
+			if n, _ = res[1].(int64); n > 0 {
+				return Try{Theirs: int(n)}, nil
+			}
+		}
+	}
 	ok := len(res) == 3
 	if ok {
 		taken, ok = res[0].(int64)
@@ -179,7 +194,8 @@ func Handoff(ctx context.Context, c goredis.Scripter, key, fenceKey, token, next
 }
 
 // RaiseFence makes the fence counter at least fence, so that the next acquisition on this
-// node gets a larger one.
-func RaiseFence(ctx context.Context, c goredis.Scripter, fenceKey string, fence uint64) error {
-	return raiseScript.Run(ctx, c, []string{fenceKey}, fence).Err()
+// node gets a larger one, and the fence stored in key, while token holds it, too: what a
+// majority of the nodes store is then the hold's fence.
+func RaiseFence(ctx context.Context, c goredis.Scripter, fenceKey, key, token string, fence uint64) error {
+	return raiseScript.Run(ctx, c, []string{fenceKey, key}, fence, token).Err()
 }

@@ -2,11 +2,11 @@ package redis
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"time"
 
 	"github.com/batonlock/baton/internal/redisscript"
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -22,7 +22,7 @@ type attempt struct {
 	*attemptOf[clock]
 	l          *Lock
 	w          *waiter
-	token      string        // 128 random bits, fresh for every acquisition
+	token      string        // redisscript.Token: fresh random bits and the owner label, for every acquisition
 	ttl        time.Duration // of the hold it takes
 	unsure     bool          // a try may have taken the lock (or queued) without our knowing
 	subscribed bool          // the name's channel is subscribed (or confirmed before the first try)
@@ -44,7 +44,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		return nil, err
 	}
 	defer func() { a.leaveLine(a.w, l.channel, h) }()
-	a.token, a.ttl = rand.Text(), l.handle.ttl()
+	a.token, a.ttl = redisscript.Token(l.handle.opts.Owner), l.handle.ttl()
 	// A short timeout must not make a queued waiter refresh its entry more often than a
 	// leased one at the shortest lease does.
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
@@ -99,6 +99,8 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 	case t.OK:
 		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: heard})
 		return h, true, err
+	case t.Theirs > 0:
+		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.Theirs)
 	}
 	if wait != nil {
 		a.last, a.sent = a.tries, sent

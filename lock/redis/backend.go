@@ -96,6 +96,9 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 	}
 	l.queue = redisscript.Queue{List: l.key + ":queue", Hash: l.key + ":waiters"}
 	l.renew, l.free, l.exists = l.runExtend, l.freeOnClose, l.runExists
+	if l.handle.opts.Permits > 1 || l.handle.opts.Shared {
+		l.multi, l.renew, l.free = true, l.extendMulti, l.freeMulti
+	}
 	return l, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/batonlock/baton/internal/redistest"
@@ -14,7 +15,7 @@ import (
 	redislock "github.com/batonlock/baton/lock/redis"
 )
 
-// TestConformanceCluster runs the suite on a three-node Redis Cluster: keys of many names
+// TestConformanceCluster runs the suite, and the primitives', on a three-node Redis Cluster: keys of many names
 // spread over the shards, releases go out with SPUBLISH, and waiters listen on one sharded
 // subscription per hash slot in use.
 func TestConformanceCluster(t *testing.T) {
@@ -22,16 +23,27 @@ func TestConformanceCluster(t *testing.T) {
 		t.Skip("starts a cluster")
 	}
 	c := redistest.StartCluster(t, 3)
-	locktest.Run(t, func(t *testing.T) lock.Backend {
+	open := func(t *testing.T) lock.Backend {
 		cc := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: c.Addrs(), ContextTimeoutEnabled: true})
 		t.Cleanup(func() { _ = cc.Close() })
 		return newBackend(t, cc)
+	}
+	locktest.Run(t, open)
+	t.Run("Primitives", func(t *testing.T) {
+		locktest.RunPrimitives(t, locktest.Harness{Open: open, Peers: func(t *testing.T, _ lock.Backend, n int) []lock.Backend {
+			var bs []lock.Backend
+			for range n {
+				bs = append(bs, open(t))
+			}
+			return bs
+		}})
 	})
 }
 
 // TestClusterWakesAcrossBackends: on every shard, a waiter in another backend queues on the
 // shard and is granted the lock by the release, with the SPUBLISH of the grant: it holds
-// without a try of its own, not when the 30s lease or its 1s refresh runs out.
+// without a try of its own, not when the 30s lease or its 1s refresh runs out. Inspect
+// sees each holder and waiter on its shard.
 func TestClusterWakesAcrossBackends(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a cluster")
@@ -64,6 +76,14 @@ func TestClusterWakesAcrossBackends(t *testing.T) {
 			return err == nil && n == 1
 		}, eventually, time.Millisecond, "waiter %d never queued", i)
 		parked(t, b, fmt.Sprintf("shard-%d", i))
+	}
+	for i, h := range holders {
+		// Inspect reads each shard: the holder, and the waiter queued there.
+		info, err := lock.Inspect(ctx, a, h.Name())
+		require.NoError(t, err)
+		require.Len(t, info.Holds, 1, h.Name())
+		assert.Equal(t, h.Fence(), info.Holds[0].Fence, h.Name())
+		assert.Equal(t, 1, info.Waiters, "waiter %d", i)
 	}
 	for _, h := range holders {
 		require.NoError(t, h.Release(ctx))

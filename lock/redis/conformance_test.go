@@ -35,3 +35,35 @@ func TestConformanceRedisServer(t *testing.T) {
 		return newBackend(t, newClient(t, s.Addr()))
 	})
 }
+
+// TestPrimitivesMiniredis runs permits, shared holds, Inspect and why a hold is gone, with
+// fights over backends on one miniredis (processes on one server).
+func TestPrimitivesMiniredis(t *testing.T) {
+	m := redistest.StartMini(t)
+	locktest.RunPrimitives(t, locktest.Harness{
+		Open: func(t *testing.T) lock.Backend { return newBackend(t, newClient(t, m.Addr())) },
+		Peers: func(t *testing.T, _ lock.Backend, n int) []lock.Backend {
+			var bs []lock.Backend
+			for range n {
+				bs = append(bs, newBackend(t, newClient(t, m.Addr())))
+			}
+			return bs
+		},
+	})
+}
+
+// TestPrimitivesRedisServer runs the primitives on a redis-server, with backends on it as
+// peers.
+func TestPrimitivesRedisServer(t *testing.T) {
+	s := startServer(t)
+	locktest.RunPrimitives(t, locktest.Harness{
+		Open: func(t *testing.T) lock.Backend { return newBackend(t, newClient(t, s.Addr())) },
+		Peers: func(t *testing.T, _ lock.Backend, n int) []lock.Backend {
+			var bs []lock.Backend
+			for range n {
+				bs = append(bs, newBackend(t, newClient(t, s.Addr())))
+			}
+			return bs
+		},
+	})
+}

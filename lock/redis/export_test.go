@@ -64,3 +64,13 @@ func Lease(opts ...Option) (margin func(time.Duration) time.Duration, deadline f
 	}
 	return c.margin, c.deadline, c.renewEvery, c.nextRenewal
 }
+
+// Waiting reports how many Acquire calls of this process wait for name.
+func (b *Backend) Waiting(name string) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if q := b.queues[name]; q != nil {
+		return len(q.waiters)
+	}
+	return 0
+}

@@ -71,13 +71,13 @@ func (l *handle[D]) ttl() time.Duration {
 // handle holds the lock now, and lock.ErrClosed after Close.
 func (l *handle[D]) beginRelease() (h *holdOf[D], expired bool, err error) {
 	if l.closed() {
-		return nil, false, l.errorf("release", lock.ErrClosed)
+		return nil, false, l.goneErr("release")
 	}
 	l.mu.Lock()
 	h = l.cur
 	if h == nil || h.state != stateActive {
 		l.mu.Unlock()
-		return nil, false, l.errorf("release", lock.ErrNotHeld)
+		return nil, false, l.goneErr("release")
 	}
 	expired = !time.Now().Before(h.deadline)
 	h.state = stateReleasing
@@ -89,8 +89,9 @@ func (l *handle[D]) beginRelease() (h *holdOf[D], expired bool, err error) {
 
 // endRelease ends the Release of h, after the server call that freed its key (ok: the key
 // was this hold's; err: the call failed), and frees the handle. It returns nil when h was
-// released; lock.ErrNotHeld when the hold had expired or the key was not its own; when the
-// call failed, the server's error joined with lock.ErrLost. In all but the first case h is
+// released; when the hold had expired or the key was not its own, vocab.LostErr saying
+// which (lock.ErrNotHeld and lock.ErrLost); when the call failed, the server's error
+// joined with lock.ErrLost. In all but the first case h is
 // lost: its Lost channel closes, rather than the hold ending silently with its key still set.
 func (l *handle[D]) endRelease(h *holdOf[D], expired, ok bool, err error) error {
 	l.mu.Lock()
@@ -113,7 +114,7 @@ func (l *handle[D]) endRelease(h *holdOf[D], expired, ok bool, err error) error 
 		return l.releaseError(h, err)
 	case cause != nil:
 		l.logLost(h, cause)
-		return l.errorf("release", lock.ErrNotHeld)
+		return vocab.LostErr(l.name, "release", cause)
 	}
 	l.opts.Notify(lock.Event{Kind: lock.Released, Name: l.name, Fence: h.fence, Duration: held})
 	return nil
@@ -140,17 +141,18 @@ func (l *handle[D]) Locked(ctx context.Context) (bool, error) {
 // Extend makes the current hold last ttl from now (on a majority of a Quorum's nodes). A
 // hold without a timeout keeps being renewed afterwards, and its key never gets less than
 // the lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is
-// gone; on a server error, or when no majority answers, the hold is left as it was.
+// gone (with lock.ErrLost and why, when it was lost); on a server error, or when no
+// majority answers, the hold is left as it was.
 func (l *handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 	if ttl <= 0 {
 		return vocab.BadTTL(l.name, ttl)
 	}
 	if l.closed() {
-		return l.errorf("extend", lock.ErrClosed)
+		return l.goneErr("extend")
 	}
 	h := l.activeHold()
 	if h == nil {
-		return l.errorf("extend", lock.ErrNotHeld)
+		return l.goneErr("extend")
 	}
 	h.op.Lock()
 	defer h.op.Unlock()
@@ -165,13 +167,14 @@ func (l *handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 	}
 	if !ok {
 		l.lose(h, l.errTaken, false)
-		return l.errorf("extend", lock.ErrNotHeld)
+		return l.goneErr("extend")
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if h.state != stateActive || !time.Now().Before(h.deadline) {
-		return l.errorf("extend", lock.ErrNotHeld)
+		l.mu.Unlock()
+		return l.goneErr("extend")
 	}
+	defer l.mu.Unlock()
 	h.deadline = l.cfg.deadline(sent, ttl)
 	h.confirmed, h.keyTTL = sent, ttl
 	h.until = sent.Add(ttl)

@@ -49,6 +49,7 @@ type holdOf[D any] struct {
 	renewal   *time.Timer   // fires when the lease is due for renewal; nil with a timeout
 	hooks     map[int]func()
 	nextHook  int
+	cause     error // why the hold was lost (stateLost), for Release and Extend to say
 }
 
 // newHold (PROTOCOL.md, "Holds") records the hold a successful try made and starts keeping it alive: the write
@@ -215,7 +216,7 @@ func (l *handle[D]) lose(h *holdOf[D], cause error, onlyExpired bool) bool {
 // that whoever sees Lost closed also finds the event; of.mu is held.
 func (h *holdOf[D]) markLost(cause error) (held time.Duration) {
 	l := h.of
-	h.state = stateLost
+	h.state, h.cause = stateLost, cause
 	h.stopTimers()
 	held = time.Since(h.start)
 	l.opts.Notify(lock.Event{Kind: lock.Lost, Name: l.name, Fence: h.fence, Duration: held, Err: cause})

@@ -14,6 +14,7 @@ import (
 type Lock struct {
 	b     *Backend
 	queue redisscript.Queue // the waiters queued on the server
+	multi bool              // WithPermits(n > 1) or WithShared: a member of the holders set (multi.go)
 	handle[clock]
 }
 
@@ -36,6 +37,9 @@ var (
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
 func (l *Lock) Acquire(ctx context.Context) error {
 	return l.handle.acquire(ctx, func(a *attemptOf[clock]) (*hold, error) {
+		if l.multi {
+			return l.contendMulti(&attempt{attemptOf: a, l: l})
+		}
 		return l.contend(&attempt{attemptOf: a, l: l})
 	})
 }
@@ -43,14 +47,18 @@ func (l *Lock) Acquire(ctx context.Context) error {
 // Release frees the lock and wakes its next waiter, or passes the lock straight to the
 // next waiter of this process when it is asleep, or hands it on the server to the first
 // waiter of another process that queued there. It returns lock.ErrNotHeld unless this
-// handle holds the lock now (a hold that expired, was lost or was released already), and
-// lock.ErrClosed after Close. A ctx that has already ended still frees the key, under a
+// handle holds the lock now (a hold that expired, was lost or was released already); for a
+// hold that was lost, the error is lock.ErrLost too and says why (timeout ended, lease not
+// renewed in time, key deleted or taken, backend closed); lock.ErrClosed after Close. A ctx that has already ended still frees the key, under a
 // deadline of its own (releaseWait). If the server cannot be reached the hold is lost
 // all the same (Lost closes; the error errors.Is lock.ErrLost): it is no longer renewed, so
 // its key expires within the lease or timeout.
 func (l *Lock) Release(ctx context.Context) error {
 	ctx, cancel := releaseContext(ctx)
 	defer cancel()
+	if l.multi {
+		return l.releaseMulti(ctx)
+	}
 	h, expired, err := l.handle.beginRelease()
 	if err != nil {
 		return err

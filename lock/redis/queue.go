@@ -1,6 +1,10 @@
 package redis
 
-import "time"
+import (
+	"time"
+
+	"github.com/batonlock/baton/internal/redisscript"
+)
 
 // waitQueue orders the Acquire calls of this process on one name. Only its head talks to
 // Redis; the others wait for their turn, so they are served in arrival order and a crowd of
@@ -83,7 +87,8 @@ func poke(w *waiter) {
 // often in a row: the Release must then leave the head to hear the published release like
 // the waiters of other processes, so that they all start even.
 //
-// When both h and the head hold leased, and the server clock is past h's fence + 1
+// When both h and the head hold leased with the same owner label (the key keeps h's token,
+// which carries the label Inspect reports), and the server clock is past h's fence + 1
 // (PROTOCOL.md, "Fences"), the offer is already done: the head takes over h's claim on the
 // key (its owner token and its lease) with that fence, and the caller must not run the
 // hand-off script.
@@ -104,7 +109,7 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	}
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
-	if h.leased && w.leased && w.ttl == h.ttl && h.data.passable(h.fence+1) {
+	if h.leased && w.leased && w.ttl == h.ttl && redisscript.SameOwner(h.token, w.token) && h.data.passable(h.fence+1) {
 		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.fence+1, h.data, h.token, h.confirmed, min(h.keyTTL, h.ttl)
 		close(o.done)
 	}

@@ -1,11 +1,11 @@
 package redis
 
 import (
-	"crypto/rand"
 	"errors"
 	mrand "math/rand/v2"
 	"time"
 
+	"github.com/batonlock/baton/internal/redisscript"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -58,9 +58,9 @@ func (a *quorumAttempt) step() (h *quorumHold, done bool, err error) {
 	case <-a.w.wake: // this try covers any release heard so far
 	default:
 	}
-	// A fresh token (128 random bits) for every try: the nodes a failed try took are
+	// A fresh token (128 random bits and the owner label) for every try: the nodes a failed try took are
 	// freed in the background, and that must not free a later try's hold.
-	token := rand.Text()
+	token := redisscript.Token(l.handle.opts.Owner)
 	// Releases published after a majority confirmed the subscription cannot go
 	// unheard; that must hold before the try, not only after it.
 	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)

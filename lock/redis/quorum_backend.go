@@ -61,11 +61,15 @@ func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, erro
 }
 
 // NewLock returns a handle on the named lock. The name and options are validated here (an
-// lock.ErrInvalid error); after Close it returns lock.ErrClosed. A handle holds nothing in
-// the process or on the nodes until Acquire.
+// lock.ErrInvalid error, also for WithPermits(n > 1) and WithShared, which a quorum does
+// not offer: see refuseOnQuorum); after Close it returns lock.ErrClosed. A handle holds
+// nothing in the process or on the nodes until Acquire.
 func (b *Quorum) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
 	l := &quorumLock{b: b}
 	if err := b.initHandle(&l.handle, name, "quorum", opts); err != nil {
+		return nil, err
+	}
+	if err := refuseOnQuorum(name, l.opts); err != nil {
 		return nil, err
 	}
 	l.renew, l.free, l.exists = l.runExtend, l.freeOnClose, l.runExists

@@ -46,7 +46,8 @@ func (l *quorumLock) Acquire(ctx context.Context) error {
 
 // Release frees the lock on every node and wakes the next waiter. It returns when a
 // majority has freed it; the other nodes are freed in the background. It returns
-// lock.ErrNotHeld unless this handle holds the lock now, and lock.ErrClosed after Close. A
+// lock.ErrNotHeld unless this handle holds the lock now (and lock.ErrLost, saying why, for a
+// hold that was lost), and lock.ErrClosed after Close. A
 // ctx that has already ended still frees the keys, under a deadline of its own
 // (releaseWait). If a majority cannot be reached the hold is lost all the same (Lost
 // closes; the error errors.Is lock.ErrLost): it is no longer renewed, so its keys expire

@@ -64,7 +64,7 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 		for _, r := range oks {
 			t.fence = max(t.fence, uint64(r.n))
 		}
-		t.raised = l.raiseFence(oks, t.fence)
+		t.raised = l.raiseFence(oks, token, t.fence)
 		return t, nil
 	}
 	t.majority = heldByMajority(fails, b.need)
@@ -142,7 +142,7 @@ func heldByMajority(fails []nodeReply, quorum int) bool {
 // majority shares a node with this one's, gets a larger fence even if the nodes' clocks
 // disagree. The returned channel (nil when there is nothing to raise) is closed once every
 // raise has been answered or has timed out; Release waits for it before it frees the lock.
-func (l *quorumLock) raiseFence(oks []nodeReply, fence uint64) <-chan struct{} {
+func (l *quorumLock) raiseFence(oks []nodeReply, token string, fence uint64) <-chan struct{} {
 	var behind []goredis.UniversalClient
 	for _, r := range oks {
 		if uint64(r.n) < fence {
@@ -160,7 +160,7 @@ func (l *quorumLock) raiseFence(oks []nodeReply, fence uint64) <-chan struct{} {
 			defer l.b.wg.Done()
 			ctx, cancel := context.WithTimeout(l.b.ctx, l.b.cfg.nodeTimeout)
 			defer cancel()
-			_ = redisscript.RaiseFence(ctx, c, l.fenceKey, fence)
+			_ = redisscript.RaiseFence(ctx, c, l.fenceKey, l.key, token, fence)
 			if left.Add(-1) == 0 {
 				close(done)
 			}

@@ -67,6 +67,6 @@ func (l *Lock) runHandoff(ctx context.Context, h *hold, next string, ttl time.Du
 }
 
 func (l *Lock) runExists(ctx context.Context) (bool, error) {
-	n, err := l.b.client.Exists(ctx, l.key).Result()
+	n, err := l.b.client.Exists(ctx, l.key, redisscript.HoldersOf(l.key).Set).Result()
 	return n > 0, err
 }

@@ -23,10 +23,34 @@ func TestConformanceSentinel(t *testing.T) {
 		t.Skip("starts a master, a replica and a sentinel")
 	}
 	s := redistest.StartSentinel(t)
-	locktest.Run(t, func(t *testing.T) lock.Backend {
+	open := func(t *testing.T) lock.Backend {
 		b, err := lock.Open(context.Background(), s.URL()+"&prefix=sentinel:")
 		require.NoError(t, err)
 		return b
+	}
+	locktest.Run(t, open)
+	t.Run("Primitives", func(t *testing.T) {
+		locktest.RunPrimitives(t, locktest.Harness{Open: open, Peers: func(t *testing.T, _ lock.Backend, n int) []lock.Backend {
+			var bs []lock.Backend
+			for range n {
+				bs = append(bs, open(t))
+			}
+			return bs
+		}})
+	})
+	t.Run("Inspect", func(t *testing.T) {
+		b := open(t)
+		defer b.Close()
+		ctx := testCtx(t)
+		l := newLock(t, b, "sentinel-inspect", lock.WithOwner("pod-s"))
+		require.NoError(t, l.Acquire(ctx))
+		info, err := lock.Inspect(ctx, b, "sentinel-inspect")
+		require.NoError(t, err)
+		require.Len(t, info.Holds, 1)
+		assert.Equal(t, "pod-s", info.Holds[0].Owner)
+		assert.Equal(t, l.Fence(), info.Holds[0].Fence)
+		assert.Positive(t, info.Holds[0].TTL)
+		require.NoError(t, l.Release(ctx))
 	})
 }
 

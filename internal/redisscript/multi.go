@@ -1,0 +1,78 @@
+package redisscript
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+)
+
+var (
+	//go:embed multi.lua
+	multiLua    string
+	multiScript = goredis.NewScript(fenceLua + multiLua)
+
+	//go:embed multi_release.lua
+	multiReleaseLua    string
+	multiReleaseScript = goredis.NewScript(multiReleaseLua)
+
+	//go:embed multi_extend.lua
+	multiExtendLua    string
+	multiExtendScript = goredis.NewScript(multiExtendLua)
+)
+
+// Holders names the keys of the several-holders layout of a lock (PROTOCOL.md, "Several
+// holders"), in the lock key's slot: a sorted set of the holds' tokens scored by their
+// expiry (server clock, ms), and a hash of each token's fence and of the name's n ("@n").
+type Holders struct{ Set, Hash string }
+
+// HoldersOf returns the holders keys of the lock at key.
+func HoldersOf(key string) Holders { return Holders{Set: key + ":holders", Hash: key + ":fences"} }
+
+// TryMulti takes one of the n holds of the lock at key (n = 1: a shared hold) for token, for
+// ttl, with a new fence above floor, unless the lock is full, held exclusively, or (shared)
+// an exclusive waiter is queued in q. When it is not taken, PTTL says when the first hold
+// in the way expires (-1: unknown); Theirs, when the name is held with another n.
+func TryMulti(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token string, ttl time.Duration, floor uint64, n int) (Try, error) {
+	h := HoldersOf(key)
+	res, err := multiScript.Run(ctx, c, []string{key, fenceKey, h.Set, h.Hash, q.Hash}, token, MS(ttl), floor, n).Slice()
+	if err != nil {
+		return Try{}, err
+	}
+	if len(res) == 2 {
+		code, _ := res[0].(int64)
+		v, ok := res[1].(int64)
+		switch {
+		case ok && code == -1:
+			return Try{Theirs: int(v)}, nil
+		case ok && code == 0:
+			return Try{PTTL: max(-1, time.Duration(v)*time.Millisecond)}, nil
+		}
+	}
+	if len(res) == 3 {
+		fence, ok1 := res[1].(int64)
+		clock, ok2 := res[2].(int64)
+		if ok1 && ok2 && fence > 0 {
+			return Try{OK: true, Fence: uint64(fence), Clock: uint64(clock)}, nil
+		}
+	}
+	return Try{}, fmt.Errorf("multi script returned %v", res)
+}
+
+// ReleaseMulti frees token's hold of the several-holders layout and publishes "released"
+// on channel with publish; ok is false when token held none.
+func ReleaseMulti(ctx context.Context, c goredis.Scripter, key, token, channel, publish string) (ok bool, err error) {
+	h := HoldersOf(key)
+	n, err := multiReleaseScript.Run(ctx, c, []string{h.Set, h.Hash}, token, channel, publish).Int64()
+	return n == 1, err
+}
+
+// ExtendMulti makes token's hold of the several-holders layout expire ttl from now; ok is
+// false when it holds none (or it had expired).
+func ExtendMulti(ctx context.Context, c goredis.Scripter, key, token string, ttl time.Duration) (ok bool, err error) {
+	h := HoldersOf(key)
+	n, err := multiExtendScript.Run(ctx, c, []string{h.Set, h.Hash}, token, MS(ttl)).Int64()
+	return n == 1, err
+}

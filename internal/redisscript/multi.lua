@@ -1,0 +1,67 @@
+-- Take one of the holds of a name that allows several: a permit of WithPermits(n), or a
+-- shared hold (n = 1: any number of shared holds, none beside an exclusive one)
+-- (PROTOCOL.md, "Several holders"). Prepended: fence.lua (next_fence).
+-- KEYS[1] lock key (the exclusive hold), KEYS[2] fence counter, KEYS[3] holders zset
+-- (token -> expiry ms, server clock), KEYS[4] holders hash (token -> fence, and "@n" -> n),
+-- KEYS[5] queue hash (the exclusive waiters queued on the server, wait.lua)
+-- ARGV[1] owner token, ARGV[2] TTL ms, ARGV[3] the caller's last fence (0: none), ARGV[4] n
+-- Returns {1, fence, server µs} taken (or already this token's: its expiry is moved and its
+-- fence returned); {0, ms until the first hold in the way expires (-1: none known)} when
+-- full or excluded; {-1, n} when the name is held with another n.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+local n = tonumber(ARGV[4])
+for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
+	redis.call('ZREM', KEYS[3], dead)
+	redis.call('HDEL', KEYS[4], dead)
+end
+local count = redis.call('ZCARD', KEYS[3])
+if count == 0 then
+	redis.call('DEL', KEYS[3], KEYS[4])
+end
+local function keep_keys()
+	for i = 3, 4 do
+		if redis.call('PTTL', KEYS[i]) < ttl then
+			redis.call('PEXPIRE', KEYS[i], ttl)
+		end
+	end
+end
+local mine = redis.call('HGET', KEYS[4], ARGV[1])
+if mine then
+	redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
+	keep_keys()
+	return {1, tonumber(mine), tonumber(t[1]) * 1000000 + tonumber(t[2])}
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+	if n ~= 1 then
+		return {-1, 1}
+	end
+	return {0, redis.call('PTTL', KEYS[1])}
+end
+local theirs = tonumber(redis.call('HGET', KEYS[4], '@n') or ARGV[4])
+if theirs ~= n then
+	return {-1, theirs}
+end
+local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+local wait = -1
+if first[2] then
+	wait = tonumber(first[2]) - now
+end
+if n > 1 and count >= n then
+	return {0, wait}
+end
+if n == 1 then -- shared: a writer queued on the server goes first
+	local entries = redis.call('HGETALL', KEYS[5])
+	for i = 2, #entries, 2 do
+		local expiry = tonumber(string.match(entries[i], '^(%d+) '))
+		if expiry and expiry > now then
+			return {0, wait}
+		end
+	end
+end
+local fence, clock = next_fence(KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
+redis.call('HSET', KEYS[4], ARGV[1], string.format('%d', fence), '@n', ARGV[4])
+keep_keys()
+return {1, fence, clock}

@@ -1,0 +1,122 @@
+package redis
+
+import (
+	"context"
+	"time"
+
+	"github.com/batonlock/baton/internal/redisscript"
+	"github.com/batonlock/baton/internal/vocab"
+	"github.com/batonlock/baton/lock"
+)
+
+// The holds of a lock made WithPermits(n > 1) or WithShared (PROTOCOL.md, "Several
+// holders"): each is a member of the name's holders set, not the lock key, so there is no
+// pass within the process and no grant on the server; a release publishes "released" and
+// the head waiter of each process tries again. Waiters of a process are served in arrival
+// order by its wait queue, and the next one tries as soon as the one before took a hold,
+// since another may be free.
+
+// multiAttempt is one Acquire of a permit or shared hold.
+type multiAttempt struct {
+	*attempt
+	unsure bool // a try may have taken a hold without our knowing
+}
+
+// contendMulti waits for the attempt's turn among the process's waiters on the name, then
+// tries until it takes a hold or the attempt ends. A try whose reply was lost is repeated
+// with the same token (the script finds the hold its own) or, if the attempt ends, undone.
+func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
+	if a.w, err = a.enterLine(l.channel); err != nil {
+		return nil, err
+	}
+	defer func() { a.leaveLine(a.w, l.channel, h) }()
+	m := &multiAttempt{attempt: a}
+	a.token, a.ttl = redisscript.Token(l.handle.opts.Owner), l.handle.ttl()
+	defer func() {
+		if err != nil && m.unsure {
+			l.b.undoMulti(l, a.token)
+		}
+	}()
+	a.subscribed = l.b.confirmed(l.handle.name, l.channel)
+	for {
+		if h, done, err := m.step(); done {
+			return h, err
+		}
+	}
+}
+
+// step runs one try and the sleep after it; done is true when contendMulti must return.
+func (m *multiAttempt) step() (h *hold, done bool, err error) {
+	a, l := m.attempt, m.l
+	select {
+	case <-a.w.wake:
+	default:
+	}
+	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
+	sent := time.Now()
+	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.handle.Fence(), l.handle.opts.Permits)
+	switch {
+	case err != nil:
+		m.unsure = true
+		done, err := a.failedTry(err)
+		return nil, done, err
+	case t.OK:
+		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: time.Now()})
+		return h, true, err
+	case t.Theirs > 0:
+		return nil, true, vocab.PermitsDisagree(l.handle.name, l.handle.opts.Permits, t.Theirs)
+	}
+	a.lastErr, a.backoff = nil, 0
+	if a.noWait {
+		return nil, true, a.fail(lock.ErrNotAcquired)
+	}
+	a.waiting()
+	sleep := l.handle.untilExpiry(t.PTTL)
+	if !heard {
+		sleep = min(sleep, max(a.backoff, minRetry)) // a release may go unheard until confirmed
+	}
+	var wake <-chan struct{} = a.w.wake
+	if !a.subscribed {
+		a.subscribed = true
+		wake = l.b.subscribe(l.handle.name, l.channel)
+	}
+	err = a.sleep(wake, sleep)
+	return nil, err != nil, err
+}
+
+// releaseMulti frees h's hold and wakes the next waiter of this process; the release
+// message wakes those of other processes.
+func (l *Lock) releaseMulti(ctx context.Context) error {
+	h, expired, err := l.handle.beginRelease()
+	if err != nil {
+		return err
+	}
+	ok, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, h.token, l.channel, l.b.publish)
+	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
+		return err
+	}
+	l.b.wakeHead(l.handle.name)
+	return nil
+}
+
+func (l *Lock) extendMulti(ctx context.Context, token string, ttl time.Duration) (bool, error) {
+	return redisscript.ExtendMulti(ctx, l.b.scripts, l.key, token, ttl)
+}
+
+func (l *Lock) freeMulti(ctx context.Context, h *hold) error {
+	_, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, h.token, l.channel, l.b.publish)
+	return err
+}
+
+// undoMulti frees, in the background, the hold a try whose reply was lost may have taken.
+func (b *Backend) undoMulti(l *Lock, token string) {
+	if !b.enter() {
+		return
+	}
+	go func() {
+		defer b.wg.Done()
+		ctx, cancel := context.WithTimeout(b.ctx, releaseWait)
+		defer cancel()
+		_, _ = redisscript.ReleaseMulti(ctx, b.scripts, l.key, token, l.channel, b.publish)
+	}()
+}
