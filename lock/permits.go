@@ -9,8 +9,8 @@ import "github.com/batonlock/baton/internal/lockopt"
 // count: Acquire on a handle whose n differs from the name's returns an ErrInvalid error
 // naming both. n < 1 is an ErrInvalid error from NewLock, and so is n > 1 with WithShared.
 //
-// local:// keeps permits. The Redis and quorum backends do not yet: they take such holds one
-// at a time (never more holders than n, only fewer) until their engine keeps them.
+// local:// and the Redis backends (one server, Sentinel, Cluster) keep permits. A quorum
+// refuses n > 1 at NewLock: majorities of N nodes cannot bound the number of holders.
 func WithPermits(n int) Option {
 	return func(o *lockopt.Options) {
 		o.Permits = n
@@ -26,6 +26,6 @@ func WithPermits(n int) Option {
 // starves a writer; when that writer releases, the shared Acquires queued behind it, up to the
 // next exclusive one, are admitted together.
 //
-// local:// keeps shared holds. The Redis and quorum backends do not yet: they take such holds
-// one at a time, as exclusive holds, until their engine keeps them.
+// local:// and the Redis backends (one server, Sentinel, Cluster) keep shared holds; a quorum
+// refuses them at NewLock.
 func WithShared() Option { return func(o *lockopt.Options) { o.Shared = true } }
