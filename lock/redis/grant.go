@@ -63,12 +63,24 @@ func (b *Backend) granted(name string, g *grant) {
 		return
 	}
 	w := q.waiters[0]
+	if w.awaits != "" && w.awaits == g.token { // a permit: its next try finds the hold its own
+		poke(w)
+		return
+	}
 	if w.parked && w.token == g.token && w.offer == nil {
 		w.grant = g
 		poke(w)
 		return
 	}
 	q.grant = g
+}
+
+// awaitGrant marks w, the head waiter on its name, as a permit waiter that will queue on the
+// server with token: a grant for token wakes it (granted).
+func (b *Backend) awaitGrant(w *waiter, token string) {
+	b.mu.Lock()
+	w.awaits = token
+	b.mu.Unlock()
 }
 
 // heard handles a message on name's channel: "released" wakes the head waiter of this
