@@ -14,8 +14,8 @@ import (
 // pass within the process. A permit waiter (n > 1) that finds no permit for it queues on
 // the server, as exclusive waiters do, and a release grants the freed permit to the first
 // live waiter queued there and publishes "granted …": waiters of every process are served
-// in the order they queued. The grantee tries at once on the message, and the try finds
-// the hold its own. Shared waiters do not queue; a release wakes the head waiter of each
+// in the order they queued. A leased grantee holds on the message, as an exclusive one
+// does (claim); one with a timeout tries at once, and the try finds the hold its own. Shared waiters do not queue; a release wakes the head waiter of each
 // process. Waiters of a process are served in arrival order by its wait queue, and the
 // next one tries as soon as the one before took a hold, since another may be free.
 
@@ -78,6 +78,9 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 		return nil, true, vocab.PermitsDisagree(l.handle.name, l.handle.opts.Permits, t.Theirs)
 	}
 	a.lastErr, a.backoff = nil, 0
+	if wait.Life > 0 {
+		a.queued, a.last, a.sent = true, a.tries, sent // a grant for this try can be claimed
+	}
 	if a.noWait {
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	}
@@ -94,8 +97,24 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 		a.subscribed = true
 		wake = l.b.subscribe(l.handle.name, l.channel)
 	}
-	err = a.sleep(wake, sleep)
-	return nil, err != nil, err
+	if err = a.sleep(wake, sleep); err != nil {
+		return nil, true, err
+	}
+	return m.claim()
+}
+
+// claim holds on a grant heard for the waiter's token, with no try, when a.claims it (see
+// grant.go): one trip through the server from release to the next hold. A grant it cannot
+// claim is found by the next try, which finds the hold its own.
+func (m *multiAttempt) claim() (h *hold, done bool, err error) {
+	a, l := m.attempt, m.l
+	g := l.b.takeGrant(a.w)
+	if g == nil || !a.claims(g) {
+		return nil, false, nil
+	}
+	l.b.claimed.Add(1)
+	h, err = l.handle.newHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+	return h, true, err
 }
 
 // releaseMulti frees h's hold and wakes the next waiter of this process; the release

@@ -13,15 +13,18 @@ import (
 
 // TestPermitsGrantedInQueueOrder: on a name with 2 permits, permit waiters of four
 // processes queue on the server, and each release grants the freed permit to the first of
-// them, in the order they queued, with a fence above the released hold's; once all are
+// them, in the order they queued, with a fence above the released hold's, and the waiter
+// holds on the grant's message with no try of its own; once all are
 // released no key of the name is left. Were the waiters only woken by the release message,
 // whichever tried first would take the permit.
 func TestPermitsGrantedInQueueOrder(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
 		c := newClient(t, addr)
+		var backends []*redislock.Backend
 		permits := func() *redislock.Lock {
 			b := newBackend(t, newClient(t, addr), redislock.WithPrefix("p:"))
+			backends = append(backends, b)
 			return newLock(t, b, "order", lock.WithPermits(2))
 		}
 		held := []*redislock.Lock{permits(), permits()}
@@ -45,6 +48,7 @@ func TestPermitsGrantedInQueueOrder(t *testing.T) {
 				t.Fatalf("waiter %d was not granted the permit", i)
 			}
 			assert.Greater(t, w.Fence(), prev.Fence(), "waiter %d", i)
+			assert.Equal(t, int64(1), backends[2+i].Claimed(), "waiter %d did not hold on the grant", i)
 			held = append(held[1:], w)
 		}
 		for _, h := range held {
