@@ -52,6 +52,7 @@ func (n Needs) commands() [][]string {
 		{"LPOP", key + ":queue"},
 		{"LREM", key + ":queue", "0", "token"},
 		{"RPUSH", key + ":queue", "token"},
+		{"LRANGE", key + ":queue", "0", "-1"},
 		{publish, ch, "probe"},
 	}
 }

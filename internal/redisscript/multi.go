@@ -16,7 +16,7 @@ var (
 
 	//go:embed multi_release.lua
 	multiReleaseLua    string
-	multiReleaseScript = goredis.NewScript(multiReleaseLua)
+	multiReleaseScript = goredis.NewScript(fenceLua + multiReleaseLua)
 
 	//go:embed multi_extend.lua
 	multiExtendLua    string
@@ -33,11 +33,18 @@ func HoldersOf(key string) Holders { return Holders{Set: key + ":holders", Hash:
 
 // TryMulti takes one of the n holds of the lock at key (n = 1: a shared hold) for token, for
 // ttl, with a new fence above floor, unless the lock is full, held exclusively, or (shared)
-// an exclusive waiter is queued in q. When it is not taken, PTTL says when the first hold
-// in the way expires (-1: unknown); Theirs, when the name is held with another n.
-func TryMulti(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token string, ttl time.Duration, floor uint64, n int) (Try, error) {
+// an exclusive waiter is queued in q, or (n > 1) live waiters queued in q before token are
+// owed the free permits. When it is not taken, PTTL says when the first hold in the way
+// expires (-1: unknown); Theirs, when the name is held with another n. With n > 1 and
+// w.Life > 0, a try that is not taken puts token in q (or refreshes its entry), so that a
+// release grants it a permit (ReleaseMulti); taking a hold takes it out.
+func TryMulti(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token string, ttl time.Duration, floor uint64, n int, w Wait) (Try, error) {
 	h := HoldersOf(key)
-	res, err := multiScript.Run(ctx, c, []string{key, fenceKey, h.Set, h.Hash, q.Hash}, token, MS(ttl), floor, n).Slice()
+	life := int64(0)
+	if w.Life > 0 && n > 1 {
+		life = MS(w.Life)
+	}
+	res, err := multiScript.Run(ctx, c, []string{key, fenceKey, h.Set, h.Hash, q.Hash, q.List}, token, MS(ttl), floor, n, life, w.Try, MS(w.Grant)).Slice()
 	if err != nil {
 		return Try{}, err
 	}
@@ -61,11 +68,13 @@ func TryMulti(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Q
 	return Try{}, fmt.Errorf("multi script returned %v", res)
 }
 
-// ReleaseMulti frees token's hold of the several-holders layout and publishes "released"
-// on channel with publish; ok is false when token held none.
-func ReleaseMulti(ctx context.Context, c goredis.Scripter, key, token, channel, publish string) (ok bool, err error) {
+// ReleaseMulti takes token out of q and frees its hold of the several-holders layout; the
+// freed permits go to the first live waiters of q, each told by "granted …" on channel,
+// with a fence above fence (0: unknown); with none, "released" is published. ok is false
+// when token held none.
+func ReleaseMulti(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token, channel, publish string, fence uint64) (ok bool, err error) {
 	h := HoldersOf(key)
-	n, err := multiReleaseScript.Run(ctx, c, []string{h.Set, h.Hash}, token, channel, publish).Int64()
+	n, err := multiReleaseScript.Run(ctx, c, []string{h.Set, h.Hash, fenceKey, q.List, q.Hash}, token, channel, publish, fence).Int64()
 	return n == 1, err
 }
 

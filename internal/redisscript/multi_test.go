@@ -19,17 +19,17 @@ func TestMultiLayout(t *testing.T) {
 	h := redisscript.HoldersOf(f.key)
 	var last uint64
 	for _, tok := range []string{"a", "b"} {
-		got, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, tok, time.Second, 0, 2)
+		got, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, tok, time.Second, 0, 2, redisscript.Wait{})
 		require.NoError(t, err)
 		require.True(t, got.OK, tok)
 		assert.Greater(t, got.Fence, last)
 		last = got.Fence
 	}
-	full, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "c", time.Second, 0, 2)
+	full, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "c", time.Second, 0, 2, redisscript.Wait{})
 	require.NoError(t, err)
 	assert.False(t, full.OK, "a third permit of two")
 	assert.Positive(t, full.PTTL)
-	other, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "c", time.Second, 0, 3)
+	other, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "c", time.Second, 0, 3, redisscript.Wait{})
 	require.NoError(t, err)
 	assert.Equal(t, 2, other.Theirs, "a handle with another n")
 	excl, err := redisscript.TryAcquire(f.ctx, f.c, f.key, f.fence, "x", time.Second, 0)
@@ -37,21 +37,21 @@ func TestMultiLayout(t *testing.T) {
 	assert.False(t, excl.OK, "an exclusive hold beside permits")
 	assert.Equal(t, 2, excl.Theirs, "an exclusive handle has n = 1")
 
-	ok, err := redisscript.ReleaseMulti(f.ctx, f.c, f.key, "a", f.channel, publishBy)
+	ok, err := redisscript.ReleaseMulti(f.ctx, f.c, f.key, f.fence, f.q, "a", f.channel, publishBy, 0)
 	require.NoError(t, err)
 	assert.True(t, ok)
-	again, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "c", time.Second, 0, 2)
+	again, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "c", time.Second, 0, 2, redisscript.Wait{})
 	require.NoError(t, err)
 	assert.True(t, again.OK, "a released permit is free")
 	for _, tok := range []string{"b", "c"} {
-		ok, err := redisscript.ReleaseMulti(f.ctx, f.c, f.key, tok, f.channel, publishBy)
+		ok, err := redisscript.ReleaseMulti(f.ctx, f.c, f.key, f.fence, f.q, tok, f.channel, publishBy, 0)
 		require.NoError(t, err)
 		assert.True(t, ok, tok)
 	}
 	assert.False(t, f.exists(h.Set) || f.exists(h.Hash), "no state once unused")
 
 	// Expired holds do not count (the clock moves on; the keys' TTLs too).
-	got, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "d", time.Second, 0, 1)
+	got, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "d", time.Second, 0, 1, redisscript.Wait{})
 	require.NoError(t, err)
 	require.True(t, got.OK)
 	f.advanceClock(2 * time.Second)
@@ -65,7 +65,7 @@ func TestMultiLayout(t *testing.T) {
 func TestSharedYieldsToQueuedWriter(t *testing.T) {
 	f := newFixture(t, "rw")
 	f.hold("w", holdTTL)
-	r, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "r", time.Second, 0, 1)
+	r, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "r", time.Second, 0, 1, redisscript.Wait{})
 	require.NoError(t, err)
 	assert.False(t, r.OK, "a reader beside a writer")
 	f.queue("w2", wait(1, grantTTL))
@@ -74,7 +74,7 @@ func TestSharedYieldsToQueuedWriter(t *testing.T) {
 	// A writer queued on the server while readers hold (wait.lua queues it then).
 	entry := strconv.FormatInt(f.now.Add(life).UnixMilli(), 10) + " 1 3000"
 	require.NoError(t, f.c.HSet(f.ctx, f.q.Hash, "w3", entry).Err())
-	r, err = redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "r", time.Second, 0, 1)
+	r, err = redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "r", time.Second, 0, 1, redisscript.Wait{})
 	require.NoError(t, err)
 	assert.False(t, r.OK, "a reader behind a queued writer")
 }
@@ -83,14 +83,14 @@ func TestSharedYieldsToQueuedWriter(t *testing.T) {
 // the server (and so holds new readers back), and the last reader's release lets it in.
 func TestWriterQueuesBehindReaders(t *testing.T) {
 	f := newFixture(t, "wq")
-	r, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "r", time.Second, 0, 1)
+	r, err := redisscript.TryMulti(f.ctx, f.c, f.key, f.fence, f.q, "r", time.Second, 0, 1, redisscript.Wait{})
 	require.NoError(t, err)
 	require.True(t, r.OK)
 	ok, _, pttl := f.try("w", wait(1, grantTTL))
 	assert.False(t, ok, "a writer beside a reader")
 	assert.Positive(t, pttl)
 	assert.Equal(t, []string{"w"}, f.list(), "the writer queued")
-	ok, err = redisscript.ReleaseMulti(f.ctx, f.c, f.key, "r", f.channel, publishBy)
+	ok, err = redisscript.ReleaseMulti(f.ctx, f.c, f.key, f.fence, f.q, "r", f.channel, publishBy, 0)
 	require.NoError(t, err)
 	require.True(t, ok)
 	ok, _, _ = f.try("w", wait(2, grantTTL))

@@ -63,12 +63,34 @@ func (b *Backend) granted(name string, g *grant) {
 		return
 	}
 	w := q.waiters[0]
+	if w.awaits != "" && w.awaits == g.token { // a permit waiter: it claims the grant when it wakes
+		w.grant = g
+		poke(w)
+		return
+	}
 	if w.parked && w.token == g.token && w.offer == nil {
 		w.grant = g
 		poke(w)
 		return
 	}
 	q.grant = g
+}
+
+// awaitGrant marks w, the head waiter on its name, as a permit waiter that will queue on the
+// server with token: a grant for token wakes it (granted).
+func (b *Backend) awaitGrant(w *waiter, token string) {
+	b.mu.Lock()
+	w.awaits = token
+	b.mu.Unlock()
+}
+
+// takeGrant returns the grant heard for the permit waiter w, if any, and forgets it.
+func (b *Backend) takeGrant(w *waiter) *grant {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	g := w.grant
+	w.grant = nil
+	return g
 }
 
 // heard handles a message on name's channel: "released" wakes the head waiter of this

@@ -52,16 +52,20 @@ func (b *Backend) Inspect(ctx context.Context, name string) (lock.Info, error) {
 }
 
 // waitersOf counts the waiters of name: this process's, and those of the server's live
-// tokens that are not this process's (its own head waiter is queued there too).
+// tokens that are not this process's (its own head waiter is queued there too, as an
+// exclusive waiter or a permit waiter).
 func (b *Backend) waitersOf(name string, tokens []string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n := 0
+	n, head := 0, ""
 	if q := b.queues[name]; q != nil {
 		n = len(q.waiters)
+		if n > 0 {
+			head = q.waiters[0].awaits // a permit waiter, queued with its own token
+		}
 	}
 	for _, t := range tokens {
-		if _, mine := b.queued[t]; !mine {
+		if _, mine := b.queued[t]; !mine && t != head {
 			n++
 		}
 	}

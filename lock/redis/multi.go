@@ -11,10 +11,13 @@ import (
 
 // The holds of a lock made WithPermits(n > 1) or WithShared (PROTOCOL.md, "Several
 // holders"): each is a member of the name's holders set, not the lock key, so there is no
-// pass within the process and no grant on the server; a release publishes "released" and
-// the head waiter of each process tries again. Waiters of a process are served in arrival
-// order by its wait queue, and the next one tries as soon as the one before took a hold,
-// since another may be free.
+// pass within the process. A permit waiter (n > 1) that finds no permit for it queues on
+// the server, as exclusive waiters do, and a release grants the freed permit to the first
+// live waiter queued there and publishes "granted …": waiters of every process are served
+// in the order they queued. A leased grantee holds on the message, as an exclusive one
+// does (claim); one with a timeout tries at once, and the try finds the hold its own. Shared waiters do not queue; a release wakes the head waiter of each
+// process. Waiters of a process are served in arrival order by its wait queue, and the
+// next one tries as soon as the one before took a hold, since another may be free.
 
 // multiAttempt is one Acquire of a permit or shared hold.
 type multiAttempt struct {
@@ -32,6 +35,8 @@ func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
 	defer func() { a.leaveLine(a.w, l.channel, h) }()
 	m := &multiAttempt{attempt: a}
 	a.token, a.ttl = redisscript.Token(l.handle.opts.Owner), l.handle.ttl()
+	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
+	l.b.awaitGrant(a.w, a.token)
 	defer func() {
 		if err != nil && m.unsure {
 			l.b.undoMulti(l, a.token)
@@ -54,7 +59,13 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 	}
 	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
 	sent := time.Now()
-	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.handle.Fence(), l.handle.opts.Permits)
+	var wait redisscript.Wait
+	if !a.noWait && l.handle.opts.Permits > 1 {
+		a.tries++
+		wait = redisscript.Wait{Life: a.life, Try: a.tries, Grant: a.grant}
+		m.unsure = true // queued: an attempt that fails withdraws, freeing a permit granted meanwhile
+	}
+	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.handle.Fence(), l.handle.opts.Permits, wait)
 	switch {
 	case err != nil:
 		m.unsure = true
@@ -67,11 +78,17 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 		return nil, true, vocab.PermitsDisagree(l.handle.name, l.handle.opts.Permits, t.Theirs)
 	}
 	a.lastErr, a.backoff = nil, 0
+	if wait.Life > 0 {
+		a.queued, a.last, a.sent = true, a.tries, sent // a grant for this try can be claimed
+	}
 	if a.noWait {
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	}
 	a.waiting()
 	sleep := l.handle.untilExpiry(t.PTTL)
+	if wait.Life > 0 {
+		sleep = min(sleep, a.refresh) // keep the entry on the server alive
+	}
 	if !heard {
 		sleep = min(sleep, max(a.backoff, minRetry)) // a release may go unheard until confirmed
 	}
@@ -80,8 +97,24 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 		a.subscribed = true
 		wake = l.b.subscribe(l.handle.name, l.channel)
 	}
-	err = a.sleep(wake, sleep)
-	return nil, err != nil, err
+	if err = a.sleep(wake, sleep); err != nil {
+		return nil, true, err
+	}
+	return m.claim()
+}
+
+// claim holds on a grant heard for the waiter's token, with no try, when a.claims it (see
+// grant.go): one trip through the server from release to the next hold. A grant it cannot
+// claim is found by the next try, which finds the hold its own.
+func (m *multiAttempt) claim() (h *hold, done bool, err error) {
+	a, l := m.attempt, m.l
+	g := l.b.takeGrant(a.w)
+	if g == nil || !a.claims(g) {
+		return nil, false, nil
+	}
+	l.b.claimed.Add(1)
+	h, err = l.handle.newHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+	return h, true, err
 }
 
 // releaseMulti frees h's hold and wakes the next waiter of this process; the release
@@ -91,7 +124,7 @@ func (l *Lock) releaseMulti(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ok, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, h.token, l.channel, l.b.publish)
+	ok, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, h.token, l.channel, l.b.publish, h.fence)
 	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
@@ -104,7 +137,7 @@ func (l *Lock) extendMulti(ctx context.Context, token string, ttl time.Duration)
 }
 
 func (l *Lock) freeMulti(ctx context.Context, h *hold) error {
-	_, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, h.token, l.channel, l.b.publish)
+	_, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, h.token, l.channel, l.b.publish, h.fence)
 	return err
 }
 
@@ -117,6 +150,6 @@ func (b *Backend) undoMulti(l *Lock, token string) {
 		defer b.wg.Done()
 		ctx, cancel := context.WithTimeout(b.ctx, releaseWait)
 		defer cancel()
-		_, _ = redisscript.ReleaseMulti(ctx, b.scripts, l.key, token, l.channel, b.publish)
+		_, _ = redisscript.ReleaseMulti(ctx, b.scripts, l.key, l.fenceKey, l.queue, token, l.channel, b.publish, 0)
 	}()
 }

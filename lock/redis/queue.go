@@ -29,6 +29,7 @@ type waiter struct {
 	leased bool          // it will hold without a timeout, renewed
 	offer  *offer        // set by the Release that is passing the lock to it
 	grant  *grant        // the lock was granted to its token on the server
+	awaits string        // a permit waiter's token: a grant for it wakes the waiter (multi.go)
 }
 
 // offer is a hold passed from a Release of this process to the head waiter, in the same
