@@ -40,9 +40,12 @@ type chaosSpec struct {
 
 // The bounds every run is checked against, and the checker's.
 const (
-	acquireSlack  = 2 * time.Second // an Acquire's return past its blocking window or ctx deadline
-	stoppedSlack  = 4 * time.Second // the same in runs that SIGSTOP a process for 1.5 s
-	lossSlack     = 100 * time.Millisecond
+	acquireSlack = 2 * time.Second // an Acquire's return past its blocking window or ctx deadline
+	stoppedSlack = 4 * time.Second // the same in runs that SIGSTOP a process for 1.5 s
+	// A due timer can run ~110 ms late on the 2-core machine under -race with the other
+	// packages' tests beside it (seen once in a single/flushall run); a loss told half a TTL
+	// late, the bug this catches, was 350 ms late in the scratch test.
+	lossSlack     = 200 * time.Millisecond
 	checkTimeout  = time.Minute // porcupine, per name
 	maxOpsPerName = 20000
 )
