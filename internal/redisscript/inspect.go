@@ -68,21 +68,39 @@ func inspectReply(res []any) (Seen, error) {
 		}
 		s.Token, s.Fence, s.PTTL = token, f, max(0, time.Duration(pttl)*time.Millisecond)
 	}
-	for _, w := range waiters {
-		token, ok := w.(string)
-		if !ok {
-			return Seen{}, bad
-		}
-		s.Waiters = append(s.Waiters, token)
+	if s.Waiters, ok1 = tokenList(waiters); !ok1 {
+		return Seen{}, bad
 	}
-	for i := 0; i < len(holds); i += 3 {
-		token, ok1 := holds[i].(string)
-		fence, ok2 := holds[i+1].(int64)
-		left, ok3 := holds[i+2].(int64)
-		if !ok1 || !ok2 || !ok3 {
-			return Seen{}, bad
-		}
-		s.Holds = append(s.Holds, SeenHold{Token: token, Fence: uint64(fence), TTL: time.Duration(left) * time.Millisecond})
+	if s.Holds, ok1 = seenHolds(holds); !ok1 {
+		return Seen{}, bad
 	}
 	return s, nil
+}
+
+// strings_ reads a reply's list of tokens.
+func tokenList(list []any) ([]string, bool) {
+	var out []string
+	for _, w := range list {
+		token, ok := w.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, token)
+	}
+	return out, true
+}
+
+// seenHolds reads a reply's flat list of token, fence, ms left triples.
+func seenHolds(flat []any) ([]SeenHold, bool) {
+	var out []SeenHold
+	for i := 0; i+2 < len(flat); i += 3 {
+		token, ok1 := flat[i].(string)
+		fence, ok2 := flat[i+1].(int64)
+		left, ok3 := flat[i+2].(int64)
+		if !ok1 || !ok2 || !ok3 {
+			return nil, false
+		}
+		out = append(out, SeenHold{Token: token, Fence: uint64(fence), TTL: time.Duration(left) * time.Millisecond})
+	}
+	return out, true
 }

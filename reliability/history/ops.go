@@ -72,8 +72,39 @@ func (h *hold) end(horizon int64) int64 {
 // of its loss (negative: before the expiry).
 func operations(recs []Record, clients map[[2]int]int, horizon int64, lossSlack time.Duration) (ops []porcupine.Operation, holds int, late []string, worstLoss time.Duration) {
 	worstLoss = math.MinInt64
+	order, ops := collect(recs, clients, horizon)
+	for _, h := range order {
+		if h.acquire.Kind == "" {
+			continue // an end without a hold: a failed Acquire's loss report
+		}
+		holds++
+		if h.expiry > 0 && h.lost > 0 && (h.release == 0 || h.lost < h.release) {
+			worstLoss = max(worstLoss, time.Duration(h.lost-h.expiry))
+		}
+		if h.late(lossSlack) {
+			late = append(late, fmt.Sprintf("hold %s (fence %d): Lost closed %v after its key could have expired",
+				h.id, h.acquire.Fence, time.Duration(h.lost-h.expiry)))
+			h.deadline = 0
+		}
+		in := input{op: opAcquire, hold: h.id, fence: h.acquire.Fence}
+		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in,
+			Call: h.acquire.Call, Output: Held, Return: h.acquire.Return})
+		// The end takes effect at the instant the holder stopped believing. When that is
+		// before Acquire returned (its safe deadline, counted from the call, passed while a
+		// grant was on its way), the holder never relied on the hold: its end may then fall
+		// anywhere up to the return, after the acquisition however late that was.
+		end := max(h.end(horizon), h.acquire.Call)
+		in.op = opEnd
+		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in, Call: end, Output: "believed until here",
+			Return: max(end, h.acquire.Return)})
+	}
+	return ops, holds, late, worstLoss
+}
+
+// collect groups the records of one name by hold, in the order the holds first appear, and
+// turns every write to the fenced store into an operation.
+func collect(recs []Record, clients map[[2]int]int, horizon int64) (order []*hold, ops []porcupine.Operation) {
 	byID := map[string]*hold{}
-	order := []*hold{}
 	get := func(r Record) *hold {
 		id := fmt.Sprintf("%d/%d", r.Proc, r.Hold)
 		h := byID[id]
@@ -115,32 +146,7 @@ func operations(recs []Record, clients map[[2]int]int, horizon int64, lossSlack 
 				Call:  r.Call, Output: r.Outcome, Return: ret})
 		}
 	}
-	for _, h := range order {
-		if h.acquire.Kind == "" {
-			continue // an end without a hold: a failed Acquire's loss report
-		}
-		holds++
-		if h.expiry > 0 && h.lost > 0 && (h.release == 0 || h.lost < h.release) {
-			worstLoss = max(worstLoss, time.Duration(h.lost-h.expiry))
-		}
-		if h.late(lossSlack) {
-			late = append(late, fmt.Sprintf("hold %s (fence %d): Lost closed %v after its key could have expired",
-				h.id, h.acquire.Fence, time.Duration(h.lost-h.expiry)))
-			h.deadline = 0
-		}
-		in := input{op: opAcquire, hold: h.id, fence: h.acquire.Fence}
-		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in,
-			Call: h.acquire.Call, Output: Held, Return: h.acquire.Return})
-		// The end takes effect at the instant the holder stopped believing. When that is
-		// before Acquire returned (its safe deadline, counted from the call, passed while a
-		// grant was on its way), the holder never relied on the hold: its end may then fall
-		// anywhere up to the return, after the acquisition however late that was.
-		end := max(h.end(horizon), h.acquire.Call)
-		in.op = opEnd
-		ops = append(ops, porcupine.Operation{ClientId: h.client, Input: in, Call: end, Output: "believed until here",
-			Return: max(end, h.acquire.Return)})
-	}
-	return ops, holds, late, worstLoss
+	return order, ops
 }
 
 func clientID(clients map[[2]int]int, r Record) int {
