@@ -49,18 +49,45 @@ type soakState struct {
 	// holders are the handles that believe they hold the name, each with a time before
 	// which its key cannot have expired on the server: for a timed hold, when Acquire was
 	// called plus the timeout; zero for a leased hold, whose renewals keep moving it.
-	holders map[int64]time.Time
+	holders map[int64]soakHold
+}
+
+// soakHold is one handle's hold as the soak saw it, kept to describe an overlap.
+type soakHold struct {
+	notBefore time.Time // the key cannot have expired before this; zero for a leased hold
+	at        time.Time // when Acquire returned
+	fence     uint64
+	backend   int
+}
+
+func (h soakHold) String() string {
+	kind := "leased"
+	if !h.notBefore.IsZero() {
+		kind = "timed"
+	}
+	return fmt.Sprintf("%s hold on backend %d, fence %d, acquired at %s", kind, h.backend, h.fence, h.at.Format("15:04:05.000000"))
 }
 
 type soakStats struct {
 	holds, gaveUp, lost, overlaps, lateLoss, fenceErrors atomic.Int64
 	unexpected, ids                                      atomic.Int64
 	firstErr                                             atomic.Value
+	overlapMu                                            sync.Mutex
+	overlapSeen                                          []string // the first few overlaps, described
 }
 
 func (s *soakStats) String() string {
 	return fmt.Sprintf("%d holds (%d lost), %d gave up, %d overlaps, %d losses heard after the key expired, %d fences out of order, %d unexpected errors",
 		s.holds.Load(), s.lost.Load(), s.gaveUp.Load(), s.overlaps.Load(), s.lateLoss.Load(), s.fenceErrors.Load(), s.unexpected.Load())
+}
+
+// describeOverlap keeps a description of the first few overlaps for the report.
+func (s *soakStats) describeOverlap(name string, me, other soakHold) {
+	s.overlapMu.Lock()
+	defer s.overlapMu.Unlock()
+	if len(s.overlapSeen) < 5 {
+		s.overlapSeen = append(s.overlapSeen, fmt.Sprintf("%s: %v while %v", name, me, other))
+	}
 }
 
 func (s *soakStats) fail(err error) {
@@ -75,19 +102,19 @@ func runSoak(t *testing.T, backends []lock.Backend, d time.Duration) *soakStats 
 	state := make([]*soakState, soakNames)
 	for i := range names {
 		names[i] = fmt.Sprintf("soak:%d", i)
-		state[i] = &soakState{holders: make(map[int64]time.Time)}
+		state[i] = &soakState{holders: make(map[int64]soakHold)}
 	}
 	st := &soakStats{}
 	end := time.Now().Add(d)
 	var wg sync.WaitGroup
 	for w := 0; w < soakWorkers; w++ {
-		b := backends[w%len(backends)]
+		bi := w % len(backends)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(end) {
 				n := rand.IntN(soakNames)
-				soakCycle(b, names[n], state[n], st)
+				soakCycle(backends[bi], bi, names[n], state[n], st)
 			}
 		}()
 	}
@@ -96,7 +123,7 @@ func runSoak(t *testing.T, backends []lock.Backend, d time.Duration) *soakStats 
 }
 
 // soakCycle takes one name once, the way a random kind of caller would.
-func soakCycle(b lock.Backend, name string, ns *soakState, st *soakStats) {
+func soakCycle(b lock.Backend, bi int, name string, ns *soakState, st *soakStats) {
 	ctx, cancel := context.WithTimeout(context.Background(), eventually)
 	defer cancel()
 	var opts []lock.Option
@@ -146,14 +173,16 @@ func soakCycle(b lock.Backend, name string, ns *soakState, st *soakStats) {
 		notBefore = called.Add(soakTimeout)
 	}
 	stale := !notBefore.IsZero() && !now.Before(notBefore)
+	me := soakHold{notBefore: notBefore, at: now, fence: l.Fence(), backend: bi}
 	ns.mu.Lock()
 	overlap, late := false, stale && len(ns.holders) > 0
 	for _, other := range ns.holders {
 		if stale {
 			break
 		}
-		if other.IsZero() || now.Before(other) {
+		if other.notBefore.IsZero() || now.Before(other.notBefore) {
 			overlap = true
+			st.describeOverlap(name, me, other)
 		} else {
 			late = true
 		}
@@ -171,7 +200,7 @@ func soakCycle(b lock.Backend, name string, ns *soakState, st *soakStats) {
 	} else if late {
 		st.lateLoss.Add(1)
 	}
-	ns.holders[id] = notBefore
+	ns.holders[id] = me
 	ns.mu.Unlock()
 	var ended atomic.Bool
 	leave := func() bool {
@@ -248,7 +277,7 @@ func warmUp(t *testing.T, open func() ([]lock.Backend, func())) {
 
 func reportSoak(t *testing.T, st *soakStats) {
 	t.Logf("soak of %v: %s", soakDuration(), st)
-	assert.Zero(t, st.overlaps.Load(), "two handles believed they held a name at once")
+	assert.Zero(t, st.overlaps.Load(), "two handles believed they held a name at once: %v", st.overlapSeen)
 	// A timer run late now and then, on a starved machine, is the documented limit; a loss
 	// that is not told in time at all would show in far more holds than this.
 	assert.LessOrEqual(t, st.lateLoss.Load()*1000, st.holds.Load(), "losses heard after the key expired")
