@@ -58,6 +58,7 @@ type soakHold struct {
 	at        time.Time // when Acquire returned
 	fence     uint64
 	backend   int
+	end       *atomic.Value // how the hold ended (a string), set when it did
 }
 
 func (h soakHold) String() string {
@@ -65,7 +66,7 @@ func (h soakHold) String() string {
 	if !h.notBefore.IsZero() {
 		kind = "timed"
 	}
-	return fmt.Sprintf("%s hold on backend %d, fence %d, acquired at %s", kind, h.backend, h.fence, h.at.Format("15:04:05.000000"))
+	return fmt.Sprintf("%s hold on backend %d, fence %d, acquired at %s, ended: %v", kind, h.backend, h.fence, h.at.Format("15:04:05.000000"), h.end.Load())
 }
 
 type soakStats struct {
@@ -73,7 +74,17 @@ type soakStats struct {
 	unexpected, ids                                      atomic.Int64
 	firstErr                                             atomic.Value
 	overlapMu                                            sync.Mutex
-	overlapSeen                                          []string // the first few overlaps, described
+	overlapSeen                                          []soakOverlap // the first few overlaps
+}
+
+// soakOverlap is one overlap: a hold that began while another's key could not have expired.
+type soakOverlap struct {
+	name      string
+	me, other soakHold
+}
+
+func (o soakOverlap) String() string {
+	return fmt.Sprintf("%s: %v began while %v", o.name, o.me, o.other)
 }
 
 func (s *soakStats) String() string {
@@ -86,7 +97,7 @@ func (s *soakStats) describeOverlap(name string, me, other soakHold) {
 	s.overlapMu.Lock()
 	defer s.overlapMu.Unlock()
 	if len(s.overlapSeen) < 5 {
-		s.overlapSeen = append(s.overlapSeen, fmt.Sprintf("%s: %v while %v", name, me, other))
+		s.overlapSeen = append(s.overlapSeen, soakOverlap{name, me, other})
 	}
 }
 
@@ -173,7 +184,7 @@ func soakCycle(b lock.Backend, bi int, name string, ns *soakState, st *soakStats
 		notBefore = called.Add(soakTimeout)
 	}
 	stale := !notBefore.IsZero() && !now.Before(notBefore)
-	me := soakHold{notBefore: notBefore, at: now, fence: l.Fence(), backend: bi}
+	me := soakHold{notBefore: notBefore, at: now, fence: l.Fence(), backend: bi, end: new(atomic.Value)}
 	ns.mu.Lock()
 	overlap, late := false, stale && len(ns.holders) > 0
 	for _, other := range ns.holders {
@@ -226,6 +237,7 @@ func soakCycle(b lock.Backend, bi int, name string, ns *soakState, st *soakStats
 	rctx, rcancel := context.WithTimeout(context.Background(), eventually)
 	defer rcancel()
 	err = l.Release(rctx)
+	me.end.Store(fmt.Sprintf("after %v, told of a loss %v, release: %v", time.Since(now), !wasHeld, err))
 	switch {
 	case err == nil && wasHeld:
 	case errors.Is(err, lock.ErrNotHeld) && (timed || !wasHeld):

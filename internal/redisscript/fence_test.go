@@ -96,7 +96,7 @@ func TestFenceFloor(t *testing.T) {
 	assert.Equal(t, ahead+1, got.Fence, "the floor + 1")
 	assert.Equal(t, uint64(base.UnixMicro()), got.Clock, "the server clock in µs")
 
-	ok, handed, clock, err := redisscript.Handoff(f.ctx, f.c, f.key, f.fence, "a", "b", holdTTL, ahead+10)
+	ok, handed, clock, err := redisscript.Handoff(f.ctx, f.c, f.key, f.fence, f.q, "a", "b", holdTTL, ahead+10)
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, ahead+11, handed, "above the old hold's fence")
@@ -140,7 +140,7 @@ func TestScriptsReadTheKeyValue(t *testing.T) {
 		ok, err = redisscript.Release(f.ctx, f.c, f.key, other, f.channel, "")
 		require.NoError(t, err)
 		assert.False(t, ok, "release by %q", other)
-		ok, _, _, err = redisscript.Handoff(f.ctx, f.c, f.key, f.fence, other, "x", time.Second, 0)
+		ok, _, _, err = redisscript.Handoff(f.ctx, f.c, f.key, f.fence, f.q, other, "x", time.Second, 0)
 		require.NoError(t, err)
 		assert.False(t, ok, "handoff by %q", other)
 		assert.Equal(t, redisscript.NotHeld, f.release(other, false), "grant by %q", other)

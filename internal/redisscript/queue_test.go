@@ -40,16 +40,33 @@ func TestAlreadyMineRemovesEntry(t *testing.T) {
 	f.queue("w1", wait(1, grantTTL))
 	f.queue("w2", wait(1, grantTTL))
 
-	// Handoff gives w1 the lock but leaves its entry, as a grant whose reply was lost
-	// followed by a retry of the try would.
-	ok, handed, _, err := redisscript.Handoff(f.ctx, f.c, f.key, f.fence, "h", "w1", grantTTL, 0)
-	require.NoError(t, err)
-	require.True(t, ok)
+	// The key is w1's while its entry is still queued, as after a grant whose message and
+	// try reply were lost, before w1's next try finds the key its own.
+	const handed = 1234567
+	require.NoError(t, f.c.Set(f.ctx, f.key, "w1 1234567", grantTTL).Err())
 	require.Contains(t, f.waiters(), "w1")
 
 	ok, fence, _ := f.try("w1", wait(2, grantTTL))
 	require.True(t, ok)
-	assert.Equal(t, handed, fence)
+	assert.Equal(t, uint64(handed), fence)
+	assert.Equal(t, []string{"w2"}, f.list())
+	assert.NotContains(t, f.waiters(), "w1")
+	assert.Contains(t, f.waiters(), "w2")
+}
+
+// TestHandoffTakesTheNewOwnerOutOfTheQueue: a waiter passed the lock by the hand-off script
+// leaves the server's queue in the same script, as one that takes it by a try does; its
+// withdrawal would otherwise run the release script with the token that now holds the key.
+func TestHandoffTakesTheNewOwnerOutOfTheQueue(t *testing.T) {
+	f := newFixture(t, "handoff")
+	f.hold("h", holdTTL)
+	f.queue("w1", wait(1, grantTTL))
+	f.queue("w2", wait(1, grantTTL))
+
+	ok, _, _, err := redisscript.Handoff(f.ctx, f.c, f.key, f.fence, f.q, "h", "w1", grantTTL, 0)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "w1", f.owner())
 	assert.Equal(t, []string{"w2"}, f.list())
 	assert.NotContains(t, f.waiters(), "w1")
 	assert.Contains(t, f.waiters(), "w2")

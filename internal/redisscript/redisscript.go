@@ -178,10 +178,10 @@ func Extend(ctx context.Context, c goredis.Scripter, key, token string, ttl time
 }
 
 // Handoff passes the lock from token to next (for ttl), with a fence above floor (the old
-// hold's), and returns the new fence and the server clock in µs; ok is false when token
-// did not hold the lock.
-func Handoff(ctx context.Context, c goredis.Scripter, key, fenceKey, token, next string, ttl time.Duration, floor uint64) (ok bool, fence, clock uint64, err error) {
-	res, err := handoffScript.Run(ctx, c, []string{key, fenceKey}, token, next, MS(ttl), floor).Int64Slice()
+// hold's), takes next out of the lock's queue q, and returns the new fence and the server
+// clock in µs; ok is false when token did not hold the lock.
+func Handoff(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token, next string, ttl time.Duration, floor uint64) (ok bool, fence, clock uint64, err error) {
+	res, err := handoffScript.Run(ctx, c, []string{key, fenceKey, q.List, q.Hash}, token, next, MS(ttl), floor).Int64Slice()
 	switch {
 	case err != nil:
 		return false, 0, 0, err

@@ -179,13 +179,16 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
 		if o.ok {
-			if a.queued {
-				l.b.undo(l, token) // leave the server's queue, which no longer serves
-			}
 			keyTTL := ttl
 			if o.token != "" {
-				token = o.token // the key stays in the process's hands: keep its owner token
-				keyTTL = o.ttl
+				// Passed in memory: the key stays in the process's hands under its owner
+				// token; this waiter's own token leaves the server's queue, which no longer
+				// serves. (A pass by script took it out of the queue itself: the key is that
+				// token's now, and a withdrawal would free it.)
+				if a.queued {
+					l.b.undo(l, token)
+				}
+				token, keyTTL = o.token, o.ttl
 			}
 			h, err = l.handle.newHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
 			return h, true, err

@@ -74,3 +74,8 @@ func (b *Backend) Waiting(name string) int {
 	}
 	return 0
 }
+
+// OnReleasing makes fn run in every Release of b after the hold was taken out of the
+// process's index of holds and before the lock is passed on or freed. Set it before b is
+// used.
+func (b *Backend) OnReleasing(fn func(name string)) { b.releasing = fn }

@@ -63,6 +63,9 @@ func (l *Lock) Release(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if l.b.releasing != nil {
+		l.b.releasing(l.handle.name)
+	}
 
 	var ok, granted bool
 	var o *offer

@@ -59,10 +59,11 @@ func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (
 	return redisscript.Extend(ctx, l.b.scripts, l.key, token, ttl)
 }
 
-// runHandoff passes the lock from h to next (for ttl) and returns the new fence, above h's,
-// and the server clock; ok is false when h did not hold the lock.
+// runHandoff passes the lock from h to next (for ttl), takes next out of the server's queue,
+// and returns the new fence, above h's, and the server clock; ok is false when h did not
+// hold the lock.
 func (l *Lock) runHandoff(ctx context.Context, h *hold, next string, ttl time.Duration) (ok bool, fence uint64, c clock, err error) {
-	ok, fence, server, err := redisscript.Handoff(ctx, l.b.scripts, l.key, l.fenceKey, h.token, next, ttl, h.fence)
+	ok, fence, server, err := redisscript.Handoff(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, h.token, next, ttl, h.fence)
 	return ok, fence, clock{server: server, at: time.Now()}, err
 }
 
