@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/batonlock/baton/internal/redisscript"
@@ -96,6 +97,12 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 	case err != nil:
 		done, err := a.failedTry(err)
 		return nil, done, err
+	case t.OK && a.late(sent, a.ttl):
+		// Taken, but the reply came after the hold's safe deadline: the key may have
+		// expired and been taken since. The next try, with the same token, finds the key
+		// its own and sets its TTL anew, or finds it taken.
+		a.unsure = true
+		return nil, false, nil
 	case t.OK:
 		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: heard})
 		return h, true, err
@@ -190,6 +197,10 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 				}
 				token, keyTTL = o.token, o.ttl
 			}
+			if a.late(o.sent, keyTTL) {
+				a.passedLate(o.token != "")
+				return nil, false, nil
+			}
 			h, err = l.handle.newHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
 			return h, true, err
 		}
@@ -204,6 +215,44 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 	// already this token's and sets its TTL; one heard after the attempt ended is freed
 	// by undo.
 	return nil, err != nil, err
+}
+
+// errLate: a try took the lock, or a pass handed it over, but the hold's safe deadline had
+// passed by the time this process could use it.
+var errLate = errors.New("redis answered after the hold's validity ended")
+
+// late reports whether a hold whose key's TTL was set to keyTTL by a write sent at sent is
+// past its safe deadline already (a reply slower than the TTL, a starved process), and if
+// so records why for the attempt's error. Such a hold is no hold: its key may have expired
+// and been taken by another process (PROTOCOL.md, "Acquire").
+func (a *attempt) late(sent time.Time, keyTTL time.Duration) bool {
+	if time.Now().Before(a.l.b.cfg.deadline(sent, keyTTL)) {
+		return false
+	}
+	a.lastErr = fmt.Errorf("%w (%v after the write, of a %v TTL)", errLate, time.Since(sent).Round(time.Millisecond), keyTTL)
+	return true
+}
+
+// passedLate handles a pass that reached this waiter after the hold's safe deadline. After
+// a pass by script the key holds this attempt's token: its next try finds it its own and
+// sets its TTL anew. After a pass in memory the key keeps the old holder's token and
+// expires within the drift margin, and this attempt's token is being withdrawn from the
+// server's queue in the background (nap), which would free a key the token took meanwhile:
+// the attempt goes on with a fresh token.
+func (a *attempt) passedLate(inMemory bool) {
+	if !inMemory {
+		a.unsure = true
+		return
+	}
+	if a.unsure && !a.queued {
+		a.l.b.undo(a.l, a.token) // a try whose reply was lost may have queued the token
+	}
+	if a.recorded {
+		a.l.b.unqueue(a.token)
+		a.recorded = false
+	}
+	a.token = redisscript.Token(a.l.handle.opts.Owner)
+	a.queued, a.unsure, a.last = false, false, 0
 }
 
 // undo frees the lock, in the background, after a try whose reply was lost, in case it
