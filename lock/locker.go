@@ -30,8 +30,9 @@ type Locker interface {
 	// Locked reports whether anyone, through any handle, holds the lock now.
 	Locked(ctx context.Context) (bool, error)
 
-	// Extend makes the current hold last ttl from now (ttl must be > 0). A hold with no
-	// timeout keeps being renewed afterwards. It returns ErrNotHeld if the hold is gone.
+	// Extend makes the current hold last ttl from now (ttl must be at least MinTimeout;
+	// shorter is ErrInvalid, as for WithTimeout). A hold with no timeout keeps being
+	// renewed afterwards. It returns ErrNotHeld if the hold is gone.
 	Extend(ctx context.Context, ttl time.Duration) error
 
 	// Fence returns the fencing token of the current (or last) hold: a number that grows

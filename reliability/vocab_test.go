@@ -163,7 +163,7 @@ var vocabSteps = []vocabStep{
 		`no wait: lock "vocab:busy": acquire: held elsewhere: lock: not acquired`,
 		`ctx done: lock "vocab:busy": acquire: context canceled`,
 		`release: lock "vocab:busy": release: lock: not held`,
-		`extend by 0: lock: invalid argument: lock "vocab:busy": extend by 0s: the ttl must be positive`,
+		`extend by 0: lock: invalid argument: lock "vocab:busy": extend by 0s: the ttl must be at least lock.MinTimeout (1ms): Redis expires keys in whole milliseconds`,
 	}},
 	{name: "backend closed", run: stepClose, want: []string{
 		`lock: hold lost cause=lock: backend closed fence=* lock=vocab:close`,

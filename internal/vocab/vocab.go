@@ -90,9 +90,13 @@ func NotAcquired(name string, blocking time.Duration, last error) error {
 	return fmt.Errorf("lock %q: acquire: %s: %w (last error: %w)", name, why, lock.ErrNotAcquired, last)
 }
 
-// BadTTL is the error of an Extend by ttl <= 0.
+// BadTTL is the error of an Extend by a ttl shorter than lock.MinTimeout (0 and negative
+// ones included), or nil for a good one.
 func BadTTL(name string, ttl time.Duration) error {
-	return driver.Invalidf("lock %q: extend by %v: the ttl must be positive", name, ttl)
+	if ttl >= lock.MinTimeout {
+		return nil
+	}
+	return driver.Invalidf("lock %q: extend by %v: the ttl must be at least lock.MinTimeout (%v): Redis expires keys in whole milliseconds", name, ttl, lock.MinTimeout)
 }
 
 // LogLost logs a hold of the lock called name, with fence fence, that ended without Release

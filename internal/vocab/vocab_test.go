@@ -61,8 +61,10 @@ func TestCauses(t *testing.T) {
 	assert.ErrorIs(t, err, lock.ErrInvalid)
 	assert.Contains(t, err.Error(), "WithPermits(3) disagrees with the 2 permits")
 	err = vocab.BadTTL("x", -time.Second)
-	assert.EqualError(t, err, `lock: invalid argument: lock "x": extend by -1s: the ttl must be positive`)
+	assert.EqualError(t, err, `lock: invalid argument: lock "x": extend by -1s: the ttl must be at least lock.MinTimeout (1ms): Redis expires keys in whole milliseconds`)
 	assert.ErrorIs(t, err, lock.ErrInvalid)
+	assert.ErrorIs(t, vocab.BadTTL("x", lock.MinTimeout-1), lock.ErrInvalid)
+	assert.NoError(t, vocab.BadTTL("x", lock.MinTimeout))
 }
 
 // TestUnknownKeys: one key or several, sorted and quoted, the URL's password masked.

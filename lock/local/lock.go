@@ -192,10 +192,10 @@ func (l *Lock) Locked(_ context.Context) (bool, error) {
 }
 
 // Extend makes a timed hold expire ttl from now. A hold without a timeout never expires, so
-// extending it changes nothing. ttl must be positive.
+// extending it changes nothing. ttl must be at least lock.MinTimeout.
 func (l *Lock) Extend(_ context.Context, ttl time.Duration) error {
-	if ttl <= 0 {
-		return vocab.BadTTL(l.name, ttl)
+	if err := vocab.BadTTL(l.name, ttl); err != nil {
+		return err
 	}
 	s := l.sh
 	s.mu.Lock()

@@ -52,7 +52,7 @@ func (s *suite) invalidInput(t *testing.T) {
 	}
 
 	l := acquired(t, b, name(t))
-	for _, ttl := range []time.Duration{0, -time.Second} {
+	for _, ttl := range []time.Duration{0, -time.Second, lock.MinTimeout / 2} {
 		assert.ErrorIs(t, l.Extend(ctx(t), ttl), lock.ErrInvalid, "Extend(%v)", ttl)
 	}
 	require.NoError(t, l.Release(ctx(t)))

@@ -144,8 +144,8 @@ func (l *handle[D]) Locked(ctx context.Context) (bool, error) {
 // gone (with lock.ErrLost and why, when it was lost); on a server error, or when no
 // majority answers, the hold is left as it was.
 func (l *handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
-	if ttl <= 0 {
-		return vocab.BadTTL(l.name, ttl)
+	if err := vocab.BadTTL(l.name, ttl); err != nil {
+		return err
 	}
 	if l.closed() {
 		return l.goneErr("extend")
