@@ -94,7 +94,11 @@ func TestPassedInMemory(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, token, kept, "the key changed hands on the server")
 
-		time.Sleep(3 * lease) // the inherited lease is renewed, not left to run out
+		// The inherited lease is renewed, not left to run out: wait for three renewals (the
+		// backend sends nothing else now), which take the hold past its first lease.
+		renewed := counter.n.Load()
+		require.Eventually(t, func() bool { return counter.n.Load()-renewed >= 3 }, 5*lease, time.Millisecond,
+			"the hold passed in memory was not renewed")
 		select {
 		case <-waiter.Lost():
 			t.Fatal("the hold passed in memory was lost")
