@@ -356,8 +356,8 @@ func FuzzKeyspace(f *testing.F) {
 }
 
 // FuzzOptions: any timeout and blocking window, and any Extend ttl. Negative values (but
-// lock.Forever for blocking) are ErrInvalid from NewLock, ttl <= 0 is ErrInvalid from
-// Extend; everything else works on the local backend and on Redis (miniredis), or ends in
+// lock.Forever for blocking) are ErrInvalid from NewLock, a ttl below lock.MinTimeout is
+// ErrInvalid from Extend; everything else works on the local backend and on Redis (miniredis), or ends in
 // ErrNotHeld when a tiny timeout (or Extend ttl) ran out. On Redis a blocking window shorter
 // than a round trip may end before the first try is answered, even on a free lock: that
 // is ErrNotAcquired (NoWait, which always waits for its one try, does not have this edge).
@@ -398,7 +398,7 @@ func FuzzOptions(f *testing.F) {
 			tiny := to > 0 && to < time.Second // the hold may have run out
 			err = l.Extend(ctx, ex)
 			switch {
-			case ex <= 0:
+			case ex < lock.MinTimeout:
 				require.ErrorIs(t, err, lock.ErrInvalid)
 			case err != nil:
 				require.ErrorIs(t, err, lock.ErrNotHeld)

@@ -135,9 +135,11 @@ func TestCutAndStallLosesHold(t *testing.T) {
 	tl.check(t)
 }
 
-// TestSlowLink: with a round trip longer than the lease, every hold through the link is
-// lost at once (its safe deadline passed before the reply came back), and a rival on a
-// direct link never overlaps it. With a round trip well under the lease, holds last. (The
+// TestSlowLink: with a round trip longer than the lease, no Acquire through the link
+// succeeds: every reply comes after the safe deadline of the write it answers, and such a
+// hold is no hold (it used to be returned and lost at once). The Acquire fails at its window
+// saying so, and a rival on a direct link takes the lock without overlapping anyone. With a
+// round trip well under the lease, holds last. (The
 // first renewal must fit between a third of the lease after Acquire returned and the safe
 // deadline, which counts from when Acquire sent its request.)
 func TestSlowLink(t *testing.T) {
@@ -158,9 +160,10 @@ func TestSlowLink(t *testing.T) {
 	require.NoError(t, a.Release(ctx))
 
 	k.proxy.SetLatency(lease) // a round trip of two leases
-	require.NoError(t, a.Acquire(ctx), "the reply says the lock was taken")
-	tl.begin("holder", a)
-	waitClosed(t, a.Lost(), "the hold, past its safe deadline on arrival, is lost")
+	slow := newLock(t, k.holder, "slow", lock.WithBlocking(3*lease))
+	err := slow.Acquire(ctx)
+	require.ErrorIs(t, err, lock.ErrNotAcquired, "a hold past its safe deadline on arrival is no hold")
+	assert.ErrorContains(t, err, "after the hold's validity ended")
 	b := newLock(t, k.rival, "slow", lock.WithBlocking(eventually))
 	require.NoError(t, b.Acquire(ctx))
 	tl.begin("rival", b)()
