@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	mrand "math/rand/v2"
 	"time"
 
 	"github.com/batonlock/baton/internal/redisscript"
@@ -12,6 +13,10 @@ import (
 
 // undoWait bounds each step of an undo: the wait for the try's pipeline, and the release.
 const undoWait = time.Second
+
+// maxSplit is the most a waiter sleeps after a split vote (two processes each took some
+// nodes, neither a majority).
+const maxSplit = 20 * time.Millisecond
 
 var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
 
@@ -37,8 +42,9 @@ type attempt struct {
 	life       time.Duration // how long the entry lives after a try
 }
 
-// contend waits for the turn of this Acquire among the process's waiters on the name, then
-// tries Redis until it gets the lock or the attempt ends (PROTOCOL.md, "Acquire").
+// contend (PROTOCOL.md, "Acquire") is the one Acquire loop, for one node and for N: it
+// waits for the turn of this Acquire among the process's waiters on the name, then tries
+// the nodes until it gets the lock or the attempt ends.
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	if a.w, err = a.enterLine(l.channel); err != nil {
 		return nil, err
@@ -53,7 +59,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			l.b.unqueue(a.token)
 		}
 		if err != nil && a.unsure {
-			l.b.undo(l, a.token)
+			l.b.nodes.undo(l, a.token)
 		}
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
@@ -85,10 +91,16 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 	if err != nil {
 		return nil, true, err
 	}
+	if !l.b.nodes.single() {
+		a.token = redisscript.Token(l.handle.opts.Owner) // see nodes.single
+	}
 	a.tries++
+	// Releases published after the subscription was confirmed (by a majority of the nodes)
+	// cannot go unheard; that must hold before the try, not only after it.
+	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
 	sent := time.Now()
-	t, err := l.tryAcquire(a.tryCtx, a.token, a.ttl, wait)
-	heard := time.Now()
+	t, err := l.b.nodes.try(a.tryCtx, l, a.token, a.ttl, wait)
+	at := time.Now()
 	if wait != nil {
 		a.queued, a.unsure = true, true // if not by this try, then by the one before
 	}
@@ -96,21 +108,49 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 	case err != nil:
 		done, err := a.failedTry(err)
 		return nil, done, err
-	case t.OK:
-		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: heard})
+	case t.took:
+		h, err = l.handle.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at})
 		return h, true, err
-	case t.Theirs > 0:
-		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.Theirs)
+	case t.theirs > 0:
+		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.theirs)
 	}
 	if wait != nil {
 		a.last, a.sent = a.tries, sent
 	}
-	a.lastErr, a.backoff = nil, 0
+	return a.missed(t, heard)
+}
+
+// missed sleeps after a try that did not take the lock: until the holder's release or
+// its key's TTL; at random after a split vote; at the backoff when the nodes could not
+// decide. heard says whether releases could not go unheard when the try was sent.
+func (a *attempt) missed(t tried, heard bool) (h *hold, done bool, err error) {
+	a.lastErr = t.err
 	if a.noWait {
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	}
-	a.waiting()
-	return a.sleepHeld(t.PTTL)
+	if t.busy {
+		a.waiting() // not for nodes that could not answer: nothing says the name is held
+	}
+	switch {
+	case t.held:
+		a.backoff = 0
+		return a.sleepHeld(t.pttl, heard)
+	case t.split:
+		// The others' freed nodes publish at once, so a woken waiter would collide
+		// again: back off a random while instead.
+		return a.pause(nil, mrand.N(maxSplit)+time.Millisecond)
+	}
+	// No majority could answer (what a minority took is being freed), or no one owner
+	// holds a majority and the other nodes could not answer: once they can, the lock may
+	// be free on a majority, and no release need say so.
+	a.backoff = nextBackoff(a.backoff)
+	return a.pause(a.w.wake, a.backoff)
+}
+
+// pause sleeps for d or until wake; done is true when the attempt ended.
+func (a *attempt) pause(wake <-chan struct{}, d time.Duration) (h *hold, done bool, err error) {
+	err = a.sleep(wake, d)
+	return nil, err != nil, err
 }
 
 // place says how the next try puts the waiter in the lock's queue on the server (nil: it
@@ -132,9 +172,12 @@ func (a *attempt) place() (*redisscript.Wait, error) {
 }
 
 // failedTry handles a try that got no reply: the attempt ends when its ctx or window did,
-// or a NoWait; otherwise it backs off and tries again (done false).
+// the backend closed, or a NoWait; otherwise it backs off and tries again (done false).
 func (a *attempt) failedTry(err error) (done bool, _ error) {
 	a.unsure = true
+	if errors.Is(err, lock.ErrClosed) && a.ctx.Err() == nil {
+		return true, a.fail(lock.ErrClosed)
+	}
 	if err := a.cut(errNoAnswer); err != nil {
 		return true, err
 	}
@@ -153,18 +196,23 @@ func (a *attempt) failedTry(err error) (done bool, _ error) {
 // sleepHeld sleeps after a try that found the key held with pttl left: until the release
 // is heard (or passed or granted), the key expires, or a queued waiter's entry is due for
 // its refresh.
-func (a *attempt) sleepHeld(pttl time.Duration) (h *hold, done bool, err error) {
+func (a *attempt) sleepHeld(pttl time.Duration, heard bool) (h *hold, done bool, err error) {
 	l := a.l
 	sleep := l.handle.untilExpiry(pttl)
 	if a.queues() {
 		sleep = min(sleep, a.refresh) // write, then keep alive, the entry in the server's queue
 	}
 	if !a.subscribed {
-		// Subscribe, wait for the server to confirm, then try again: from then on no
-		// release can go unheard.
 		a.subscribed = true
-		err = a.sleep(l.b.subscribe(l.handle.name, l.channel), sleep)
-		return nil, err != nil, err
+		if confirmed := l.b.subscribe(l.handle.name, l.channel); confirmed != nil {
+			// One node: wait for the server to confirm, then try again: from then on
+			// no release can go unheard.
+			return a.pause(confirmed, sleep)
+		}
+		// N nodes: each node's confirmation wakes the head, which tries again.
+	}
+	if !heard {
+		sleep = min(sleep, minRetry) // a release may go unheard until it is confirmed
 	}
 	return l.nap(a, sleep)
 }

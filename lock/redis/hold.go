@@ -35,7 +35,8 @@ type holdOf[D any] struct {
 	leased bool          // no timeout: renewed until Release
 	ttl    time.Duration // the lease or the timeout
 	start  time.Time
-	data   D // the backend's own
+	data   D        // what it knows of the server clock (PROTOCOL.md, "Fences")
+	nodes  *nodeSet // on N nodes: what it knows of them; nil on one node
 	lost   chan struct{}
 	op     sync.Mutex // one renewal or Extend at a time
 
@@ -56,8 +57,14 @@ type holdOf[D any] struct {
 // sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it returns
 // lock.ErrClosed, and the key is left to expire: Close has already freed the holds it knew.
 func (l *handle[D]) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, data D) (*holdOf[D], error) {
+	return l.newHoldOn(nil, token, fence, ttl, sent, keyTTL, data)
+}
+
+// newHoldOn is newHold for a hold on nodes (nil: on one node).
+func (l *handle[D]) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, data D) (*holdOf[D], error) {
 	h := &holdOf[D]{
 		of:        l,
+		nodes:     nodes,
 		token:     token,
 		fence:     fence,
 		leased:    l.opts.Timeout == 0,
