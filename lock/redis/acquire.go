@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"context"
 	"errors"
 	mrand "math/rand/v2"
 	"time"
@@ -10,9 +9,6 @@ import (
 	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 )
-
-// undoWait bounds each step of an undo: the wait for the try's pipeline, and the release.
-const undoWait = time.Second
 
 // maxSplit is the most a waiter sleeps after a split vote (two processes each took some
 // nodes, neither a majority).
@@ -24,14 +20,14 @@ var errNoAnswer = errors.New("redis did not answer before the blocking window en
 // the owner token it tries with and the waiter's place in the lock's queue on the server
 // (grant.go).
 type attempt struct {
-	*attemptOf[clock]
+	*attemptOf
 	l          *Lock
 	w          *waiter
-	token      string        // redisscript.Token: fresh random bits and the owner label, for every acquisition
+	token      string        // redisscript.Token: fresh random bits and the owner label, per attempt (N nodes: per try)
 	ttl        time.Duration // of the hold it takes
 	unsure     bool          // a try may have taken the lock (or queued) without our knowing
 	subscribed bool          // the name's channel is subscribed (or confirmed before the first try)
-	backoff    time.Duration // after a server error
+	backoff    time.Duration // after a server error, or a try the nodes could not decide
 	tries      uint64        // tries sent, which number them
 	recorded   bool          // the token is recorded for Close to withdraw (queue)
 	queued     bool          // a try put the waiter's token in the queue
@@ -228,7 +224,7 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 		<-o.done // the Release that passes the lock is one round trip from done, or none
 		if o.ok {
 			if a.queued {
-				l.b.undo(l, token) // leave the server's queue, which no longer serves
+				l.b.nodes.undo(l, token) // leave the server's queue, which no longer serves
 			}
 			keyTTL := ttl
 			if o.token != "" {
@@ -249,24 +245,4 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 	// already this token's and sets its TTL; one heard after the attempt ended is freed
 	// by undo.
 	return nil, err != nil, err
-}
-
-// undo frees the lock, in the background, after a try whose reply was lost, in case it
-// took the lock, and takes token out of the server's queue, in case it was granted the lock
-// or would be. A try given up on while its pipeline was in flight may not have reached the
-// server yet: undo waits for that pipeline first (for at most undoWait), or it could run
-// before the try and leave the key taken for a lease. Close cuts it short.
-func (b *Backend) undo(l *Lock, token string) {
-	if !b.enter() {
-		return
-	}
-	go func() {
-		defer b.wg.Done()
-		settle, cancel := context.WithTimeout(b.ctx, undoWait)
-		_ = b.scripts.Settle(settle) // past undoWait, free what can be freed now
-		cancel()
-		ctx, cancel := context.WithTimeout(b.ctx, undoWait)
-		defer cancel()
-		_, _ = l.runRelease(ctx, token, 0, true)
-	}()
 }

@@ -18,7 +18,7 @@ import (
 // Backend makes locks that live on a Redis server (single, Sentinel or Cluster). Locks with
 // the same name and prefix exclude each other across every backend on the server.
 type Backend struct {
-	engine[clock]
+	engine
 	nodes   nodes // where the locks live: oneNode, or a Quorum's N
 	client  goredis.UniversalClient
 	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines (PROTOCOL.md, "Pipelining")
@@ -98,7 +98,7 @@ func (b *Backend) subscribeTo(client goredis.UniversalClient) {
 // lock.ErrInvalid error); after Close it returns lock.ErrClosed. A handle holds nothing in
 // the process or on the server until Acquire.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
-	l, err := b.newLock(name, "redis", opts)
+	l, err := b.newLock(name, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -106,9 +106,9 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 }
 
 // newLock makes a handle on name whose calls go to b's nodes.
-func (b *Backend) newLock(name, kind string, opts []lock.Option) (*Lock, error) {
+func (b *Backend) newLock(name string, opts []lock.Option) (*Lock, error) {
 	l := &Lock{b: b}
-	if err := b.initHandle(&l.handle, name, kind, opts); err != nil {
+	if err := b.initHandle(&l.handle, name, opts); err != nil {
 		return nil, err
 	}
 	l.queue = redisscript.Queue{List: l.key + ":queue", Hash: l.key + ":waiters"}

@@ -6,7 +6,7 @@ import "time"
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
 func (b *Backend) State() (queues, holds, channels int) { return b.state() }
 
-func (e *engine[D]) state() (queues, holds, channels int) {
+func (e *engine) state() (queues, holds, channels int) {
 	e.mu.Lock()
 	queues, holds = len(e.queues), len(e.holds)
 	e.mu.Unlock()

@@ -15,11 +15,8 @@ type Lock struct {
 	b     *Backend
 	queue redisscript.Queue // the waiters queued on the server
 	multi bool              // WithPermits(n > 1) or WithShared: a member of the holders set (multi.go)
-	handle[clock]
+	handle
 }
-
-// hold is one acquisition of a Lock (hold.go).
-type hold = holdOf[clock]
 
 var (
 	_ lock.Locker         = (*Lock)(nil)
@@ -38,7 +35,7 @@ var (
 // errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was closed. On
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
 func (l *Lock) Acquire(ctx context.Context) error {
-	return l.handle.acquire(ctx, func(a *attemptOf[clock]) (*hold, error) {
+	return l.handle.acquire(ctx, func(a *attemptOf) (*hold, error) {
 		if l.multi {
 			return l.contendMulti(&attempt{attemptOf: a, l: l})
 		}

@@ -88,4 +88,26 @@ func (oneNode) free(ctx context.Context, l *Lock, h *hold) error {
 	return err
 }
 
-func (oneNode) undo(l *Lock, token string) { l.b.undo(l, token) }
+// undoWait bounds each step of an undo: the wait for the try's pipeline, and the release.
+const undoWait = time.Second
+
+// undo frees the lock, in the background, after a try whose reply was lost, in case it
+// took the lock, and takes token out of the server's queue, in case it was granted the lock
+// or would be. A try given up on while its pipeline was in flight may not have reached the
+// server yet: undo waits for that pipeline first (for at most undoWait), or it could run
+// before the try and leave the key taken for a lease. Close cuts it short.
+func (oneNode) undo(l *Lock, token string) {
+	b := l.b
+	if !b.enter() {
+		return
+	}
+	go func() {
+		defer b.wg.Done()
+		settle, cancel := context.WithTimeout(b.ctx, undoWait)
+		_ = b.scripts.Settle(settle) // past undoWait, free what can be freed now
+		cancel()
+		ctx, cancel := context.WithTimeout(b.ctx, undoWait)
+		defer cancel()
+		_, _ = l.runRelease(ctx, token, 0, true)
+	}()
+}

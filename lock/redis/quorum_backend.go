@@ -68,7 +68,7 @@ func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, erro
 // not offer: see refuseOnQuorum); after Close it returns lock.ErrClosed. A handle holds
 // nothing in the process or on the nodes until Acquire.
 func (b *Quorum) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
-	l, err := b.newLock(name, "quorum", opts)
+	l, err := b.newLock(name, opts)
 	if err != nil {
 		return nil, err
 	}
