@@ -10,8 +10,8 @@ import (
 )
 
 // attemptOf is one Acquire call on a handle: what ends its waits, and why it failed.
-// handle.acquire makes it; the backend's own attempt type embeds it, tries the server and
-// sleeps between tries with sleep.
+// handle.acquire makes it; attempt (acquire.go) embeds it, tries the nodes and sleeps
+// between tries with sleep.
 type attemptOf struct {
 	handle  *handle
 	ctx     context.Context

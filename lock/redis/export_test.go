@@ -1,6 +1,10 @@
 package redis
 
-import "time"
+import (
+	"time"
+
+	"github.com/batonlock/baton/lock"
+)
 
 // State reports how much per-name state the backend keeps in the process: wait queues,
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
@@ -73,4 +77,18 @@ func (b *Backend) Waiting(name string) int {
 		return len(q.waiters)
 	}
 	return 0
+}
+
+// WaiterQueues reports whether a waiting Acquire on b (a *Backend or a *Quorum), for a name
+// not held in this process, queues on the server from its second try.
+func WaiterQueues(b lock.Backend) bool {
+	var e *Backend
+	switch b := b.(type) {
+	case *Backend:
+		e = b
+	case *Quorum:
+		e = &b.backend
+	}
+	a := &attempt{attemptOf: &attemptOf{}, l: &Lock{b: e}}
+	return a.queues()
 }
