@@ -2,9 +2,9 @@
 // independent Redis masters, so that the lock outlives the crash of any minority of them.
 // Import it to register the URL scheme redis+quorum:// with lock.Open
 // ("redis+quorum://a:6379,b:6379,c:6379?prefix=orders:"), or call New with one go-redis
-// client per master. The engine is lock/redis's (redis.NewQuorum, the same hold lifecycle,
-// subscriber and scripts as one node); this package registers the scheme, parses its URLs
-// and forwards New and the options.
+// client per master. The engine is lock/redis's (redis.NewQuorum, the same Acquire loop,
+// hold lifecycle, subscriber and scripts as one node); this package registers the scheme,
+// parses its URLs and forwards New and the options.
 //
 // Each node runs the same scripts as the single-server backend (lock/redis): a key
 // prefix+"{name}" holding the owner's random token and fence, and one fence counter per node

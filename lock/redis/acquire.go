@@ -1,9 +1,9 @@
 package redis
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"time"
 
 	"github.com/batonlock/baton/internal/redisscript"
@@ -11,8 +11,9 @@ import (
 	"github.com/batonlock/baton/lock"
 )
 
-// undoWait bounds each step of an undo: the wait for the try's pipeline, and the release.
-const undoWait = time.Second
+// maxSplit is the most a waiter sleeps after a split vote (two processes each took some
+// nodes, neither a majority).
+const maxSplit = 20 * time.Millisecond
 
 var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
 
@@ -20,14 +21,14 @@ var errNoAnswer = errors.New("redis did not answer before the blocking window en
 // the owner token it tries with and the waiter's place in the lock's queue on the server
 // (grant.go).
 type attempt struct {
-	*attemptOf[clock]
+	*attemptOf
 	l          *Lock
 	w          *waiter
-	token      string        // redisscript.Token: fresh random bits and the owner label, for every acquisition
+	token      string        // redisscript.Token: fresh random bits and the owner label, per attempt (N nodes: per try)
 	ttl        time.Duration // of the hold it takes
 	unsure     bool          // a try may have taken the lock (or queued) without our knowing
 	subscribed bool          // the name's channel is subscribed (or confirmed before the first try)
-	backoff    time.Duration // after a server error
+	backoff    time.Duration // after a server error, or a try the nodes could not decide
 	tries      uint64        // tries sent, which number them
 	recorded   bool          // the token is recorded for Close to withdraw (queue)
 	queued     bool          // a try put the waiter's token in the queue
@@ -38,8 +39,9 @@ type attempt struct {
 	life       time.Duration // how long the entry lives after a try
 }
 
-// contend waits for the turn of this Acquire among the process's waiters on the name, then
-// tries Redis until it gets the lock or the attempt ends (PROTOCOL.md, "Acquire").
+// contend (PROTOCOL.md, "Acquire") is the one Acquire loop, for one node and for N: it
+// waits for the turn of this Acquire among the process's waiters on the name, then tries
+// the nodes until it gets the lock or the attempt ends.
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	if a.w, err = a.enterLine(l.channel); err != nil {
 		return nil, err
@@ -54,7 +56,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 			l.b.unqueue(a.token)
 		}
 		if err != nil && a.unsure {
-			l.b.undo(l, a.token)
+			l.b.nodes.undo(l, a.token)
 		}
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
@@ -86,10 +88,16 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 	if err != nil {
 		return nil, true, err
 	}
+	if !l.b.nodes.single() {
+		a.token = redisscript.Token(l.handle.opts.Owner) // see nodes.single
+	}
 	a.tries++
+	// Releases published after the subscription was confirmed (by a majority of the nodes)
+	// cannot go unheard; that must hold before the try, not only after it.
+	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
 	sent := time.Now()
-	t, err := l.tryAcquire(a.tryCtx, a.token, a.ttl, wait)
-	heard := time.Now()
+	t, err := l.b.nodes.try(a.tryCtx, l, a.token, a.ttl, wait)
+	at := time.Now()
 	if wait != nil {
 		a.queued, a.unsure = true, true // if not by this try, then by the one before
 	}
@@ -97,27 +105,55 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 	case err != nil:
 		done, err := a.failedTry(err)
 		return nil, done, err
-	case t.OK && a.late(sent, a.ttl):
+	case t.took && a.late(sent, a.ttl):
 		// Taken, but the reply came after the hold's safe deadline: the key may have
 		// expired and been taken since. The next try, with the same token, finds the key
 		// its own and sets its TTL anew, or finds it taken.
 		a.unsure = true
 		return nil, false, nil
-	case t.OK:
-		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: heard})
+	case t.took:
+		h, err = l.handle.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at})
 		return h, true, err
-	case t.Theirs > 0:
-		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.Theirs)
+	case t.theirs > 0:
+		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.theirs)
 	}
 	if wait != nil {
 		a.last, a.sent = a.tries, sent
 	}
-	a.lastErr, a.backoff = nil, 0
+	return a.missed(t, heard)
+}
+
+// missed sleeps after a try that did not take the lock: until the holder's release or
+// its key's TTL; at random after a split vote; at the backoff when the nodes could not
+// decide. heard says whether releases could not go unheard when the try was sent.
+func (a *attempt) missed(t tried, heard bool) (h *hold, done bool, err error) {
+	a.lastErr = t.err
 	if a.noWait {
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	}
-	a.waiting()
-	return a.sleepHeld(t.PTTL)
+	if t.busy {
+		a.waiting() // not for nodes that could not answer: nothing says the name is held
+	}
+	switch {
+	case t.held:
+		a.backoff = 0
+		return a.sleepHeld(t.pttl, heard)
+	case t.split:
+		// The others' freed nodes publish at once, so a woken waiter would collide
+		// again: back off a random while instead.
+		return a.pause(nil, mrand.N(maxSplit)+time.Millisecond)
+	}
+	// No majority could answer (what a minority took is being freed), or no one owner
+	// holds a majority and the other nodes could not answer: once they can, the lock may
+	// be free on a majority, and no release need say so.
+	a.backoff = nextBackoff(a.backoff)
+	return a.pause(a.w.wake, a.backoff)
+}
+
+// pause sleeps for d or until wake; done is true when the attempt ended.
+func (a *attempt) pause(wake <-chan struct{}, d time.Duration) (h *hold, done bool, err error) {
+	err = a.sleep(wake, d)
+	return nil, err != nil, err
 }
 
 // place says how the next try puts the waiter in the lock's queue on the server (nil: it
@@ -139,9 +175,12 @@ func (a *attempt) place() (*redisscript.Wait, error) {
 }
 
 // failedTry handles a try that got no reply: the attempt ends when its ctx or window did,
-// or a NoWait; otherwise it backs off and tries again (done false).
+// the backend closed, or a NoWait; otherwise it backs off and tries again (done false).
 func (a *attempt) failedTry(err error) (done bool, _ error) {
 	a.unsure = true
+	if errors.Is(err, lock.ErrClosed) && a.ctx.Err() == nil {
+		return true, a.fail(lock.ErrClosed)
+	}
 	if err := a.cut(errNoAnswer); err != nil {
 		return true, err
 	}
@@ -160,18 +199,23 @@ func (a *attempt) failedTry(err error) (done bool, _ error) {
 // sleepHeld sleeps after a try that found the key held with pttl left: until the release
 // is heard (or passed or granted), the key expires, or a queued waiter's entry is due for
 // its refresh.
-func (a *attempt) sleepHeld(pttl time.Duration) (h *hold, done bool, err error) {
+func (a *attempt) sleepHeld(pttl time.Duration, heard bool) (h *hold, done bool, err error) {
 	l := a.l
 	sleep := l.handle.untilExpiry(pttl)
 	if a.queues() {
 		sleep = min(sleep, a.refresh) // write, then keep alive, the entry in the server's queue
 	}
 	if !a.subscribed {
-		// Subscribe, wait for the server to confirm, then try again: from then on no
-		// release can go unheard.
 		a.subscribed = true
-		err = a.sleep(l.b.subscribe(l.handle.name, l.channel), sleep)
-		return nil, err != nil, err
+		if confirmed := l.b.subscribe(l.handle.name, l.channel); confirmed != nil {
+			// One node: wait for the server to confirm, then try again: from then on
+			// no release can go unheard.
+			return a.pause(confirmed, sleep)
+		}
+		// N nodes: each node's confirmation wakes the head, which tries again.
+	}
+	if !heard {
+		sleep = min(sleep, minRetry) // a release may go unheard until it is confirmed
 	}
 	return l.nap(a, sleep)
 }
@@ -193,7 +237,7 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 				// serves. (A pass by script took it out of the queue itself: the key is that
 				// token's now, and a withdrawal would free it.)
 				if a.queued {
-					l.b.undo(l, token)
+					l.b.nodes.undo(l, token)
 				}
 				token, keyTTL = o.token, o.ttl
 			}
@@ -245,7 +289,7 @@ func (a *attempt) passedLate(inMemory bool) {
 		return
 	}
 	if a.unsure && !a.queued {
-		a.l.b.undo(a.l, a.token) // a try whose reply was lost may have queued the token
+		a.l.b.nodes.undo(a.l, a.token) // a try whose reply was lost may have queued the token
 	}
 	if a.recorded {
 		a.l.b.unqueue(a.token)
@@ -253,24 +297,4 @@ func (a *attempt) passedLate(inMemory bool) {
 	}
 	a.token = redisscript.Token(a.l.handle.opts.Owner)
 	a.queued, a.unsure, a.last = false, false, 0
-}
-
-// undo frees the lock, in the background, after a try whose reply was lost, in case it
-// took the lock, and takes token out of the server's queue, in case it was granted the lock
-// or would be. A try given up on while its pipeline was in flight may not have reached the
-// server yet: undo waits for that pipeline first (for at most undoWait), or it could run
-// before the try and leave the key taken for a lease. Close cuts it short.
-func (b *Backend) undo(l *Lock, token string) {
-	if !b.enter() {
-		return
-	}
-	go func() {
-		defer b.wg.Done()
-		settle, cancel := context.WithTimeout(b.ctx, undoWait)
-		_ = b.scripts.Settle(settle) // past undoWait, free what can be freed now
-		cancel()
-		ctx, cancel := context.WithTimeout(b.ctx, undoWait)
-		defer cancel()
-		_, _ = l.runRelease(ctx, token, 0, true)
-	}()
 }

@@ -10,10 +10,10 @@ import (
 )
 
 // attemptOf is one Acquire call on a handle: what ends its waits, and why it failed.
-// handle.acquire makes it; the backend's own attempt type embeds it, tries the server and
-// sleeps between tries with sleep.
-type attemptOf[D any] struct {
-	handle  *handle[D]
+// handle.acquire makes it; attempt (acquire.go) embeds it, tries the nodes and sleeps
+// between tries with sleep.
+type attemptOf struct {
+	handle  *handle
 	ctx     context.Context
 	tryCtx  context.Context // Ctx, bounded by the blocking window: a try must not outlast it
 	noWait  bool
@@ -29,14 +29,14 @@ type attemptOf[D any] struct {
 // begin starts an Acquire that began at start: it sets the blocking window and takes the
 // handle (one Acquire or hold at a time, as with a sync.Mutex), waiting for it as the
 // window allows. On success the caller must call end with the attempt's outcome.
-func (l *handle[D]) begin(ctx context.Context, start time.Time) (*attemptOf[D], error) {
+func (l *handle) begin(ctx context.Context, start time.Time) (*attemptOf, error) {
 	if l.closed() {
 		return nil, l.errorf("acquire", lock.ErrClosed)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, l.errorf("acquire", err)
 	}
-	a := &attemptOf[D]{handle: l, ctx: ctx, tryCtx: ctx, noWait: l.opts.Blocking == lock.NoWait, stop: func() {}}
+	a := &attemptOf{handle: l, ctx: ctx, tryCtx: ctx, noWait: l.opts.Blocking == lock.NoWait, stop: func() {}}
 	if l.opts.Blocking > 0 {
 		end := start.Add(l.opts.Blocking)
 		w := time.NewTimer(time.Until(end))
@@ -66,7 +66,7 @@ func (l *handle[D]) begin(ctx context.Context, start time.Time) (*attemptOf[D], 
 
 // end ends the attempt: err is its outcome. A failed attempt frees the handle it took; a
 // successful one left it to the hold it made.
-func (a *attemptOf[D]) end(err error) {
+func (a *attemptOf) end(err error) {
 	a.stop()
 	if a.timer != nil {
 		a.timer.Stop()
@@ -78,7 +78,7 @@ func (a *attemptOf[D]) end(err error) {
 
 // waitTurn waits until turn is closed: the attempt is the first of its process's waiters on
 // the name. NoWait does not wait: it fails with lock.ErrNotAcquired.
-func (a *attemptOf[D]) waitTurn(turn <-chan struct{}) error {
+func (a *attemptOf) waitTurn(turn <-chan struct{}) error {
 	select {
 	case <-turn:
 		return nil
@@ -94,7 +94,7 @@ func (a *attemptOf[D]) waitTurn(turn <-chan struct{}) error {
 // Waiting reports lock.Waiting to the handle's observer the first time the attempt finds
 // the name held and is about to wait: a backend calls it once its waiter has its place in
 // line, so whoever sees the event can count on that place.
-func (a *attemptOf[D]) waiting() {
+func (a *attemptOf) waiting() {
 	if a.waits {
 		return
 	}
@@ -104,12 +104,12 @@ func (a *attemptOf[D]) waiting() {
 
 // sleep waits for wake (nil: never) or for d (< 0: for ever), unless the attempt ends
 // first: its ctx or window ends, or the backend closes.
-func (a *attemptOf[D]) sleep(wake <-chan struct{}, d time.Duration) error {
+func (a *attemptOf) sleep(wake <-chan struct{}, d time.Duration) error {
 	return a.sleepOrTake(wake, d, nil)
 }
 
 // sleep is sleep that also ends when it can send on take (nil: never).
-func (a *attemptOf[D]) sleepOrTake(wake <-chan struct{}, d time.Duration, take chan<- struct{}) error {
+func (a *attemptOf) sleepOrTake(wake <-chan struct{}, d time.Duration, take chan<- struct{}) error {
 	var expired <-chan time.Time
 	if d >= 0 {
 		if a.timer == nil {
@@ -137,7 +137,7 @@ func (a *attemptOf[D]) sleepOrTake(wake <-chan struct{}, d time.Duration, take c
 // fail returns the error of an attempt that ended for reason, joined with the last server
 // error, which may be why the lock could not be taken. An ended blocking window
 // (lock.ErrNotAcquired) says how long the attempt waited, as on every backend.
-func (a *attemptOf[D]) fail(reason error) error {
+func (a *attemptOf) fail(reason error) error {
 	if reason == lock.ErrNotAcquired {
 		return vocab.NotAcquired(a.handle.name, a.handle.opts.Blocking, a.lastErr)
 	}
@@ -156,7 +156,7 @@ func nextBackoff(d time.Duration) time.Duration { return min(max(2*d, minRetry),
 // enterLine puts the attempt at the back of its process's queue of waiters on the name,
 // and waits for its turn at the head (queue.go). The caller must call leaveLine with the
 // hold it took, if it did not fail here.
-func (a *attemptOf[D]) enterLine(channel string) (*waiter, error) {
+func (a *attemptOf) enterLine(channel string) (*waiter, error) {
 	e := a.handle.b
 	w := e.enqueue(a.handle.name)
 	if err := a.waitTurn(w.turn); err != nil {
@@ -168,7 +168,7 @@ func (a *attemptOf[D]) enterLine(channel string) (*waiter, error) {
 
 // leaveLine takes w out of the queue and hands the turn on, with the TTL of h, the hold
 // the attempt took (nil: none).
-func (a *attemptOf[D]) leaveLine(w *waiter, channel string, h *holdOf[D]) {
+func (a *attemptOf) leaveLine(w *waiter, channel string, h *hold) {
 	var took time.Duration
 	if h != nil {
 		took = h.ttl
@@ -178,7 +178,7 @@ func (a *attemptOf[D]) leaveLine(w *waiter, channel string, h *holdOf[D]) {
 
 // cut returns the error of an attempt whose try failed because its ctx or blocking window
 // ended (noAnswer says why, unless a server error came before), or nil when neither did.
-func (a *attemptOf[D]) cut(noAnswer error) error {
+func (a *attemptOf) cut(noAnswer error) error {
 	switch {
 	case a.ctx.Err() != nil:
 		return a.fail(a.ctx.Err())
@@ -193,7 +193,7 @@ func (a *attemptOf[D]) cut(noAnswer error) error {
 
 // untilExpiry is how long a waiter sleeps on a key that has pttl left: until just past it,
 // or a lease for a key without a TTL (someone else's, set by hand).
-func (l *handle[D]) untilExpiry(pttl time.Duration) time.Duration {
+func (l *handle) untilExpiry(pttl time.Duration) time.Duration {
 	if pttl < 0 {
 		return l.cfg.lease
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -17,7 +18,8 @@ import (
 // Backend makes locks that live on a Redis server (single, Sentinel or Cluster). Locks with
 // the same name and prefix exclude each other across every backend on the server.
 type Backend struct {
-	engine[clock]
+	engine
+	nodes   nodes // where the locks live: oneNode, or a Quorum's N
 	client  goredis.UniversalClient
 	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines (PROTOCOL.md, "Pipelining")
 	owned   bool                // Close closes client (it was made from a URL)
@@ -78,6 +80,7 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 		client:  client,
 		scripts: redisbatch.New(client, redisbatch.DefaultInFlight),
 		publish: "PUBLISH",
+		nodes:   oneNode{},
 	}
 	b.init(cfg, 1)
 	_, cluster := client.(*goredis.ClusterClient)
@@ -85,20 +88,39 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 		b.publish = "SPUBLISH"
 	}
 	b.fences = redisscript.NewCounters(cfg.prefix, cluster)
-	b.subs = []*subscriber{newSubscriber(client, b.wakeHead, b.heard, b.onError)}
+	b.subscribeTo(client)
 	return b
+}
+
+// subscribeTo adds the subscriber of a node's client.
+func (b *Backend) subscribeTo(client goredis.UniversalClient) {
+	b.subs = append(b.subs, newSubscriber(client, b.wakeHead, b.heard, b.onError))
 }
 
 // NewLock returns a handle on the named lock. The name and options are validated here (an
 // lock.ErrInvalid error); after Close it returns lock.ErrClosed. A handle holds nothing in
 // the process or on the server until Acquire.
 func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
+	l, err := b.newLock(name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// newLock makes a handle on name whose calls go to b's nodes.
+func (b *Backend) newLock(name string, opts []lock.Option) (*Lock, error) {
 	l := &Lock{b: b}
-	if err := b.initHandle(&l.handle, name, "redis", opts); err != nil {
+	if err := b.initHandle(&l.handle, name, opts); err != nil {
 		return nil, err
 	}
 	l.queue = redisscript.Queue{List: l.key + ":queue", Hash: l.key + ":waiters"}
-	l.renew, l.free, l.exists = l.runExtend, l.freeOnClose, l.runExists
+	n := b.nodes
+	l.renew = func(ctx context.Context, token string, ttl time.Duration) (bool, error) {
+		return n.extend(ctx, l, token, ttl)
+	}
+	l.free = func(ctx context.Context, h *hold) error { return n.free(ctx, l, h) }
+	l.exists = func(ctx context.Context) (bool, error) { return n.exists(ctx, l) }
 	if l.handle.opts.Permits > 1 || l.handle.opts.Shared {
 		l.multi, l.renew, l.free = true, l.extendMulti, l.freeMulti
 	}

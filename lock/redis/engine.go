@@ -10,11 +10,11 @@ import (
 	"github.com/batonlock/baton/lock/driver"
 )
 
-// engine (PROTOCOL.md, "Nodes") is what a Backend (one node: a server, Sentinel or Cluster) and a Quorum (N
-// independent masters, a majority of them) share: the lifecycle of their background work
-// and holds, their subscribers (one per node), and the in-process wait queues (queue.go).
-// D is what a hold of the backend knows of its nodes.
-type engine[D any] struct {
+// engine (PROTOCOL.md, "Nodes") is the bookkeeping of a Backend, whatever its nodes (one: a
+// server, Sentinel or Cluster; N independent masters, a majority of them, for a Quorum):
+// the lifecycle of its background work and holds, its subscribers (one per node), and the
+// in-process wait queues (queue.go).
+type engine struct {
 	cfg  config
 	subs []*subscriber // one per node
 	need int           // nodes that make a majority: 1 of 1, or N/2+1 of N
@@ -28,33 +28,33 @@ type engine[D any] struct {
 
 	mu     sync.Mutex
 	closed bool
-	queues map[string]*waitQueue   // names with an Acquire in progress in this process
-	holds  map[*holdOf[D]]struct{} // holds for Close to end and free
-	held   map[string]int          // holds by name: an index of holds, for heldHere on every try
-	queued map[string]queuedWait   // tokens queued on the server by waiters at work, by token
-	wg     sync.WaitGroup          // renewals, expiries, undos and node calls at work
+	queues map[string]*waitQueue // names with an Acquire in progress in this process
+	holds  map[*hold]struct{}    // holds for Close to end and free
+	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
+	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
+	wg     sync.WaitGroup        // renewals, expiries, undos and node calls at work
 }
 
 // init readies e for n nodes, of which a majority must answer.
-func (e *engine[D]) init(cfg config, n int) {
+func (e *engine) init(cfg config, n int) {
 	e.cfg, e.need = cfg, n/2+1
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.done = make(chan struct{})
 	e.queues = make(map[string]*waitQueue)
-	e.holds = make(map[*holdOf[D]]struct{})
+	e.holds = make(map[*hold]struct{})
 	e.held = make(map[string]int)
 	e.queued = make(map[string]queuedWait)
 }
 
 // onError reports a failed call that no lock made (pub/sub) to the observer and the log.
-func (e *engine[D]) onError(op string, err error) {
+func (e *engine) onError(op string, err error) {
 	e.cfg.defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
 	vocab.LogBackendError(e.cfg.defaults.Log(), "", op, err)
 }
 
-// initHandle readies l, a handle on name of a backend of this kind ("redis", "quorum").
+// initHandle readies l, a handle on name.
 // Bad options are a lock.ErrInvalid error; after Close it returns lock.ErrClosed.
-func (e *engine[D]) initHandle(l *handle[D], name, kind string, opts []lock.Option) error {
+func (e *engine) initHandle(l *handle, name string, opts []lock.Option) error {
 	if e.isClosed() {
 		return vocab.Err(name, "new lock", lock.ErrClosed)
 	}
@@ -62,7 +62,7 @@ func (e *engine[D]) initHandle(l *handle[D], name, kind string, opts []lock.Opti
 	if err != nil {
 		return err
 	}
-	l.name, l.kind, l.opts, l.sem, l.b, l.cfg = name, kind, o, make(chan struct{}, 1), e, &e.cfg.settings
+	l.name, l.opts, l.sem, l.b, l.cfg = name, o, make(chan struct{}, 1), e, &e.cfg.settings
 	l.key = e.cfg.prefix + "{" + name + "}"
 	l.fenceKey, l.channel = e.fences.Key(l.key), l.key+":released"
 	l.errTaken, l.errNotRenewed = vocab.ErrTaken, vocab.ErrNotRenewed
@@ -71,7 +71,7 @@ func (e *engine[D]) initHandle(l *handle[D], name, kind string, opts []lock.Opti
 
 // shut marks e closed and returns the holds and server-queued tokens Close must end; ok is
 // false when e was closed already.
-func (e *engine[D]) shut() (holds []*holdOf[D], queued map[string]queuedWait, ok bool) {
+func (e *engine) shut() (holds []*hold, queued map[string]queuedWait, ok bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -87,7 +87,7 @@ func (e *engine[D]) shut() (holds []*holdOf[D], queued map[string]queuedWait, ok
 }
 
 // closeSubs ends the subscriptions of every node at once: each waits for at most closeWait.
-func (e *engine[D]) closeSubs() {
+func (e *engine) closeSubs() {
 	var wg sync.WaitGroup
 	for _, s := range e.subs {
 		wg.Add(1)
@@ -99,13 +99,13 @@ func (e *engine[D]) closeSubs() {
 	wg.Wait()
 }
 
-func (e *engine[D]) isClosed() bool { return isClosed(e.done) }
+func (e *engine) isClosed() bool { return isClosed(e.done) }
 
 // enter registers background work that Close must wait for; false once closed.
-func (e *engine[D]) enter() bool { return e.enterN(1) }
+func (e *engine) enter() bool { return e.enterN(1) }
 
 // enterN registers n pieces of background work; false once closed.
-func (e *engine[D]) enterN(n int) bool {
+func (e *engine) enterN(n int) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -116,10 +116,10 @@ func (e *engine[D]) enterN(n int) bool {
 }
 
 // leave ends a piece of work that enter registered.
-func (e *engine[D]) leave() { e.wg.Done() }
+func (e *engine) leave() { e.wg.Done() }
 
 // addHold registers a new hold; false when the backend is closed.
-func (e *engine[D]) addHold(h *holdOf[D]) bool {
+func (e *engine) addHold(h *hold) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -131,7 +131,7 @@ func (e *engine[D]) addHold(h *holdOf[D]) bool {
 	return true
 }
 
-func (e *engine[D]) dropHold(h *holdOf[D]) {
+func (e *engine) dropHold(h *hold) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, ok := e.holds[h]; ok {
@@ -143,7 +143,7 @@ func (e *engine[D]) dropHold(h *holdOf[D]) {
 }
 
 // heldHere reports whether a hold of this process has the lock name.
-func (e *engine[D]) heldHere(name string) bool {
+func (e *engine) heldHere(name string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.held[name] > 0

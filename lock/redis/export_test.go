@@ -1,12 +1,16 @@
 package redis
 
-import "time"
+import (
+	"time"
+
+	"github.com/batonlock/baton/lock"
+)
 
 // State reports how much per-name state the backend keeps in the process: wait queues,
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
 func (b *Backend) State() (queues, holds, channels int) { return b.state() }
 
-func (e *engine[D]) state() (queues, holds, channels int) {
+func (e *engine) state() (queues, holds, channels int) {
 	e.mu.Lock()
 	queues, holds = len(e.queues), len(e.holds)
 	e.mu.Unlock()
@@ -79,3 +83,17 @@ func (b *Backend) Waiting(name string) int {
 // process's index of holds and before the lock is passed on or freed. Set it before b is
 // used.
 func (b *Backend) OnReleasing(fn func(name string)) { b.releasing = fn }
+
+// WaiterQueues reports whether a waiting Acquire on b (a *Backend or a *Quorum), for a name
+// not held in this process, queues on the server from its second try.
+func WaiterQueues(b lock.Backend) bool {
+	var e *Backend
+	switch b := b.(type) {
+	case *Backend:
+		e = b
+	case *Quorum:
+		e = &b.backend
+	}
+	a := &attempt{attemptOf: &attemptOf{}, l: &Lock{b: e}}
+	return a.queues()
+}

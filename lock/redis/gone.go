@@ -13,7 +13,7 @@ import (
 // "taken" (redsync #107, #143); for a hold that was released, or none, lock.ErrNotHeld;
 // after Close, lock.ErrClosed. A hold found past its deadline whose expiry timer has not
 // fired yet is marked lost here, so the answer does not depend on which runs first.
-func (l *handle[D]) goneErr(op string) error {
+func (l *handle) goneErr(op string) error {
 	l.mu.Lock()
 	h := l.cur
 	overdue := h != nil && h.state == stateActive && !time.Now().Before(h.deadline)

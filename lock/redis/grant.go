@@ -164,11 +164,12 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 }
 
 // queues reports whether the attempt's tries after the first put the waiter in the server's
-// queue: it waits (not NoWait), and the lock is not held in this process. Waiters with a
+// queue: it waits (not NoWait), the key lives on one server (a quorum's nodes keep no
+// queue: nodes.single), and the lock is not held in this process. Waiters with a
 // timeout queue as leased ones do, so that the waiters of all processes are served in the
 // order they queued in both hold modes (PROTOCOL.md, "Server grant").
 func (a *attempt) queues() bool {
-	return !a.noWait && (a.queued || !a.l.b.heldHere(a.l.handle.name))
+	return !a.noWait && a.l.b.nodes.single() && (a.queued || !a.l.b.heldHere(a.l.handle.name))
 }
 
 // claims reports whether the attempt holds by grant g, with no try: it holds without a

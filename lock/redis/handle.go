@@ -10,35 +10,33 @@ import (
 	"github.com/batonlock/baton/lock/driver"
 )
 
-// handle is the state of a lock handle that both Redis backends share: its name, options
-// and current hold, and the server call that renews a hold. D is what a backend keeps
-// with each hold of its own. The fields are set once, by NewLock, but mu and cur.
-type handle[D any] struct {
+// handle is the state of a lock handle: its name, options and current hold, and the server
+// calls that renew and free a hold. The fields are set once, by NewLock, but mu and cur.
+type handle struct {
 	name                   string
 	key, fenceKey, channel string // the lock key, its fence counter, its channel (PROTOCOL.md, "Keys")
-	kind                   string // "redis" or "quorum"
 	opts                   driver.Options
 	sem                    chan struct{} // full while an Acquire or a hold owns the handle
-	b                      *engine[D]
+	b                      *engine
 	cfg                    *settings
 	// Renew runs the compare-and-PEXPIRE of token for ttl; false: token no longer holds it.
 	renew func(ctx context.Context, token string, ttl time.Duration) (bool, error)
 	// Free runs the compare-and-delete of h's key for Close (closeHolds); nil: Close
 	// leaves the key to expire.
-	free func(ctx context.Context, h *holdOf[D]) error
+	free func(ctx context.Context, h *hold) error
 	// exists reports whether the lock key exists (on a majority of the nodes).
 	exists func(ctx context.Context) (bool, error)
 	// Why a hold is lost: its key was deleted or taken, or no renewal came in time.
 	errTaken, errNotRenewed error
 
 	mu  sync.Mutex
-	cur *holdOf[D] // the current or last hold
+	cur *hold // the current or last hold
 }
 
 // Acquire runs one Acquire call: it starts an attemptOf (the blocking window, the handle's
 // semaphore), lets contend wait for and take the lock, and reports the outcome to the
 // handle's observer. A failed attempt frees the handle.
-func (l *handle[D]) acquire(ctx context.Context, contend func(a *attemptOf[D]) (*holdOf[D], error)) error {
+func (l *handle) acquire(ctx context.Context, contend func(a *attemptOf) (*hold, error)) error {
 	start := time.Now()
 	h, err := l.run(ctx, start, contend)
 	if err != nil {
@@ -49,7 +47,7 @@ func (l *handle[D]) acquire(ctx context.Context, contend func(a *attemptOf[D]) (
 	return nil
 }
 
-func (l *handle[D]) run(ctx context.Context, start time.Time, contend func(a *attemptOf[D]) (*holdOf[D], error)) (h *holdOf[D], err error) {
+func (l *handle) run(ctx context.Context, start time.Time, contend func(a *attemptOf) (*hold, error)) (h *hold, err error) {
 	a, err := l.begin(ctx, start)
 	if err != nil {
 		return nil, err
@@ -59,7 +57,7 @@ func (l *handle[D]) run(ctx context.Context, start time.Time, contend func(a *at
 }
 
 // TTL is how long an acquisition holds the key: the timeout, or the lease without one.
-func (l *handle[D]) ttl() time.Duration {
+func (l *handle) ttl() time.Duration {
 	if l.opts.Timeout > 0 {
 		return l.opts.Timeout
 	}
@@ -69,7 +67,7 @@ func (l *handle[D]) ttl() time.Duration {
 // beginRelease ends the current hold's timers and bookkeeping, for Release to free its key;
 // expired is true when its deadline has passed. It returns lock.ErrNotHeld unless the
 // handle holds the lock now, and lock.ErrClosed after Close.
-func (l *handle[D]) beginRelease() (h *holdOf[D], expired bool, err error) {
+func (l *handle) beginRelease() (h *hold, expired bool, err error) {
 	if l.closed() {
 		return nil, false, l.goneErr("release")
 	}
@@ -93,7 +91,7 @@ func (l *handle[D]) beginRelease() (h *holdOf[D], expired bool, err error) {
 // which (lock.ErrNotHeld and lock.ErrLost); when the call failed, the server's error
 // joined with lock.ErrLost. In all but the first case h is
 // lost: its Lost channel closes, rather than the hold ending silently with its key still set.
-func (l *handle[D]) endRelease(h *holdOf[D], expired, ok bool, err error) error {
+func (l *handle) endRelease(h *hold, expired, ok bool, err error) error {
 	l.mu.Lock()
 	cause := l.releaseCause(h, expired, ok, err)
 	var held time.Duration
@@ -121,12 +119,12 @@ func (l *handle[D]) endRelease(h *holdOf[D], expired, ok bool, err error) error 
 }
 
 // Name returns the name the lock was created with.
-func (l *handle[D]) Name() string { return l.name }
+func (l *handle) Name() string { return l.name }
 
 // Locked reports whether anyone, through any handle or process, holds the lock now: whether
 // its key exists (on a majority of a Quorum's nodes; it is an error when the nodes that
 // answered cannot tell).
-func (l *handle[D]) Locked(ctx context.Context) (bool, error) {
+func (l *handle) Locked(ctx context.Context) (bool, error) {
 	if l.closed() {
 		return false, l.errorf("locked", lock.ErrClosed)
 	}
@@ -143,7 +141,7 @@ func (l *handle[D]) Locked(ctx context.Context) (bool, error) {
 // the lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is
 // gone (with lock.ErrLost and why, when it was lost); on a server error, or when no
 // majority answers, the hold is left as it was.
-func (l *handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
+func (l *handle) Extend(ctx context.Context, ttl time.Duration) error {
 	if err := vocab.BadTTL(l.name, ttl); err != nil {
 		return err
 	}
@@ -184,7 +182,7 @@ func (l *handle[D]) Extend(ctx context.Context, ttl time.Duration) error {
 
 // Fence returns the fencing token of the current or last hold, 0 before the first; on a
 // Quorum, the largest of the fences the nodes of its majority handed out.
-func (l *handle[D]) Fence() uint64 {
+func (l *handle) Fence() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cur == nil {
@@ -195,7 +193,7 @@ func (l *handle[D]) Fence() uint64 {
 
 // Lost returns the channel closed when the current hold ends without Release: nil before
 // the first hold; after a clean Release it stays open.
-func (l *handle[D]) Lost() <-chan struct{} {
+func (l *handle) Lost() <-chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cur == nil {
@@ -207,7 +205,7 @@ func (l *handle[D]) Lost() <-chan struct{} {
 // AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
 // the current hold is marked lost (before its key can expire on the server, or on a
 // majority of the nodes).
-func (l *handle[D]) AfterLost(fn func()) (stop func() bool) {
+func (l *handle) AfterLost(fn func()) (stop func() bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.cur
@@ -233,7 +231,7 @@ func (l *handle[D]) AfterLost(fn func()) (stop func() bool) {
 	}
 }
 
-func (l *handle[D]) activeHold() *holdOf[D] {
+func (l *handle) activeHold() *hold {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if h := l.cur; h != nil && h.state == stateActive && time.Now().Before(h.deadline) {
@@ -242,7 +240,7 @@ func (l *handle[D]) activeHold() *holdOf[D] {
 	return nil
 }
 
-func (l *handle[D]) closed() bool {
+func (l *handle) closed() bool {
 	select {
 	case <-l.b.done:
 		return true
@@ -252,12 +250,12 @@ func (l *handle[D]) closed() bool {
 }
 
 // errorf wraps err, from operation op, with the lock's name, as every backend does.
-func (l *handle[D]) errorf(op string, err error) error {
+func (l *handle) errorf(op string, err error) error {
 	return vocab.Err(l.name, op, err)
 }
 
 // BackendError reports a failed server call to the observer and the log.
-func (l *handle[D]) backendError(op string, err error) {
+func (l *handle) backendError(op string, err error) {
 	l.opts.Notify(lock.Event{Kind: lock.BackendError, Name: l.name, Op: op, Err: err})
 	vocab.LogBackendError(l.opts.Log(), l.name, op, err)
 }

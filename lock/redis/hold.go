@@ -25,17 +25,18 @@ const (
 // tried again.
 const retryFloor = 10 * time.Millisecond
 
-// holdOf is one acquisition: its token, its fence, and the deadline past which it counts as
+// hold is one acquisition: its token, its fence, and the deadline past which it counts as
 // lost. The deadline is the server's expiry seen from this process (the time the request
 // was sent plus the TTL) minus the drift margin, so Lost closes before the key can expire.
-type holdOf[D any] struct {
-	of     *handle[D]
+type hold struct {
+	of     *handle
 	token  string
 	fence  uint64
 	leased bool          // no timeout: renewed until Release
 	ttl    time.Duration // the lease or the timeout
 	start  time.Time
-	data   D // the backend's own
+	clock  clock    // what it knows of the server clock (PROTOCOL.md, "Fences")
+	nodes  *nodeSet // on N nodes: what it knows of them; nil on one node
 	lost   chan struct{}
 	op     sync.Mutex // one renewal or Extend at a time
 
@@ -55,15 +56,21 @@ type holdOf[D any] struct {
 // newHold (PROTOCOL.md, "Holds") records the hold a successful try made and starts keeping it alive: the write
 // sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it returns
 // lock.ErrClosed, and the key is left to expire: Close has already freed the holds it knew.
-func (l *handle[D]) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, data D) (*holdOf[D], error) {
-	h := &holdOf[D]{
+func (l *handle) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
+	return l.newHoldOn(nil, token, fence, ttl, sent, keyTTL, c)
+}
+
+// newHoldOn is newHold for a hold on nodes (nil: on one node).
+func (l *handle) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
+	h := &hold{
 		of:        l,
+		nodes:     nodes,
 		token:     token,
 		fence:     fence,
 		leased:    l.opts.Timeout == 0,
 		ttl:       ttl,
 		start:     time.Now(),
-		data:      data,
+		clock:     c,
 		lost:      make(chan struct{}),
 		deadline:  l.cfg.deadline(sent, keyTTL),
 		confirmed: sent,
@@ -96,7 +103,7 @@ func (l *handle[D]) newHold(token string, fence uint64, ttl time.Duration, sent 
 }
 
 // expired runs at the deadline: the hold is lost unless Extend or a renewal moved it.
-func (h *holdOf[D]) expired() {
+func (h *hold) expired() {
 	l := h.of
 	if !l.b.enter() {
 		return
@@ -108,7 +115,7 @@ func (h *holdOf[D]) expired() {
 }
 
 // renewDue runs one renewal and schedules the next.
-func (h *holdOf[D]) renewDue() {
+func (h *hold) renewDue() {
 	l := h.of
 	if !l.b.enter() {
 		return
@@ -121,7 +128,7 @@ func (h *holdOf[D]) renewDue() {
 }
 
 // rearm sets the expiry timer to the deadline and, if next >= 0, the renewal timer to next.
-func (h *holdOf[D]) rearm(next time.Duration) {
+func (h *hold) rearm(next time.Duration) {
 	h.of.mu.Lock()
 	defer h.of.mu.Unlock()
 	if h.state != stateActive {
@@ -135,7 +142,7 @@ func (h *holdOf[D]) rearm(next time.Duration) {
 
 // armExpiry sets the expiry timer to the deadline, and starts it the first time; of.mu is
 // held.
-func (h *holdOf[D]) armExpiry() {
+func (h *hold) armExpiry() {
 	if h.expiry == nil {
 		h.expiry = time.AfterFunc(time.Until(h.deadline), h.expired)
 		return
@@ -144,7 +151,7 @@ func (h *holdOf[D]) armExpiry() {
 }
 
 // stopTimers ends the hold's timers; of.mu is held and the hold is no longer active.
-func (h *holdOf[D]) stopTimers() {
+func (h *hold) stopTimers() {
 	if h.expiry != nil {
 		h.expiry.Stop()
 	}
@@ -155,7 +162,7 @@ func (h *holdOf[D]) stopTimers() {
 
 // renew runs one renewal and returns when to run the next one; ended is true when the hold
 // is over.
-func (h *holdOf[D]) renew() (next time.Duration, ended bool) {
+func (h *hold) renew() (next time.Duration, ended bool) {
 	l := h.of
 	h.op.Lock()
 	defer h.op.Unlock()
@@ -197,7 +204,7 @@ func (h *holdOf[D]) renew() (next time.Duration, ended bool) {
 
 // lose marks h lost, when it is still active (and, if onlyExpired, past its deadline): it
 // closes Lost, runs the AfterLost hooks and frees the handle. It reports whether it did.
-func (l *handle[D]) lose(h *holdOf[D], cause error, onlyExpired bool) bool {
+func (l *handle) lose(h *hold, cause error, onlyExpired bool) bool {
 	l.mu.Lock()
 	if h.state != stateActive || (onlyExpired && time.Now().Before(h.deadline)) {
 		l.mu.Unlock()
@@ -214,7 +221,7 @@ func (l *handle[D]) lose(h *holdOf[D], cause error, onlyExpired bool) bool {
 
 // markLost reports the loss, closes Lost and runs the AfterLost hooks, in that order, so
 // that whoever sees Lost closed also finds the event; of.mu is held.
-func (h *holdOf[D]) markLost(cause error) (held time.Duration) {
+func (h *hold) markLost(cause error) (held time.Duration) {
 	l := h.of
 	h.state, h.cause = stateLost, cause
 	h.stopTimers()
@@ -228,12 +235,12 @@ func (h *holdOf[D]) markLost(cause error) (held time.Duration) {
 	return held
 }
 
-func (l *handle[D]) logLost(h *holdOf[D], cause error) {
+func (l *handle) logLost(h *hold, cause error) {
 	vocab.LogLost(l.opts.Log(), l.name, h.fence, cause)
 }
 
 // expiredCause says why a hold that reached its deadline is lost.
-func (h *holdOf[D]) expiredCause() error {
+func (h *hold) expiredCause() error {
 	if h.leased {
 		return h.of.errNotRenewed
 	}

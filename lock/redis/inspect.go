@@ -75,7 +75,7 @@ func (b *Backend) waitersOf(name string, tokens []string) int {
 // holdInfo describes the hold of name by token, seen on the server with fence and ttl left.
 // A hold of this process speaks for itself: a hold passed on within the process keeps the
 // key (and its token) with a fence the key does not show (PROTOCOL.md, "Fences", 5).
-func (e *engine[D]) holdInfo(name, token string, fence uint64, ttl time.Duration) lock.HoldInfo {
+func (e *engine) holdInfo(name, token string, fence uint64, ttl time.Duration) lock.HoldInfo {
 	hi := lock.HoldInfo{Owner: redisscript.OwnerOf(token), Fence: fence, TTL: ttl}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -9,17 +9,14 @@ import (
 	"github.com/batonlock/baton/lock/driver"
 )
 
-// Lock is a handle on a named lock of a Backend. It is safe for concurrent use: like a
+// Lock is a handle on a named lock of a Backend or a Quorum. It is safe for concurrent use: like a
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
 type Lock struct {
 	b     *Backend
 	queue redisscript.Queue // the waiters queued on the server
 	multi bool              // WithPermits(n > 1) or WithShared: a member of the holders set (multi.go)
-	handle[clock]
+	handle
 }
-
-// hold is one acquisition of a Lock (hold.go).
-type hold = holdOf[clock]
 
 var (
 	_ lock.Locker         = (*Lock)(nil)
@@ -29,14 +26,16 @@ var (
 // Acquire takes the lock, waiting as WithBlocking says. A waiter sleeps until the holder's
 // release is published or the key's TTL runs out, whichever comes first; waiters of this
 // process on one name are served in arrival order, and only the first of them talks to Redis.
-// Redis errors are retried (with a short backoff) until the blocking window or ctx ends.
+// Redis errors are retried (with a short backoff) until the blocking window or ctx ends. On
+// a Quorum each try goes to every node at once and ends as soon as a majority has
+// answered; a try that took fewer than a majority frees what it took.
 //
 // It returns nil once the lock is held; lock.ErrNotAcquired (joined with the last Redis
 // error, if the server could not be reached) when the blocking window ended; an error that
 // errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was closed. On
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
 func (l *Lock) Acquire(ctx context.Context) error {
-	return l.handle.acquire(ctx, func(a *attemptOf[clock]) (*hold, error) {
+	return l.handle.acquire(ctx, func(a *attemptOf) (*hold, error) {
 		if l.multi {
 			return l.contendMulti(&attempt{attemptOf: a, l: l})
 		}
@@ -71,7 +70,7 @@ func (l *Lock) Release(ctx context.Context) error {
 	var o *offer
 	var next *waiter
 	var othersTurn bool
-	if !expired {
+	if !expired && l.b.nodes.single() {
 		next, o, othersTurn = l.b.claimHead(l.handle.name, h)
 	}
 	switch {
@@ -85,9 +84,7 @@ func (l *Lock) Release(ctx context.Context) error {
 		o.ok, o.err = ok, err
 		close(o.done)
 	default:
-		var res redisscript.Released
-		res, err = l.runRelease(ctx, h.token, h.fence, false)
-		ok, granted = res != redisscript.NotHeld, res == redisscript.Granted
+		ok, granted, err = l.b.nodes.release(ctx, l, h)
 	}
 
 	if err := l.handle.endRelease(h, expired, ok, err); err != nil {

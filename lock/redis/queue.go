@@ -110,8 +110,8 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	}
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
-	if h.leased && w.leased && w.ttl == h.ttl && redisscript.SameOwner(h.token, w.token) && h.data.passable(h.fence+1) {
-		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.fence+1, h.data, h.token, h.confirmed, min(h.keyTTL, h.ttl)
+	if h.leased && w.leased && w.ttl == h.ttl && redisscript.SameOwner(h.token, w.token) && h.clock.passable(h.fence+1) {
+		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.fence+1, h.clock, h.token, h.confirmed, min(h.keyTTL, h.ttl)
 		close(o.done)
 	}
 	w.offer = o
@@ -120,7 +120,7 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 }
 
 // enqueue adds a waiter for name at the back of its queue.
-func (e *engine[D]) enqueue(name string) *waiter {
+func (e *engine) enqueue(name string) *waiter {
 	w := &waiter{turn: make(chan struct{}), wake: make(chan struct{}, 1)}
 	e.mu.Lock()
 	q := e.queues[name]
@@ -141,7 +141,7 @@ func (e *engine[D]) enqueue(name string) *waiter {
 // took, 0 if it gave up. The next head tries at once when w gave up, so a wake-up that w
 // took and did not use is never lost; when w took the lock, the next head sleeps until
 // that hold's release reaches it, or its TTL has passed.
-func (e *engine[D]) dequeue(name, channel string, w *waiter, took time.Duration) {
+func (e *engine) dequeue(name, channel string, w *waiter, took time.Duration) {
 	e.mu.Lock()
 	q := e.queues[name]
 	for i, x := range q.waiters {
@@ -171,7 +171,7 @@ func (e *engine[D]) dequeue(name, channel string, w *waiter, took time.Duration)
 // calls it, and a head leaves the queue only after its call returned, so the references
 // are taken once. On one node it returns a channel closed once the server confirmed the
 // subscription; on N it returns nil, and each node's confirmation wakes the head instead.
-func (e *engine[D]) subscribe(name, channel string) <-chan struct{} {
+func (e *engine) subscribe(name, channel string) <-chan struct{} {
 	e.mu.Lock()
 	q := e.queues[name]
 	first := !q.subscribed
@@ -193,7 +193,7 @@ func (e *engine[D]) subscribe(name, channel string) <-chan struct{} {
 
 // confirmed reports whether name's queue is subscribed to channel and a majority of the
 // nodes confirmed it, so that no release published from then on can go unheard.
-func (e *engine[D]) confirmed(name, channel string) bool {
+func (e *engine) confirmed(name, channel string) bool {
 	e.mu.Lock()
 	q := e.queues[name]
 	subscribed := q != nil && q.subscribed
@@ -211,7 +211,7 @@ func (e *engine[D]) confirmed(name, channel string) bool {
 }
 
 // wakeHead tells the head waiter on name to try again.
-func (e *engine[D]) wakeHead(name string) {
+func (e *engine) wakeHead(name string) {
 	e.mu.Lock()
 	if q := e.queues[name]; q != nil && len(q.waiters) > 0 {
 		poke(q.waiters[0])

@@ -11,14 +11,16 @@ import (
 	"github.com/batonlock/baton/lock/driver"
 )
 
-// Backend makes locks that live on a majority of N independent Redis masters. Locks with
+// Quorum makes locks that live on a majority of N independent Redis masters. Locks with
 // the same name and prefix exclude each other across every backend on the same masters.
 type Quorum struct {
-	engine[nodeSet]
+	backend // its locks' engine, whose nodes are this Quorum's (quorum_ops.go); owned: Close closes the clients
 	clients []goredis.UniversalClient
 	addrs   []string // for errors: each node's address
-	owned   bool     // Close closes the clients (they were made from a URL)
 }
+
+// backend is Backend under a name that does not export it as a field of Quorum.
+type backend = Backend
 
 var _ lock.Backend = (*Quorum)(nil)
 
@@ -52,10 +54,11 @@ func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, erro
 		return nil, err
 	}
 	b := &Quorum{clients: clients, addrs: addrs}
+	b.nodes = b
 	b.fences = redisscript.NewCounters(cfg.prefix, cluster)
 	b.init(cfg, len(clients))
 	for _, c := range clients {
-		b.subs = append(b.subs, newSubscriber(c, b.wakeHead, func(name, _ string) { b.wakeHead(name) }, b.onError))
+		b.subscribeTo(c)
 	}
 	return b, nil
 }
@@ -65,14 +68,13 @@ func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, erro
 // not offer: see refuseOnQuorum); after Close it returns lock.ErrClosed. A handle holds
 // nothing in the process or on the nodes until Acquire.
 func (b *Quorum) NewLock(name string, opts ...lock.Option) (lock.Locker, error) {
-	l := &quorumLock{b: b}
-	if err := b.initHandle(&l.handle, name, "quorum", opts); err != nil {
+	l, err := b.newLock(name, opts)
+	if err != nil {
 		return nil, err
 	}
 	if err := refuseOnQuorum(name, l.opts); err != nil {
 		return nil, err
 	}
-	l.renew, l.free, l.exists = l.runExtend, l.freeOnClose, l.runExists
 	return l, nil
 }
 

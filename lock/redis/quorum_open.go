@@ -2,13 +2,11 @@ package redis
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/internal/redischeck"
-	"github.com/batonlock/baton/lock"
 )
 
 // OpenQuorum is NewQuorum for clients the backend owns (lock/quorum's redis+quorum:// URLs
@@ -58,19 +56,12 @@ func (b *Quorum) checkNodes(ctx context.Context) error {
 
 // ping checks that a majority of the nodes answer.
 func (b *Quorum) ping(ctx context.Context) error {
-	c := b.fanout(func(ctx context.Context, _ int, c goredis.UniversalClient) nodeReply {
+	ok, err := b.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		err := c.Ping(ctx).Err()
-		return nodeReply{ok: err == nil, err: err}
-	}, nil)
-	if c == nil {
-		return lock.ErrClosed
-	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
-	if err != nil {
-		return err
-	}
-	if len(oks) < b.need {
-		return fmt.Errorf("cannot reach a majority of the nodes: %w", errors.Join(nodeErrors(fails)...))
+		return err == nil, err
+	})
+	if !ok {
+		return fmt.Errorf("cannot reach a majority of the nodes: %w", err)
 	}
 	return nil
 }

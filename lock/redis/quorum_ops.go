@@ -18,19 +18,9 @@ import (
 // expired) before the hold could be used.
 var errTooSlow = errors.New("a majority of the nodes answered after the hold's validity ended")
 
-// try is the outcome of one acquisition attempt on every node.
-type quorumTry struct {
-	ok    bool
-	fence uint64
-	sent  time.Time // when the attempt began: the hold's deadline counts from then
-	held  bool      // some node said another owner holds the lock
-	// majority: one other owner holds the lock on a majority of the nodes (several owners
-	// with a node each, a split vote, do not count)
-	majority bool
-	pttl     time.Duration   // the shortest TTL left of those holds (-1: a key without one)
-	partial  bool            // some nodes were taken, not a majority: they are being freed
-	err      error           // node errors, when the nodes could not decide it
-	raised   <-chan struct{} // closed when the nodes behind on the fence have been raised
+// nodeSet is what a hold on N nodes knows of them.
+type nodeSet struct {
+	raised <-chan struct{} // closed when the fence was raised on the nodes behind; nil: none
 	// landed[i] is closed when node i has answered the try, or its call has timed out. A
 	// try succeeds on a majority, and the others answer later: Release waits for a node's
 	// answer before it frees that node, or the try could land after the release and leave
@@ -38,37 +28,39 @@ type quorumTry struct {
 	landed []chan struct{}
 }
 
-// tryAcquire (PROTOCOL.md, "Acquire") runs the acquire script on every node at once and returns when a majority
-// took the lock (within its validity: ttl minus the time taken minus the drift margin) or
-// cannot. On failure the nodes that took it, or may have, are freed in the background.
-// Only ctx ending or Close is returned as an error; node errors are in try.err.
-func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Duration) (quorumTry, error) {
-	b := l.b
-	t := quorumTry{sent: time.Now(), pttl: -1, landed: make([]chan struct{}, len(b.clients))}
-	for i := range t.landed {
-		t.landed[i] = make(chan struct{})
+// single is false: see nodes.
+func (b *Quorum) single() bool { return false }
+
+// try (PROTOCOL.md, "Acquire") runs the acquire script on every node at once and returns
+// when a majority took the lock (within its validity: ttl minus the time taken minus the
+// drift margin) or cannot. On failure the nodes that took it, or may have, are freed in
+// the background. Only ctx ending or Close is returned as an error; node errors are in
+// tried.err.
+func (b *Quorum) try(ctx context.Context, l *Lock, token string, ttl time.Duration, _ *redisscript.Wait) (tried, error) {
+	sent := time.Now()
+	landed := make([]chan struct{}, len(b.clients))
+	for i := range landed {
+		landed[i] = make(chan struct{})
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
-	floor := l.handle.Fence()
-	c := b.fanout(l.tryNode(token, ttl, floor, t.landed), func(ctx context.Context, c goredis.UniversalClient) {
+	c := b.fanout(b.tryNode(l, token, ttl, l.handle.Fence(), landed), func(ctx context.Context, c goredis.UniversalClient) {
 		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})
 	if c == nil {
-		return t, lock.ErrClosed
+		return tried{}, lock.ErrClosed
 	}
 	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
-	deadline := b.cfg.deadline(t.sent, ttl)
-	if err == nil && len(oks) >= b.need && time.Now().Before(deadline) {
+	if err == nil && len(oks) >= b.need && time.Now().Before(b.cfg.deadline(sent, ttl)) {
 		c.decide(true)
-		t.ok = true
+		t := tried{took: true}
 		for _, r := range oks {
 			t.fence = max(t.fence, uint64(r.n))
 		}
-		t.raised = l.raiseFence(oks, token, t.fence)
+		t.nodes = &nodeSet{raised: b.raiseFence(l, oks, token, t.fence), landed: landed}
 		return t, nil
 	}
-	t.majority = heldByMajority(fails, b.need)
-	if t.majority {
+	t := tried{pttl: -1, held: heldByMajority(fails, b.need)}
+	if t.held {
 		// Another owner holds a majority, and its release will tell the waiters. Freeing
 		// the nodes this try took frees nothing anyone can use, and a message would only
 		// wake the waiters, this one too, to try again at once.
@@ -79,18 +71,18 @@ func (l *quorumLock) tryAcquire(ctx context.Context, token string, ttl time.Dura
 		return t, err
 	}
 	if len(oks) >= b.need {
-		t.err = fmt.Errorf("%w (took %v of a %v TTL)", errTooSlow, time.Since(t.sent).Round(time.Millisecond), ttl)
+		t.err = fmt.Errorf("%w (took %v of a %v TTL)", errTooSlow, time.Since(sent).Round(time.Millisecond), ttl)
 		return t, nil
 	}
-	t.partial = len(oks) > 0
 	t.heldBy(fails)
+	t.split = len(oks) > 0 && t.busy // the nodes this try took are being freed
 	t.err = errors.Join(nodeErrors(fails)...)
 	return t, nil
 }
 
 // heldBy records what the nodes that answered no said: whether any holds the key for
 // another owner, and the shortest TTL left of those keys (-1: a key without one).
-func (t *quorumTry) heldBy(fails []nodeReply) {
+func (t *tried) heldBy(fails []nodeReply) {
 	for _, r := range fails {
 		if r.err != nil {
 			continue
@@ -99,16 +91,16 @@ func (t *quorumTry) heldBy(fails []nodeReply) {
 		if r.n < 0 {
 			d = -1
 		}
-		if !t.held || (d >= 0 && (t.pttl < 0 || d < t.pttl)) {
+		if !t.busy || (d >= 0 && (t.pttl < 0 || d < t.pttl)) {
 			t.pttl = d
 		}
-		t.held = true
+		t.busy = true
 	}
 }
 
 // tryNode returns the try of token on one node, which closes landed[node] once the node
 // answered: the fence it gave, or the key's PTTL in ms (-1: none) and its owner.
-func (l *quorumLock) tryNode(token string, ttl time.Duration, floor uint64, landed []chan struct{}) func(context.Context, int, goredis.UniversalClient) nodeReply {
+func (b *Quorum) tryNode(l *Lock, token string, ttl time.Duration, floor uint64, landed []chan struct{}) func(context.Context, int, goredis.UniversalClient) nodeReply {
 	return func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply {
 		r, err := redisscript.TryAcquire(ctx, c, l.key, l.fenceKey, token, ttl, floor)
 		close(landed[node])
@@ -142,14 +134,14 @@ func heldByMajority(fails []nodeReply, quorum int) bool {
 // majority shares a node with this one's, gets a larger fence even if the nodes' clocks
 // disagree. The returned channel (nil when there is nothing to raise) is closed once every
 // raise has been answered or has timed out; Release waits for it before it frees the lock.
-func (l *quorumLock) raiseFence(oks []nodeReply, token string, fence uint64) <-chan struct{} {
+func (b *Quorum) raiseFence(l *Lock, oks []nodeReply, token string, fence uint64) <-chan struct{} {
 	var behind []goredis.UniversalClient
 	for _, r := range oks {
 		if uint64(r.n) < fence {
-			behind = append(behind, l.b.clients[r.node])
+			behind = append(behind, b.clients[r.node])
 		}
 	}
-	if len(behind) == 0 || !l.b.enterN(len(behind)) {
+	if len(behind) == 0 || !b.enterN(len(behind)) {
 		return nil
 	}
 	done := make(chan struct{})
@@ -157,8 +149,8 @@ func (l *quorumLock) raiseFence(oks []nodeReply, token string, fence uint64) <-c
 	left.Store(int32(len(behind)))
 	for _, c := range behind {
 		go func() {
-			defer l.b.wg.Done()
-			ctx, cancel := context.WithTimeout(l.b.ctx, l.b.cfg.nodeTimeout)
+			defer b.wg.Done()
+			ctx, cancel := context.WithTimeout(b.ctx, b.cfg.nodeTimeout)
 			defer cancel()
 			_ = redisscript.RaiseFence(ctx, c, l.fenceKey, l.key, token, fence)
 			if left.Add(-1) == 0 {
@@ -172,8 +164,7 @@ func (l *quorumLock) raiseFence(oks []nodeReply, token string, fence uint64) <-c
 // majority runs op on every node and reports whether a majority did it. held is false,
 // with a nil error, when so many nodes answered no that a majority cannot have; err joins
 // the node errors when the nodes could not decide it, or is ctx's error or ErrClosed.
-func (l *quorumLock) majority(ctx context.Context, op func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
-	b := l.b
+func (b *Quorum) majority(ctx context.Context, op func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error)) (yes bool, err error) {
 	c := b.fanout(func(ctx context.Context, node int, c goredis.UniversalClient) nodeReply {
 		ok, err := op(ctx, node, c)
 		return nodeReply{ok: ok, err: err}
@@ -193,42 +184,54 @@ func (l *quorumLock) majority(ctx context.Context, op func(ctx context.Context, 
 	return false, errors.Join(nodeErrors(fails)...)
 }
 
-// runRelease frees h's keys on every node, each once the node has answered h's try.
-func (l *quorumLock) runRelease(ctx context.Context, h *quorumHold) (bool, error) {
-	return l.majority(ctx, func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error) {
+// release frees h's keys on every node, each once the node has answered h's try, and
+// after the fence raises: the next holder's fence must be larger (they have landed in all
+// but the shortest holds; each is bounded by the node timeout).
+func (b *Quorum) release(ctx context.Context, l *Lock, h *hold) (ok, granted bool, err error) {
+	if h.nodes.raised != nil {
 		select {
-		case <-h.data.landed[node]:
+		case <-h.nodes.raised:
+		case <-ctx.Done():
+		}
+	}
+	ok, err = b.majority(ctx, func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error) {
+		select {
+		case <-h.nodes.landed[node]:
 		case <-ctx.Done():
 			return false, ctx.Err()
 		}
 		return redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH")
 	})
+	return ok, false, err
 }
 
-// freeOnClose frees h's keys on every node for Close (closeHolds). The backend takes
+// undo has nothing to do: the nodes a failed try took are freed by its fanout.
+func (b *Quorum) undo(*Lock, string) {}
+
+// free frees h's keys on every node for Close (closeHolds). The backend takes
 // no more node calls by then (fanout), so it calls the nodes itself; like Release, it lets
 // the fence raises and each node's answer to the try land first.
-func (l *quorumLock) freeOnClose(ctx context.Context, h *quorumHold) error {
-	if h.data.raised != nil {
+func (b *Quorum) free(ctx context.Context, l *Lock, h *hold) error {
+	if h.nodes.raised != nil {
 		select {
-		case <-h.data.raised:
+		case <-h.nodes.raised:
 		case <-ctx.Done():
 		}
 	}
-	errs := make([]error, len(l.b.clients))
+	errs := make([]error, len(b.clients))
 	var wg sync.WaitGroup
-	for i, c := range l.b.clients {
+	for i, c := range b.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			select {
-			case <-h.data.landed[i]:
+			case <-h.nodes.landed[i]:
 			case <-ctx.Done():
-				errs[i] = fmt.Errorf("node %s: %w", l.b.addrs[i], ctx.Err())
+				errs[i] = fmt.Errorf("node %s: %w", b.addrs[i], ctx.Err())
 				return
 			}
 			if _, err := redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH"); err != nil {
-				errs[i] = fmt.Errorf("node %s: %w", l.b.addrs[i], err)
+				errs[i] = fmt.Errorf("node %s: %w", b.addrs[i], err)
 			}
 		}()
 	}
@@ -236,14 +239,14 @@ func (l *quorumLock) freeOnClose(ctx context.Context, h *quorumHold) error {
 	return errors.Join(errs...)
 }
 
-func (l *quorumLock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
-	return l.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
+func (b *Quorum) extend(ctx context.Context, l *Lock, token string, ttl time.Duration) (bool, error) {
+	return b.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		return redisscript.Extend(ctx, c, l.key, token, ttl)
 	})
 }
 
-func (l *quorumLock) runExists(ctx context.Context) (bool, error) {
-	return l.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
+func (b *Quorum) exists(ctx context.Context, l *Lock) (bool, error) {
+	return b.majority(ctx, func(ctx context.Context, _ int, c goredis.UniversalClient) (bool, error) {
 		n, err := c.Exists(ctx, l.key).Result()
 		return n > 0, err
 	})

@@ -30,7 +30,7 @@ func releaseContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // (nil: it was released): the hold had expired, the key was not its own, or the server
 // could not be reached, and then no one knows whether the key was freed. Such a hold is no
 // longer renewed, so its key expires within the lease or timeout. of.mu is held.
-func (l *handle[D]) releaseCause(h *holdOf[D], expired, ok bool, err error) error {
+func (l *handle) releaseCause(h *hold, expired, ok bool, err error) error {
 	switch {
 	case expired:
 		return h.expiredCause()
@@ -44,7 +44,7 @@ func (l *handle[D]) releaseCause(h *holdOf[D], expired, ok bool, err error) erro
 
 // releaseError is what Release returns when the server could not be reached: the server's
 // error, and lock.ErrLost, since the hold ended (its Lost channel is closed) unreleased.
-func (l *handle[D]) releaseError(h *holdOf[D], err error) error {
+func (l *handle) releaseError(h *hold, err error) error {
 	return l.errorf("release", fmt.Errorf("%w (%w: its key expires on its own within %v)", err, lock.ErrLost, h.ttl))
 }
 
@@ -55,8 +55,8 @@ func (l *handle[D]) releaseError(h *holdOf[D], err error) error {
 // lease for names nobody holds. etcd's Session.Close does the same: it cancels the
 // session, which closes Done, and then revokes the lease. A hold the server could not be
 // told of expires on its own.
-func closeHolds[D any](holds []*holdOf[D]) {
-	var freeing []*holdOf[D]
+func closeHolds(holds []*hold) {
+	var freeing []*hold
 	for _, h := range holds {
 		if h.of.lose(h, lock.ErrClosed, false) && h.of.free != nil {
 			freeing = append(freeing, h)

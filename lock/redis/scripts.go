@@ -30,33 +30,11 @@ func (c clock) now() uint64 {
 // script: the server clock is already past it.
 func (c clock) passable(fence uint64) bool { return fence < c.now() }
 
-// tryAcquire runs the acquire script once, with a fence above this handle's last. wait,
-// unless nil, says how the try puts the waiter in the lock's queue on the server.
-func (l *Lock) tryAcquire(ctx context.Context, token string, ttl time.Duration, wait *redisscript.Wait) (redisscript.Try, error) {
-	floor := l.handle.Fence()
-	if wait == nil {
-		return redisscript.TryAcquire(ctx, l.b.scripts, l.key, l.fenceKey, token, ttl, floor)
-	}
-	return redisscript.AcquireOrWait(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, ttl, floor, *wait)
-}
-
 // runRelease frees the lock held by token with fence (0: unknown), or grants it to the
 // first waiter queued on the server with a larger fence. withdraw also takes token out of
 // that queue: a waiter gives up.
 func (l *Lock) runRelease(ctx context.Context, token string, fence uint64, withdraw bool) (redisscript.Released, error) {
 	return redisscript.ReleaseOrGrant(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, l.channel, l.b.publish, fence, withdraw)
-}
-
-// freeOnClose frees h's key for Close (closeHolds), granting it on the server to a
-// waiter of another process if one is queued: the waiters of this backend have left the
-// queues by then.
-func (l *Lock) freeOnClose(ctx context.Context, h *hold) error {
-	_, err := l.runRelease(ctx, h.token, h.fence, false)
-	return err
-}
-
-func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (bool, error) {
-	return redisscript.Extend(ctx, l.b.scripts, l.key, token, ttl)
 }
 
 // runHandoff passes the lock from h to next (for ttl), takes next out of the server's queue,
@@ -65,9 +43,4 @@ func (l *Lock) runExtend(ctx context.Context, token string, ttl time.Duration) (
 func (l *Lock) runHandoff(ctx context.Context, h *hold, next string, ttl time.Duration) (ok bool, fence uint64, c clock, err error) {
 	ok, fence, server, err := redisscript.Handoff(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, h.token, next, ttl, h.fence)
 	return ok, fence, clock{server: server, at: time.Now()}, err
-}
-
-func (l *Lock) runExists(ctx context.Context) (bool, error) {
-	n, err := l.b.client.Exists(ctx, l.key, redisscript.HoldersOf(l.key).Set).Result()
-	return n > 0, err
 }
