@@ -24,6 +24,7 @@ type Backend struct {
 	publish string              // PUBLISH, or SPUBLISH on a cluster
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
+	passed  atomic.Int64 // permits taken on the reply to a Release of this process (tests read it)
 }
 
 var _ lock.Backend = (*Backend)(nil)
