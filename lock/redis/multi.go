@@ -43,7 +43,9 @@ func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
 			l.b.undoMulti(l, a.token)
 		}
 	}()
-	a.subscribed = l.b.confirmed(l.handle.name, l.channel)
+	// A name waited on again soon finds its channel still subscribed (subscriber.go,
+	// linger): taking it at once saves the try that would follow its confirmation.
+	a.subscribed = l.b.confirmed(l.handle.name, l.channel) || l.b.resubscribe(l.handle.name, l.channel)
 	for {
 		if h, done, err := m.step(); done {
 			return h, err
