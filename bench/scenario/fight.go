@@ -87,7 +87,7 @@ func fightN(ctx context.Context, scenario string, t Target, p Params, ms []Mutex
 		if inside.Add(1) > limit {
 			overlaps.Add(1)
 		}
-		time.Sleep(section)
+		runSection(section)
 		inside.Add(-1)
 		return ms[w].Unlock(ctx)
 	})

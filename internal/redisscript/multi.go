@@ -73,9 +73,42 @@ func TryMulti(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Q
 // with a fence above fence (0: unknown); with none, "released" is published. ok is false
 // when token held none.
 func ReleaseMulti(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token, channel, publish string, fence uint64) (ok bool, err error) {
+	r, err := ReleaseMultiTo(ctx, c, key, fenceKey, q, token, channel, publish, fence, Next{})
+	return r.OK, err
+}
+
+// Next is a waiter of the releasing process that ReleaseMultiTo admits, when the queue
+// owes it a freed permit, with its own TTL and no message: it sleeps until the releaser
+// hands it the reply (PROTOCOL.md, "Permit hand-off").
+type Next struct {
+	Token string        // "": none
+	TTL   time.Duration // of its hold
+}
+
+// ReleasedMulti is what ReleaseMultiTo did.
+type ReleasedMulti struct {
+	OK     bool   // the token held a hold, and it was freed
+	Passed bool   // the Next waiter was admitted
+	Fence  uint64 // and its fence
+	Clock  uint64 // and the server clock in µs as the script ran
+}
+
+// ReleaseMultiTo is ReleaseMulti that admits next, instead of telling it by message, when
+// the turn of its entry in q comes among the freed permits.
+func ReleaseMultiTo(ctx context.Context, c goredis.Scripter, key, fenceKey string, q Queue, token, channel, publish string, fence uint64, next Next) (ReleasedMulti, error) {
 	h := HoldersOf(key)
-	n, err := multiReleaseScript.Run(ctx, c, []string{h.Set, h.Hash, fenceKey, q.List, q.Hash}, token, channel, publish, fence).Int64()
-	return n == 1, err
+	args := []any{token, channel, publish, fence}
+	if next.Token != "" {
+		args = append(args, next.Token, MS(next.TTL))
+	}
+	res, err := multiReleaseScript.Run(ctx, c, []string{h.Set, h.Hash, fenceKey, q.List, q.Hash}, args...).Int64Slice()
+	switch {
+	case err != nil:
+		return ReleasedMulti{}, err
+	case len(res) != 3 || res[1] < 0 || res[2] < 0:
+		return ReleasedMulti{}, fmt.Errorf("multi release script returned %v", res)
+	}
+	return ReleasedMulti{OK: res[0] == 1, Passed: res[1] > 0, Fence: uint64(res[1]), Clock: uint64(res[2])}, nil
 }
 
 // ExtendMulti makes token's hold of the several-holders layout expire ttl from now; ok is

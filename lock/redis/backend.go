@@ -26,6 +26,7 @@ type Backend struct {
 	publish string              // PUBLISH, or SPUBLISH on a cluster
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
+	passed  atomic.Int64 // permits taken on the reply to a Release of this process (tests read it)
 	// releasing, when set (by tests only), runs in Release after the hold was taken out of
 	// the process's index and before the lock is passed on or freed.
 	releasing func(name string)

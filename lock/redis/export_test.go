@@ -34,6 +34,10 @@ func (b *Backend) Parked(name string) bool {
 // Claimed reports how many holds were taken on a grant's message, with no try.
 func (b *Backend) Claimed() int64 { return b.claimed.Load() }
 
+// Passed reports how many permits were taken on the reply to a Release of this process,
+// with no try (PROTOCOL.md, "Permit hand-off").
+func (b *Backend) Passed() int64 { return b.passed.Load() }
+
 // ParseGrant reads a grant message's payload after "granted ".
 func ParseGrant(s string) (token string, try, fence, clock uint64, ok bool) {
 	g, ok := parseGrant(s)

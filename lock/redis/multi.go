@@ -11,7 +11,8 @@ import (
 
 // The holds of a lock made WithPermits(n > 1) or WithShared (PROTOCOL.md, "Several
 // holders"): each is a member of the name's holders set, not the lock key, so there is no
-// pass within the process. A permit waiter (n > 1) that finds no permit for it queues on
+// pass in memory within the process (a parked permit waiter of the releasing process is
+// admitted by the release script: permit_pass.go). A permit waiter (n > 1) that finds no permit for it queues on
 // the server, as exclusive waiters do, and a release grants the freed permit to the first
 // live waiter queued there and publishes "granted …": waiters of every process are served
 // in the order they queued. A leased grantee holds on the message, as an exclusive one
@@ -42,7 +43,9 @@ func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
 			l.b.undoMulti(l, a.token)
 		}
 	}()
-	a.subscribed = l.b.confirmed(l.handle.name, l.channel)
+	// A name waited on again soon finds its channel still subscribed (subscriber.go,
+	// linger): taking it at once saves the try that would follow its confirmation.
+	a.subscribed = l.b.confirmed(l.handle.name, l.channel) || l.b.resubscribe(l.handle.name, l.channel)
 	for {
 		if h, done, err := m.step(); done {
 			return h, err
@@ -92,6 +95,9 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 	if !heard {
 		sleep = min(sleep, max(a.backoff, minRetry)) // a release may go unheard until confirmed
 	}
+	if a.subscribed && wait.Life > 0 {
+		return m.napPermit(sleep) // a Release of this process may admit it (permit_pass.go)
+	}
 	var wake <-chan struct{} = a.w.wake
 	if !a.subscribed {
 		a.subscribed = true
@@ -100,15 +106,14 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 	if err = a.sleep(wake, sleep); err != nil {
 		return nil, true, err
 	}
-	return m.claim()
+	return m.claim(l.b.takeGrant(a.w))
 }
 
-// claim holds on a grant heard for the waiter's token, with no try, when a.claims it (see
-// grant.go): one trip through the server from release to the next hold. A grant it cannot
-// claim is found by the next try, which finds the hold its own.
-func (m *multiAttempt) claim() (h *hold, done bool, err error) {
+// claim holds on g, a grant heard for the waiter's token (nil: none), with no try, when
+// a.claims it (see grant.go): one trip through the server from release to the next hold.
+// A grant it cannot claim is found by the next try, which finds the hold its own.
+func (m *multiAttempt) claim(g *grant) (h *hold, done bool, err error) {
 	a, l := m.attempt, m.l
-	g := l.b.takeGrant(a.w)
 	if g == nil || !a.claims(g) {
 		return nil, false, nil
 	}
@@ -117,18 +122,21 @@ func (m *multiAttempt) claim() (h *hold, done bool, err error) {
 	return h, true, err
 }
 
-// releaseMulti frees h's hold and wakes the next waiter of this process; the release
-// message wakes those of other processes.
+// releaseMulti frees h's hold and admits the next waiter of this process in the same
+// script when it is parked and the server's queue owes it the permit (permit_pass.go), or
+// wakes it; the release message wakes those of other processes.
 func (l *Lock) releaseMulti(ctx context.Context) error {
 	h, expired, err := l.handle.beginRelease()
 	if err != nil {
 		return err
 	}
-	ok, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, h.token, l.channel, l.b.publish, h.fence)
+	ok, offered, err := l.releasePermit(ctx, h, !expired)
 	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
-	l.b.wakeHead(l.handle.name)
+	if !offered { // an offered head has been woken
+		l.b.wakeHead(l.handle.name)
+	}
 	return nil
 }
 

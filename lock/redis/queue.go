@@ -97,11 +97,8 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	q := b.queues[name]
-	if q == nil || len(q.waiters) == 0 {
-		return nil, nil, false
-	}
-	w := q.waiters[0]
-	if !w.parked || w.offer != nil {
+	w := parkedHead(q)
+	if w == nil || w.awaits != "" { // a permit waiter holds in the holders set, not the key
 		return nil, nil, false
 	}
 	if q.handoffs >= maxHandoffs {
@@ -117,6 +114,18 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	w.offer = o
 	poke(w)
 	return w, o, false
+}
+
+// parkedHead returns the head waiter of q (nil: none) if it is parked and no Release has
+// made it an offer yet; b.mu is held.
+func parkedHead(q *waitQueue) *waiter {
+	if q == nil || len(q.waiters) == 0 {
+		return nil
+	}
+	if w := q.waiters[0]; w.parked && w.offer == nil {
+		return w
+	}
+	return nil
 }
 
 // enqueue adds a waiter for name at the back of its queue.
@@ -189,6 +198,20 @@ func (e *engine) subscribe(name, channel string) <-chan struct{} {
 		return nil
 	}
 	return confirmed
+}
+
+// resubscribe subscribes name's queue to channel, and reports true, when every node still
+// has channel subscribed and confirmed (it lingers after the last waiter left): then the
+// first try of an attempt is heard like any later one, and need not be repeated once a
+// subscription is confirmed. It does no I/O.
+func (e *engine) resubscribe(name, channel string) bool {
+	for _, s := range e.subs {
+		if !s.lingers(channel) {
+			return false
+		}
+	}
+	e.subscribe(name, channel)
+	return true
 }
 
 // confirmed reports whether name's queue is subscribed to channel and a majority of the

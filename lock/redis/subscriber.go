@@ -116,6 +116,14 @@ func (s *subscriber) confirmation(channel string) <-chan struct{} {
 	return nil // never ready: the waiter falls back on the key's TTL
 }
 
+// lingers reports whether channel is subscribed and confirmed: acquire costs no I/O then.
+func (s *subscriber) lingers(channel string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub := s.channels[channel]
+	return sub != nil && sub.live && isClosed(sub.confirmed)
+}
+
 // release drops a reference taken by acquire. The channel stays subscribed for linger
 // after the last one.
 func (s *subscriber) release(channel string) {
