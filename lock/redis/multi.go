@@ -74,6 +74,11 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 		m.unsure = true
 		done, err := a.failedTry(err)
 		return nil, done, err
+	case t.OK && a.late(sent, a.ttl):
+		// Taken too late to use (PROTOCOL.md, "Acquire"): the next try, with the same
+		// token, finds the hold its own and moves its expiry, or finds it gone.
+		m.unsure = true
+		return nil, false, nil
 	case t.OK:
 		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: time.Now()})
 		return h, true, err

@@ -78,6 +78,10 @@ func (m *multiAttempt) napPermit(d time.Duration) (h *hold, done bool, err error
 	o, g := l.b.unpark(a.w)
 	if o != nil {
 		<-o.done // the Release's script is one round trip from done
+		if o.ok && a.late(o.sent, a.ttl) {
+			m.unsure = true // the next try finds the admitted hold its own, or gone
+			return nil, false, nil
+		}
 		if o.ok {
 			l.b.passed.Add(1)
 			h, err = l.handle.newHold(a.token, o.fence, a.ttl, o.sent, a.ttl, o.clock)
