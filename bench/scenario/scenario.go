@@ -88,7 +88,7 @@ func ownKeys(ctx context.Context, scenario string, t Target, p Params) (Stats, e
 // Handoff: A holds the lock and B waits for it; A releases at t0 and B holds at t1. It
 // measures t1 − t0.
 func Handoff(ctx context.Context, t Target, p Params) (Stats, error) {
-	return handoff(ctx, t, p, "handoff", t.New)
+	return handoff(ctx, t, p, "handoff", t.New, t.New)
 }
 
 // ErrNoPeer: HandoffPeer was given a Target without a Peer.
@@ -100,13 +100,32 @@ func HandoffPeer(ctx context.Context, t Target, p Params) (Stats, error) {
 	if t.Peer == nil {
 		return Stats{}, ErrNoPeer
 	}
-	return handoff(ctx, t, p, "handoff2", t.Peer)
+	return handoff(ctx, t, p, "handoff2", t.New, t.Peer)
 }
 
-func handoff(ctx context.Context, t Target, p Params, scenario string, newB func(string) (Mutex, error)) (Stats, error) {
+// HandoffTimed is Handoff (peer false: "handoff-timed") or HandoffPeer (peer true:
+// "handoff2-timed") with both holds taken WithTimeout(p.Timeout), through two backends of
+// the target's Fleet. It returns ErrNoFleet when the target has none.
+func HandoffTimed(ctx context.Context, t Target, p Params, peer bool) (Stats, error) {
+	if t.Fleet == nil || p.Timeout <= 0 {
+		return Stats{}, ErrNoFleet
+	}
+	f, err := t.Fleet(ctx, 2, p.Timeout)
+	if err != nil {
+		return Stats{}, err
+	}
+	scenario, newB := "handoff-timed", f.News[0]
+	if peer {
+		scenario, newB = "handoff2-timed", f.News[1]
+	}
+	s, err := handoff(ctx, t, p, scenario, f.News[0], newB)
+	return s, errors.Join(err, f.Close())
+}
+
+func handoff(ctx context.Context, t Target, p Params, scenario string, newA, newB func(string) (Mutex, error)) (Stats, error) {
 	settle := or(p.Settle, 2*time.Millisecond)
 	name := runName(scenario)
-	a, err := t.New(name)
+	a, err := newA(name)
 	if err != nil {
 		return Stats{}, err
 	}

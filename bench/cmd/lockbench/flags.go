@@ -11,7 +11,7 @@ import (
 )
 
 // scenarioNames are the scenarios lockbench knows, in the order it runs them.
-var scenarioNames = []string{"solo", "wide", "fight", "fight8", "fight8-timed", "handoff", "handoff2", "idle", "permits", "permits8"}
+var scenarioNames = []string{"solo", "wide", "fight", "fight8", "fight8-timed", "handoff", "handoff2", "handoff-timed", "handoff2-timed", "idle", "permits", "permits8"}
 
 // config is what the command line asked for.
 type config struct {
@@ -55,8 +55,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.duration, "d", time.Second, "how long each timed scenario (solo, wide, the fights, idle) runs on each backend")
 	fs.IntVar(&c.workers, "workers", 0, "goroutines of wide, fight, fight8 and idle (0: their defaults 64, 8, 8 and 8)")
 	fs.DurationVar(&c.hold, "hold", time.Millisecond, "fight, fight8, permits, permits8: the critical section each worker sleeps in under the lock")
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "fight8-timed: the lock.WithTimeout of every hold")
-	fs.IntVar(&c.rounds, "rounds", 200, "handoff, handoff2: how many handoffs to measure (0: run them for -d)")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "fight8-timed, handoff-timed, handoff2-timed: the lock.WithTimeout of every hold")
+	fs.IntVar(&c.rounds, "rounds", 200, "handoff, handoff2 and their -timed forms: how many handoffs to measure (0: run them for -d)")
 	scenarios := fs.String("scenarios", strings.Join(scenarioNames, ","), "comma-separated scenarios to run, or all")
 	fs.StringVar(&c.jsonPath, "json", "", "also write the results as JSON to this file (- for stdout; the table then goes to stderr)")
 	fs.BoolVar(&c.noLocal, "no-local", false, "leave out the in-memory backend (local://)")
@@ -96,7 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 const usageText = `lockbench runs baton's lock scenarios (solo, wide, fight, fight8, fight8-timed, handoff, handoff2,
-idle, permits, permits8) side by side on the in-memory backend, an embedded miniredis and any -url backends, next to
+handoff-timed, handoff2-timed, idle, permits, permits8) side by side on the in-memory backend, an embedded miniredis and any -url backends, next to
 their baselines, and prints a table, a legend and the figures that matter.`
 
 func parseScenarios(s string) ([]string, error) {

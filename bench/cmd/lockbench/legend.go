@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/batonlock/baton/bench/scenario"
@@ -66,6 +67,8 @@ func scenarioLegend(s string, p params) string {
 		return "A holds, B (same backend) waits, A releases; ops: handoffs (-rounds), their pace set by the 2ms B is given to start waiting"
 	case "handoff2":
 		return "handoff with B on a second backend of the same server: another process, as far as Redis can tell"
+	case "handoff-timed", "handoff2-timed":
+		return fmt.Sprintf("%s with both holds taken WithTimeout(%v), through backends of their own", strings.TrimSuffix(s, "-timed"), time.Duration(p.TimeoutNS))
 	case "idle":
 		return fmt.Sprintf("%s waiters wait -d on a held lock; ops: the waiters (no rate)", workers(8))
 	case "permits":

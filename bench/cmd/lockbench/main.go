@@ -19,6 +19,9 @@
 //	handoff      A holds, B waits, A releases at t0, B holds at t1: p50/p99 of t1-t0 over -rounds
 //	handoff2     the same with B on a second backend of the same server (another process, as
 //	             far as Redis can tell); Redis backends and their raw baselines only
+//	handoff-timed, handoff2-timed
+//	             handoff and handoff2 with both holds taken WithTimeout(-timeout), A and B
+//	             through backends of their own (one for handoff-timed, two for handoff2-timed)
 //	idle         8 waiters (-workers) wait for -d on a held lock: CPU-seconds burnt per second
 //	permits      8 goroutines (-workers) on one lock WithPermits(3), each holding a permit for
 //	             -hold: sections/s against golang.org/x/sync/semaphore.Weighted doing the same;
@@ -42,10 +45,10 @@
 //	-d 1s            how long each timed scenario runs on each backend
 //	-workers 0       goroutines of wide, fight, fight8 and idle (0: 64, 8, 8, 8)
 //	-hold 1ms        the critical section of fight, fight8, fight8-timed, permits, permits8
-//	-timeout 30s     fight8-timed: every hold's lock.WithTimeout
-//	-rounds 200      handoff and handoff2 rounds (0: run them for -d)
+//	-timeout 30s     fight8-timed, handoff-timed, handoff2-timed: every hold's lock.WithTimeout
+//	-rounds 200      handoff rounds, of all four forms (0: run them for -d)
 //	-scenarios LIST  comma-separated subset of solo,wide,fight,fight8,fight8-timed,handoff,
-//	                 handoff2,idle,permits,permits8 (or all)
+//	                 handoff2,handoff-timed,handoff2-timed,idle,permits,permits8 (or all)
 //	-json FILE       also write the results as JSON (- for stdout; the table then goes to stderr)
 //	-no-local        leave out local://
 //	-no-miniredis    leave out the embedded miniredis

@@ -129,7 +129,7 @@ func merge(parts []row) row {
 // what a healthy run needs.
 func stepLimit(c config, scenario string) time.Duration {
 	limit := stepGrace + 10*c.duration
-	if scenario == "handoff" || scenario == "handoff2" {
+	if isHandoff(scenario) {
 		limit += time.Duration(c.rounds) * 100 * time.Millisecond
 	}
 	return limit
@@ -158,6 +158,9 @@ func runScenario(ctx context.Context, name string, t scenario.Target, c config) 
 	case "handoff2":
 		p.Ops = c.rounds
 		return scenario.HandoffPeer(ctx, t, p)
+	case "handoff-timed", "handoff2-timed":
+		p.Ops, p.Timeout = c.rounds, c.timeout
+		return scenario.HandoffTimed(ctx, t, p, name == "handoff2-timed")
 	case "idle":
 		return scenario.Idle(ctx, t, p)
 	case "permits":

@@ -121,6 +121,14 @@ func throughput(scenario string) bool {
 	return scenario == "solo" || scenario == "wide" || isFight(scenario)
 }
 
+func isHandoff(scenario string) bool {
+	switch scenario {
+	case "handoff", "handoff2", "handoff-timed", "handoff2-timed":
+		return true
+	}
+	return false
+}
+
 func isFight(scenario string) bool {
 	switch scenario {
 	case "fight", "fight8", "fight8-timed", "permits", "permits8":
@@ -151,7 +159,7 @@ func (rep *report) failed() int {
 
 // hasLatency reports whether the row's scenario measures p50 and p99.
 func (r row) hasLatency() bool {
-	return isFight(r.Scenario) || r.Scenario == "handoff" || r.Scenario == "handoff2" || r.P50 > 0 || r.P99 > 0
+	return isFight(r.Scenario) || isHandoff(r.Scenario) || r.P50 > 0 || r.P99 > 0
 }
 
 func writeJSON(w io.Writer, rep *report) error {

@@ -106,7 +106,7 @@ func TestDefaultBackends(t *testing.T) {
 	for _, b := range []string{"local", "sync.Mutex", "miniredis", "raw@miniredis"} {
 		for _, s := range scenarioNames {
 			inMemory := b == "local" || b == "sync.Mutex"
-			if inMemory && (s == "handoff2" || s == "fight8-timed") || b == "local" && s == "fight8" {
+			if inMemory && (s == "handoff2" || strings.HasSuffix(s, "-timed")) || b == "local" && s == "fight8" {
 				continue // in memory there is no second process; a sync.Mutex has no timeout
 			}
 			if (s == "permits" || s == "permits8") && (b == "sync.Mutex" || b == "raw@miniredis") ||
@@ -120,7 +120,7 @@ func TestDefaultBackends(t *testing.T) {
 	assert.Equal(t, want, got)
 	assert.NotContains(t, tableHeader(out), "note", "no column that no row fills")
 	assertExplained(t, out)
-	assert.Equal(t, "sound: 0 overlaps and no errors in 31 rows", lastLine(out))
+	assert.Equal(t, "sound: 0 overlaps and no errors in 35 rows", lastLine(out))
 	t.Log("\n" + out)
 }
 
@@ -197,7 +197,7 @@ func TestJSON(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.json")
 	code, out, stderr := runArgs(t, append(brief, "-no-miniredis", "-baseline=false", "-json", path)...)
 	require.Equal(t, exitOK, code, "stderr: %s", stderr)
-	localRows := len(scenarioNames) - 4 // no handoff2, fight8, fight8-timed, permits8: in memory there is no second process
+	localRows := len(scenarioNames) - 6 // no handoff2, fight8, the -timed ones, permits8: in memory there is no second process, no fleet
 	assert.Len(t, parseTable(t, out), localRows, "the table still goes to stdout")
 
 	data, err := os.ReadFile(path)

@@ -52,7 +52,7 @@ func figure(rep *report, at map[[2]string]int, r result) string {
 	p50 := func(x result) int64 { return *x.P50NS }
 	p99 := func(x result) int64 { return *x.P99NS }
 	switch {
-	case r.Scenario == "handoff" || r.Scenario == "handoff2":
+	case isHandoff(r.Scenario):
 		return fmt.Sprintf("%s p50 %s%s", r.Scenario, duration(time.Duration(*r.P50NS)), base(p50, *r.P50NS))
 	case isFight(r.Scenario) && r.MinMax != nil:
 		return fmt.Sprintf("%s min/max %s, p99 %s%s", r.Scenario, trim(*r.MinMax, 2),
