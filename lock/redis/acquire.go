@@ -112,7 +112,7 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 		a.unsure = true
 		return nil, false, nil
 	case t.took:
-		h, err = l.handle.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at})
+		h, err = l.handle.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at}, false)
 		return h, true, err
 	case t.theirs > 0:
 		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.theirs)
@@ -230,7 +230,7 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
 		if o.ok {
-			keyTTL := ttl
+			keyTTL, adopt := ttl, l.handle.newHold
 			if o.token != "" {
 				// Passed in memory: the key stays in the process's hands under its owner
 				// token; this waiter's own token leaves the server's queue, which no longer
@@ -239,20 +239,20 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 				if a.queued {
 					l.b.nodes.undo(l, token)
 				}
-				token, keyTTL = o.token, o.ttl
+				token, keyTTL, adopt = o.token, o.ttl, l.handle.adoptHold
 			}
 			if a.late(o.sent, keyTTL) {
 				a.passedLate(o.token != "")
 				return nil, false, nil
 			}
-			h, err = l.handle.newHold(token, o.fence, ttl, o.sent, keyTTL, o.clock)
+			h, err = adopt(token, o.fence, ttl, o.sent, keyTTL, o.clock)
 			return h, true, err
 		}
 		a.unsure = a.unsure || o.err != nil
 	}
 	if g != nil && err == nil && a.claims(g) {
 		l.b.claimed.Add(1)
-		h, err = l.handle.newHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+		h, err = l.handle.adoptHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
 		return h, true, err
 	}
 	// A grant that cannot be claimed is checked by the next try, which finds the key

@@ -11,11 +11,10 @@ import (
 // The queue of waiters on the server (PROTOCOL.md, "Server grant"; grant.lua, wait.lua): a
 // waiter that finds the lock taken by another process puts its token in the lock's queue,
 // so that the holder's Release hands the key straight to it and publishes the grant, and
-// the waiters of every process are served in the order they queued. A waiter that holds
-// without a timeout then holds as soon as the message comes, with no try of its own: one
-// trip through the server from release to the next hold, not two. One with a timeout tries
-// at once on the message: the try finds the key its own and sets its TTL to the timeout,
-// which so counts from when the hold began.
+// the waiters of every process are served in the order they queued. The waiter then holds
+// as soon as the message comes, with no try of its own: one trip through the server from
+// release to the next hold, not two. It sets its own TTL in the background: a lease at its
+// first renewal, a timeout at once, which so counts from when the hold began.
 //
 // The key gets the grant's TTL from the moment the Release runs, which the waiter cannot
 // see; it counts from when it sent the try that wrote its entry (the grant names that try,
@@ -172,13 +171,13 @@ func (a *attempt) queues() bool {
 	return !a.noWait && a.l.b.nodes.single() && (a.queued || !a.l.b.heldHere(a.l.handle.name))
 }
 
-// claims reports whether the attempt holds by grant g, with no try: it holds without a
-// timeout (a timeout counts from when the hold began, so a waiter with one takes its grant
-// with a try at once, which sets its TTL), g answers the last try that wrote the waiter's
-// entry (so the Release that granted the key ran after that try was sent), and the key's
-// grant TTL, counted from then, leaves time to renew it.
+// claims reports whether the attempt holds by grant g, with no try: g answers the last try
+// that wrote the waiter's entry (so the Release that granted the key ran after that try was
+// sent), and the key's grant TTL, counted from then, leaves time to renew it. The hold then
+// sets its own TTL at once, in the background (adoptHold): a lease at its first renewal, a
+// timeout at once, so that it counts from when the hold began.
 func (a *attempt) claims(g *grant) bool {
-	if a.l.handle.opts.Timeout > 0 || !a.queued || g.try != a.last {
+	if !a.queued || g.try != a.last {
 		return false
 	}
 	return time.Until(a.l.b.cfg.deadline(a.sent, a.grant)) > a.grant/4

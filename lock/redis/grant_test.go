@@ -104,6 +104,39 @@ func TestGrantedAcrossProcesses(t *testing.T) {
 	})
 }
 
+// TestGrantedWithTimeout: a waiter with a timeout holds on the grant's message too, with no
+// try, and then sets the key's TTL from the grant's 3s to its timeout at once, so that the
+// timeout counts from when its hold began.
+func TestGrantedWithTimeout(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		tries := &commandCounter{only: queueScript}
+		wc := newClient(t, addr)
+		wc.AddHook(tries)
+		wb := newBackend(t, wc, redislock.WithPrefix("g:"))
+		holder := newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "timed")
+		const timeout = 10 * time.Second
+		waiter := newLock(t, wb, "timed", lock.WithTimeout(timeout))
+		require.NoError(t, holder.Acquire(ctx))
+		got := waitFor(ctx, waiter)
+		queued(t, c, "g:{timed}", 1)
+		parked(t, wb, "timed")
+
+		before := tries.n.Load()
+		require.NoError(t, holder.Release(ctx))
+		require.NoError(t, <-got)
+		assert.Equal(t, int64(1), wb.Claimed(), "the waiter did not hold on the grant")
+		assert.LessOrEqual(t, tries.n.Load()-before, int64(1), "the waiter tried again")
+		assert.Equal(t, keyFence(t, ctx, c, "g:{timed}"), waiter.Fence(), "the fence the grant issued")
+		require.Eventually(t, func() bool {
+			ttl, err := c.PTTL(ctx, "g:{timed}").Result()
+			return err == nil && ttl > 5*time.Second && ttl <= timeout
+		}, eventually, time.Millisecond, "the granted key's TTL was not set to the timeout")
+		require.NoError(t, waiter.Release(ctx))
+	})
+}
+
 // TestGrantedInQueueOrder: waiters of three processes queue on the server and are granted
 // the lock in the order they queued, each fence larger than the last.
 func TestGrantedInQueueOrder(t *testing.T) {

@@ -57,11 +57,20 @@ type hold struct {
 // sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it returns
 // lock.ErrClosed, and the key is left to expire: Close has already freed the holds it knew.
 func (l *handle) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
-	return l.newHoldOn(nil, token, fence, ttl, sent, keyTTL, c)
+	return l.newHoldOn(nil, token, fence, ttl, sent, keyTTL, c, false)
 }
 
-// newHoldOn is newHold for a hold on nodes (nil: on one node).
-func (l *handle) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
+// adoptHold is newHold for a hold that begins on a key whose TTL a write made for another
+// purpose set: a grant's, or the old hold's after a pass in memory (PROTOCOL.md, "Holds",
+// first renewal). A hold with a timeout sets its own TTL at once, in the background, so
+// that the timeout counts from when the hold began; until that write is confirmed its
+// deadline is the sooner of the two.
+func (l *handle) adoptHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
+	return l.newHoldOn(nil, token, fence, ttl, sent, keyTTL, c, true)
+}
+
+// newHoldOn is newHold for a hold on nodes (nil: on one node), adopted or not.
+func (l *handle) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock, adopted bool) (*hold, error) {
 	h := &hold{
 		of:        l,
 		nodes:     nodes,
@@ -75,6 +84,11 @@ func (l *handle) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.
 		deadline:  l.cfg.deadline(sent, keyTTL),
 		confirmed: sent,
 		keyTTL:    keyTTL,
+	}
+	firstRenewal := adopted && !h.leased
+	if firstRenewal {
+		h.until = h.start.Add(ttl)
+		h.deadline = minTime(h.deadline, l.cfg.deadline(h.start, ttl))
 	}
 	l.mu.Lock()
 	ok := l.b.addHold(h)
@@ -93,6 +107,9 @@ func (l *handle) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.
 			}
 		} else {
 			h.armExpiry()
+			if firstRenewal {
+				h.renewal = time.AfterFunc(0, h.renewDue)
+			}
 		}
 	}
 	l.mu.Unlock()
@@ -160,8 +177,8 @@ func (h *hold) stopTimers() {
 	}
 }
 
-// renew runs one renewal and returns when to run the next one; ended is true when the hold
-// is over.
+// renew runs one renewal and returns when to run the next one (< 0: none, a hold with a
+// timeout has its TTL); ended is true when the hold is over.
 func (h *hold) renew() (next time.Duration, ended bool) {
 	l := h.of
 	h.op.Lock()
@@ -172,8 +189,14 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 		return 0, true
 	}
 	deadline := h.deadline
-	ttl := max(h.ttl, time.Until(h.until))
+	ttl := time.Until(h.until) // a hold with a timeout: its first renewal (adoptHold)
+	if h.leased {
+		ttl = max(h.ttl, ttl)
+	}
 	l.mu.Unlock()
+	if ttl < time.Millisecond {
+		return -1, false // past its deadline, or all but: the expiry ends it
+	}
 
 	// A reply that comes after the deadline is no use: the hold is lost by then.
 	ctx, cancel := context.WithDeadline(l.b.ctx, deadline)
@@ -188,6 +211,9 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 			h.confirmed, h.keyTTL = sent, ttl
 		}
 		l.mu.Unlock()
+		if !h.leased {
+			return -1, false // a timeout's one renewal: its TTL is set
+		}
 		return l.cfg.nextRenewal(h.ttl, sent), false
 	case err == nil:
 		l.lose(h, l.errTaken, false)
@@ -245,4 +271,11 @@ func (h *hold) expiredCause() error {
 		return h.of.errNotRenewed
 	}
 	return vocab.TimeoutEnded(h.ttl)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

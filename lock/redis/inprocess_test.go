@@ -166,15 +166,54 @@ func TestPassAheadOfClockGoesToServer(t *testing.T) {
 	})
 }
 
-// TestPassedByScriptWithTimeout: a waiter with a timeout cannot inherit a lease, so the
-// lock is passed to it by the hand-off script: a new owner token, the waiter's own TTL.
-func TestPassedByScriptWithTimeout(t *testing.T) {
+// TestPassedInMemoryWithTimeout: a waiter with a timeout takes over the key of the hold
+// before it, leased or timed, with no round trip: the key keeps its owner token and the
+// fence is one more. It then sets the key's TTL to its own timeout at once, counted from
+// when its hold began (PROTOCOL.md, "Holds", first renewal), so the key does not outlive
+// it with the old hold's TTL.
+func TestPassedInMemoryWithTimeout(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
 		c := newClient(t, addr)
 		b := newBackend(t, c, redislock.WithPrefix("mem:"))
-		holder := newLock(t, b, "timed")
-		waiter := newLock(t, b, "timed", lock.WithTimeout(5*time.Second))
+		const timeout = 2 * time.Second
+		for _, before := range [][]lock.Option{nil, {lock.WithTimeout(20 * time.Second)}} {
+			holder := newLock(t, b, "timed", before...)
+			waiter := newLock(t, b, "timed", lock.WithTimeout(timeout))
+			require.NoError(t, holder.Acquire(ctx))
+			got := waitFor(ctx, waiter)
+			parked(t, b, "timed")
+			token, err := c.Get(ctx, "mem:{timed}").Result()
+			require.NoError(t, err)
+
+			require.NoError(t, holder.Release(ctx))
+			require.NoError(t, <-got)
+			assert.Equal(t, holder.Fence()+1, waiter.Fence(), "passed in memory")
+			now, err := c.Get(ctx, "mem:{timed}").Result()
+			require.NoError(t, err)
+			assert.Equal(t, token, now, "the key changed hands on the server")
+			require.Eventually(t, func() bool {
+				ttl, err := c.PTTL(ctx, "mem:{timed}").Result()
+				return err == nil && ttl > 0 && ttl <= timeout
+			}, eventually, time.Millisecond, "the passed hold did not set the key's TTL to its timeout")
+			require.NoError(t, waiter.Release(ctx))
+			n, err := c.Exists(ctx, "mem:{timed}").Result()
+			require.NoError(t, err)
+			assert.Zero(t, n, "Release of the passed hold deletes the key")
+		}
+	})
+}
+
+// TestPassedByScriptToLease: a leased waiter cannot take over the TTL of a hold with a
+// timeout, so the lock is passed to it by the hand-off script: a new owner token, a fence
+// from the server, the waiter's lease.
+func TestPassedByScriptToLease(t *testing.T) {
+	servers(t, func(t *testing.T, addr string) {
+		ctx := testCtx(t)
+		c := newClient(t, addr)
+		b := newBackend(t, c, redislock.WithPrefix("mem:"))
+		holder := newLock(t, b, "timed", lock.WithTimeout(5*time.Second))
+		waiter := newLock(t, b, "timed")
 
 		require.NoError(t, holder.Acquire(ctx))
 		got := waitFor(ctx, waiter)
@@ -184,13 +223,13 @@ func TestPassedByScriptWithTimeout(t *testing.T) {
 
 		require.NoError(t, holder.Release(ctx))
 		require.NoError(t, <-got)
-		assert.Greater(t, waiter.Fence(), holder.Fence(), "a new fence from the server")
+		assert.Greater(t, waiter.Fence(), holder.Fence()+1, "a new fence from the server")
 		now, err := c.Get(ctx, "mem:{timed}").Result()
 		require.NoError(t, err)
 		assert.NotEqual(t, token, now, "the waiter holds with its own token")
 		ttl, err := c.PTTL(ctx, "mem:{timed}").Result()
 		require.NoError(t, err)
-		assert.LessOrEqual(t, ttl, 5*time.Second)
+		assert.Greater(t, ttl, 5*time.Second, "the waiter's lease, 30s")
 		require.NoError(t, waiter.Release(ctx))
 	})
 }

@@ -12,12 +12,12 @@ import (
 // The holds of a lock made WithPermits(n > 1) or WithShared (PROTOCOL.md, "Several
 // holders"): each is a member of the name's holders set, not the lock key, so there is no
 // pass in memory within the process (a parked permit waiter of the releasing process is
-// admitted by the release script: permit_pass.go). A permit waiter (n > 1) that finds no permit for it queues on
-// the server, as exclusive waiters do, and a release grants the freed permit to the first
-// live waiter queued there and publishes "granted …": waiters of every process are served
-// in the order they queued. A leased grantee holds on the message, as an exclusive one
-// does (claim); one with a timeout tries at once, and the try finds the hold its own. Shared waiters do not queue; a release wakes the head waiter of each
-// process. Waiters of a process are served in arrival order by its wait queue, and the
+// admitted by the release script: permit_pass.go). A permit waiter (n > 1) that finds no
+// permit for it queues on the server, as exclusive waiters do, and a release grants the
+// freed permit to the first live waiter queued there and publishes "granted …": waiters of
+// every process are served in the order they queued. The grantee holds on the message, as
+// an exclusive one does (claim), and sets its own TTL in the background (adoptHold).
+// Shared waiters do not queue; a release wakes the head waiter of each process. Waiters of a process are served in arrival order by its wait queue, and the
 // next one tries as soon as the one before took a hold, since another may be free.
 
 // multiAttempt is one Acquire of a permit or shared hold.
@@ -123,7 +123,7 @@ func (m *multiAttempt) claim(g *grant) (h *hold, done bool, err error) {
 		return nil, false, nil
 	}
 	l.b.claimed.Add(1)
-	h, err = l.handle.newHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+	h, err = l.handle.adoptHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
 	return h, true, err
 }
 
