@@ -1,5 +1,5 @@
 -- Take the lock if it is free, with the next fence (PROTOCOL.md, "Scripts").
--- Prepended: fence.lua (next_fence), busy.lua (busy). The key holds "<owner token> <fence>" (PROTOCOL.md,
+-- Prepended: fence.lua (server_us, next_fence), busy.lua (busy). The key holds "<owner token> <fence>" (PROTOCOL.md,
 -- "Keys").
 -- KEYS[1] lock key, KEYS[2] fence counter, KEYS[3] holders zset, KEYS[4] holders hash
 -- (the several-holders layout, which an exclusive hold never overlaps)
@@ -14,18 +14,18 @@ if held then
 	local mine = ARGV[1] .. ' '
 	if string.sub(held, 1, #mine) == mine then
 		redis.call('PEXPIRE', KEYS[1], ARGV[2])
-		local t = redis.call('TIME')
-		return {1, tonumber(string.sub(held, #mine + 1)), tonumber(t[1]) * 1000000 + tonumber(t[2])}
+		return {1, tonumber(string.sub(held, #mine + 1)), server_us()}
 	end
 	return {0, redis.call('PTTL', KEYS[1]), string.match(held, '^[^ ]*')}
 end
-local wait, n = busy(KEYS[3], KEYS[4])
+local us = server_us()
+local wait, n = busy(KEYS[3], KEYS[4], us)
 if wait then
 	if n > 0 then
 		return {-1, n}
 	end
 	return {0, wait, ''}
 end
-local fence, now = next_fence(KEYS[2], ARGV[3])
+local fence, now = next_fence(KEYS[2], ARGV[3], us)
 redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. string.format('%d', fence), 'PX', ARGV[2])
 return {1, fence, now}

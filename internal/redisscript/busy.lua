@@ -1,11 +1,11 @@
 -- Prepended to the exclusive scripts that take a free lock key (acquire.lua, wait.lua):
--- busy(holders, fences) says whether holds of the several-holders layout are in the way
--- (PROTOCOL.md, "Several holders"): nil when none is live; else the ms until the first
--- expires and, when they were taken with WithPermits(n > 1), that n (an exclusive handle
--- disagrees with it), or 0 for shared holds (it only waits).
-local function busy(holders, fences)
-	local t = redis.call('TIME')
-	local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- busy(holders, fences, us) says whether holds of the several-holders layout are in the way
+-- at us, the server clock in µs (server_us, fence.lua) (PROTOCOL.md, "Several holders"):
+-- nil when none is live; else the ms until the first expires and, when they were taken
+-- with WithPermits(n > 1), that n (an exclusive handle disagrees with it), or 0 for shared
+-- holds (it only waits).
+local function busy(holders, fences, us)
+	local now = math.floor(us / 1000)
 	local first = redis.call('ZRANGEBYSCORE', holders, '(' .. now, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
 	if not first[2] then
 		return nil

@@ -126,6 +126,9 @@ func TestFenceIsServerMicroseconds(t *testing.T) {
 
 	require.Equal(t, redisscript.Freed, f.release("h", false))
 	assert.Equal(t, fence+1, f.hold("i", holdTTL), "the counter + 1 within the same µs")
+	counter, err := f.c.Get(f.ctx, f.fence).Uint64()
+	require.NoError(t, err)
+	assert.Equal(t, fence+1, counter, "the counter keeps the fence, not the clock it is first written with")
 }
 
 // TestScriptsReadTheKeyValue: release, extend, hand-off and grant compare the token part

@@ -1,6 +1,6 @@
 -- Free the lock if this token holds it and hand it to the first live waiter of its queue
 -- (written by wait.lua), or, when there is none, delete it and publish the release
--- (PROTOCOL.md, "Scripts", "Server grant"). Prepended: fence.lua (next_fence). The key
+-- (PROTOCOL.md, "Scripts", "Server grant"). Prepended: fence.lua (server_us, next_fence). The key
 -- holds "<owner token> <fence>".
 -- KEYS[1] lock key, KEYS[2] fence counter, KEYS[3] queue list, KEYS[4] queue hash
 -- ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command, ARGV[4] the hold's fence
@@ -16,7 +16,7 @@ local mine = ARGV[1] .. ' '
 if string.sub(redis.call('GET', KEYS[1]) or '', 1, #mine) ~= mine then
 	return 0
 end
-local now
+local us, now
 while true do
 	local token = redis.call('LPOP', KEYS[3])
 	if not token then
@@ -26,12 +26,12 @@ while true do
 	redis.call('HDEL', KEYS[4], token)
 	if entry then
 		if not now then
-			local t = redis.call('TIME')
-			now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+			us = server_us()
+			now = math.floor(us / 1000)
 		end
 		local expiry, try, ttl = string.match(entry, '^(%d+) (%d+) (%d+)$')
 		if expiry and tonumber(expiry) > now then
-			local fence, clock = next_fence(KEYS[2], ARGV[4])
+			local fence, clock = next_fence(KEYS[2], ARGV[4], us)
 			fence = string.format('%d', fence)
 			redis.call('SET', KEYS[1], token .. ' ' .. fence, 'PX', ttl)
 			redis.call(ARGV[3], ARGV[2], 'granted ' .. token .. ' ' .. try .. ' ' .. fence .. ' ' .. string.format('%d', clock))

@@ -1,6 +1,6 @@
 -- Take one of the holds of a name that allows several: a permit of WithPermits(n), or a
 -- shared hold (n = 1: any number of shared holds, none beside an exclusive one)
--- (PROTOCOL.md, "Several holders"). Prepended: fence.lua (next_fence).
+-- (PROTOCOL.md, "Several holders"). Prepended: fence.lua (server_us, next_fence).
 -- KEYS[1] lock key (the exclusive hold), KEYS[2] fence counter, KEYS[3] holders zset
 -- (token -> expiry ms, server clock), KEYS[4] holders hash (token -> fence, and "@n" -> n),
 -- KEYS[5] queue hash (the exclusive waiters queued on the server, wait.lua; with n > 1 the
@@ -11,8 +11,8 @@
 -- Returns {1, fence, server µs} taken (or already this token's: its expiry is moved and its
 -- fence returned); {0, ms until the first hold in the way expires (-1: none known)} when
 -- full or excluded; {-1, n} when the name is held with another n.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local us = server_us()
+local now = math.floor(us / 1000)
 local ttl = tonumber(ARGV[2])
 local n = tonumber(ARGV[4])
 for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now)) do
@@ -73,7 +73,7 @@ if mine then
 	redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
 	keep_keys()
 	leave_queue()
-	return {1, tonumber(mine), tonumber(t[1]) * 1000000 + tonumber(t[2])}
+	return {1, tonumber(mine), us}
 end
 if redis.call('EXISTS', KEYS[1]) == 1 then
 	if n ~= 1 then
@@ -103,7 +103,7 @@ if n == 1 then -- shared: a writer queued on the server goes first
 		end
 	end
 end
-local fence, clock = next_fence(KEYS[2], ARGV[3])
+local fence, clock = next_fence(KEYS[2], ARGV[3], us)
 redis.call('ZADD', KEYS[3], now + ttl, ARGV[1])
 redis.call('HSET', KEYS[4], ARGV[1], string.format('%d', fence), '@n', ARGV[4])
 keep_keys()

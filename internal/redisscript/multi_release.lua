@@ -1,7 +1,7 @@
 -- Free one hold of a name that allows several (multi.lua) and, with WithPermits(n > 1),
 -- grant the freed permits to the first live waiters queued on the server, in queue order
 -- (multi.lua writes their entries); else tell the waiters it is free. The keys go when the
--- last hold does (PROTOCOL.md, "Several holders"). Prepended: fence.lua (next_fence).
+-- last hold does (PROTOCOL.md, "Several holders"). Prepended: fence.lua (server_us, next_fence).
 -- KEYS[1] holders zset, KEYS[2] holders hash, KEYS[3] fence counter, KEYS[4] queue list,
 -- KEYS[5] queue hash
 -- ARGV[1] owner token, ARGV[2] channel, ARGV[3] publish command, ARGV[4] the hold's fence
@@ -20,8 +20,8 @@ if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then
 	return {0, 0, 0}
 end
 local live = redis.call('ZREM', KEYS[1], ARGV[1])
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local us = server_us()
+local now = math.floor(us / 1000)
 for _, dead in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do
 	redis.call('ZREM', KEYS[1], dead)
 	redis.call('HDEL', KEYS[2], dead)
@@ -38,7 +38,7 @@ while n > 1 and count < n do
 	redis.call('HDEL', KEYS[5], token)
 	local expiry, try, ttl = string.match(entry or '', '^(%d+) (%d+) (%d+)$')
 	if expiry and tonumber(expiry) > now then
-		local fence, clock = next_fence(KEYS[3], ARGV[4])
+		local fence, clock = next_fence(KEYS[3], ARGV[4], us)
 		local here = token == ARGV[5]
 		if here then
 			ttl, passed, at = ARGV[6], fence, clock

@@ -1,6 +1,6 @@
 -- Take the lock if it is free, as acquire.lua does, for a waiter that otherwise queues to
 -- be granted the lock by its holder's release (grant.lua; PROTOCOL.md, "Scripts", "Server grant").
--- Prepended: fence.lua (next_fence), busy.lua (busy). The key holds "<owner token> <fence>". The waiters
+-- Prepended: fence.lua (server_us, next_fence), busy.lua (busy). The key holds "<owner token> <fence>". The waiters
 -- of a lock queue in a list of tokens (KEYS[3]); a hash (KEYS[4]) maps each token to
 -- "<expiry ms, server clock> <try number> <grant TTL ms>". An entry lives ARGV[4] ms
 -- after the try that last wrote it, so a waiter that dies is soon skipped; both keys
@@ -18,30 +18,30 @@ local function leave_queue()
 	end
 end
 local held = redis.call('GET', KEYS[1])
+local us = server_us()
 local wait, n = nil, 0
 if not held then
-	wait, n = busy(KEYS[5], KEYS[6])
+	wait, n = busy(KEYS[5], KEYS[6], us)
 	if wait and n > 0 then
 		return {-1, n}
 	end
 end
 if not held and not wait then
-	local fence, now = next_fence(KEYS[2], ARGV[3])
+	local fence, now = next_fence(KEYS[2], ARGV[3], us)
 	redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. string.format('%d', fence), 'PX', ARGV[2])
 	leave_queue()
 	return {1, fence, now}
 end
 local mine = ARGV[1] .. ' '
-local t = redis.call('TIME')
 if held and string.sub(held, 1, #mine) == mine then
 	redis.call('PEXPIRE', KEYS[1], ARGV[2])
 	leave_queue()
-	return {1, tonumber(string.sub(held, #mine + 1)), tonumber(t[1]) * 1000000 + tonumber(t[2])}
+	return {1, tonumber(string.sub(held, #mine + 1)), us}
 end
 local pttl = wait or redis.call('PTTL', KEYS[1])
 local life = tonumber(ARGV[4])
 if life > 0 then
-	local expiry = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + life
+	local expiry = math.floor(us / 1000) + life
 	local entry = string.format('%d', expiry) .. ' ' .. ARGV[5] .. ' ' .. ARGV[6]
 	if redis.call('HSET', KEYS[4], ARGV[1], entry) == 1 then
 		redis.call('RPUSH', KEYS[3], ARGV[1])
