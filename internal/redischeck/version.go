@@ -22,7 +22,7 @@ func (v version) String() string { return fmt.Sprintf("%d.%d.%d", v[0], v[1], v[
 
 // Oldest servers baton runs on, and why.
 var (
-	minScripts = version{6, 2, 0} // the oldest server the scripts are tested on
+	minScripts = version{6, 2, 0} // the scripts write the fence counter with SET ... GET (6.2)
 	minSharded = version{7, 0, 0} // SPUBLISH and SSUBSCRIBE, on a cluster
 )
 
@@ -54,7 +54,7 @@ func parseInfo(info string) (v version, ok bool) {
 // tooOld says why v cannot serve n, or "" when it can.
 func (n Needs) tooOld(v version) string {
 	if v.less(minScripts) {
-		return fmt.Sprintf("Redis %v is too old: baton needs Redis %v or newer (the oldest its scripts are tested on)", v, minScripts)
+		return fmt.Sprintf("Redis %v is too old: baton needs Redis %v or newer (its scripts use SET ... GET)", v, minScripts)
 	}
 	if n.Sharded && v.less(minSharded) {
 		return fmt.Sprintf("Redis %v is too old: on a cluster baton uses SPUBLISH and SSUBSCRIBE, which need Redis %v or newer", v, minSharded)

@@ -156,7 +156,7 @@ func TestACLKeyPatternOutsidePrefixIsRefused(t *testing.T) {
 	assert.ErrorContains(t, err, "billing:")
 }
 
-// TestServerTooOldIsRefused: baton needs Redis 6.2 (the oldest its scripts are tested on); an
+// TestServerTooOldIsRefused: baton needs Redis 6.2 (its scripts use SET ... GET); an
 // older server is an error at Open that names the version and the minimum, not a script error
 // later.
 func TestServerTooOldIsRefused(t *testing.T) {
