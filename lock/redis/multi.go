@@ -60,14 +60,12 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 	case <-a.w.wake:
 	default:
 	}
+	wait, err := m.place()
+	if err != nil {
+		return nil, true, err
+	}
 	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
 	sent := time.Now()
-	var wait redisscript.Wait
-	if !a.noWait && l.handle.opts.Permits > 1 {
-		a.tries++
-		wait = redisscript.Wait{Life: a.life, Try: a.tries, Grant: a.grant}
-		m.unsure = true // queued: an attempt that fails withdraws, freeing a permit granted meanwhile
-	}
 	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.handle.Fence(), l.handle.opts.Permits, wait)
 	switch {
 	case err != nil:
@@ -89,18 +87,40 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 	if wait.Life > 0 {
 		a.queued, a.last, a.sent = true, a.tries, sent // a grant for this try can be claimed
 	}
+	return m.missed(t.PTTL, wait.Life > 0, heard)
+}
+
+// place says how the next try puts the waiter in the lock's queue on the server (a zero
+// Wait: it does not): a permit waiter (n > 1) that waits queues from its first try
+// (PROTOCOL.md, "Several holders").
+func (m *multiAttempt) place() (redisscript.Wait, error) {
+	a := m.attempt
+	if a.noWait || m.l.handle.opts.Permits <= 1 {
+		return redisscript.Wait{}, nil
+	}
+	a.tries++
+	m.unsure = true // queued: an attempt that fails withdraws, freeing a permit granted meanwhile
+	return redisscript.Wait{Life: a.life, Try: a.tries, Grant: a.grant}, nil
+}
+
+// missed sleeps after a try that took no hold and found the first hold in its way with
+// pttl left: until a release is heard, a grant or a hand-off comes, that hold expires, or
+// (queued: the try wrote the waiter's entry) the entry is due for its refresh. heard says
+// whether releases could not go unheard when the try was sent.
+func (m *multiAttempt) missed(pttl time.Duration, queued, heard bool) (h *hold, done bool, err error) {
+	a, l := m.attempt, m.l
 	if a.noWait {
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	}
 	a.waiting()
-	sleep := l.handle.untilExpiry(t.PTTL)
-	if wait.Life > 0 {
+	sleep := l.handle.untilExpiry(pttl)
+	if queued {
 		sleep = min(sleep, a.refresh) // keep the entry on the server alive
 	}
 	if !heard {
 		sleep = min(sleep, max(a.backoff, minRetry)) // a release may go unheard until confirmed
 	}
-	if a.subscribed && wait.Life > 0 {
+	if a.subscribed && queued {
 		return m.napPermit(sleep) // a Release of this process may admit it (permit_pass.go)
 	}
 	var wake <-chan struct{} = a.w.wake
