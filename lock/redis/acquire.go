@@ -52,9 +52,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	// leased one at the shortest lease does.
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
 	defer func() {
-		if a.recorded {
-			l.b.unqueue(a.token)
-		}
+		a.unrecord()
 		if err != nil && a.unsure {
 			l.b.nodes.undo(l, a.token)
 		}
@@ -164,12 +162,8 @@ func (a *attempt) place() (*redisscript.Wait, error) {
 	if a.tries == 0 || !a.queues() {
 		return nil, nil
 	}
-	if !a.recorded {
-		// Before the try: Close withdraws the tokens it finds recorded.
-		if !a.l.b.queue(a.l, a.token) {
-			return nil, a.fail(lock.ErrClosed)
-		}
-		a.recorded = true
+	if err := a.record(); err != nil { // before the try: Close withdraws the tokens it finds recorded
+		return nil, err
 	}
 	return &redisscript.Wait{Life: a.life, Try: a.tries + 1, Grant: a.grant}, nil
 }
@@ -291,10 +285,7 @@ func (a *attempt) passedLate(inMemory bool) {
 	if a.unsure && !a.queued {
 		a.l.b.nodes.undo(a.l, a.token) // a try whose reply was lost may have queued the token
 	}
-	if a.recorded {
-		a.l.b.unqueue(a.token)
-		a.recorded = false
-	}
+	a.unrecord()
 	a.token = redisscript.Token(a.l.handle.opts.Owner)
 	a.queued, a.unsure, a.last = false, false, 0
 }

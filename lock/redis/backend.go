@@ -129,8 +129,9 @@ func (b *Backend) newLock(name string, opts []lock.Option) (*Lock, error) {
 }
 
 // Close stops every renewal, ends the subscription, and makes Acquire calls that are
-// waiting return lock.ErrClosed, taking those queued on the server out of their queues first
-// (best effort, for at most half a second), so that no Release grants them a lock. The holds
+// waiting return lock.ErrClosed, taking those queued on the server (exclusive and permit
+// waiters) out of their queues first and freeing what was granted to them meanwhile (best
+// effort, for at most half a second), so that no Release grants them a lock or permit. The holds
 // it still has are marked lost (their Lost channels close) and then released on the server,
 // for at most releaseWait, so that other processes can take them at once; a key the
 // server could not be told of expires on its own. It returns when no goroutine of the

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/batonlock/baton/lock"
 )
 
 // The queue of waiters on the server (PROTOCOL.md, "Server grant"; grant.lua, wait.lua): a
@@ -140,12 +142,37 @@ func (b *Backend) unqueue(token string) {
 	b.mu.Unlock()
 }
 
+// record records the attempt's token for Close to withdraw (queue), once, before the first
+// try that may put it in the server's queue: an exclusive waiter's (place) or a permit
+// waiter's (multiAttempt.place). A token that becomes a hold leaves the record (addHold).
+// After Close it returns the attempt's lock.ErrClosed error.
+func (a *attempt) record() error {
+	if a.recorded {
+		return nil
+	}
+	if !a.l.b.queue(a.l, a.token) {
+		return a.fail(lock.ErrClosed)
+	}
+	a.recorded = true
+	return nil
+}
+
+// unrecord takes the attempt's token out of the record for Close (unqueue), when the
+// attempt ends or gives the token up.
+func (a *attempt) unrecord() {
+	if a.recorded {
+		a.l.b.unqueue(a.token)
+		a.recorded = false
+	}
+}
+
 // closeWithdraw bounds how long Close spends taking its waiters out of the server's queues.
 const closeWithdraw = 500 * time.Millisecond
 
-// withdraw takes the tokens of waiters that Close ends out of their locks' queues on the
-// server, and frees a lock granted to one of them meanwhile, so that a Release elsewhere
-// does not grant the lock to a waiter that is gone. Best effort, within closeWithdraw.
+// withdraw takes the tokens of waiters that Close ends, exclusive and permit waiters, out
+// of their locks' queues on the server, and frees a lock or permit granted to one of them
+// meanwhile (withdrawToken), so that a Release elsewhere does not grant it to a waiter that
+// is gone. Best effort, within closeWithdraw.
 func (b *Backend) withdraw(queued map[string]queuedWait) {
 	ctx, cancel := context.WithTimeout(context.Background(), closeWithdraw)
 	defer cancel()
@@ -156,7 +183,7 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			_, _ = q.l.runRelease(ctx, token, 0, true)
+			_ = q.l.withdrawToken(ctx, token)
 		}()
 	}
 	wg.Wait()

@@ -15,7 +15,9 @@ import (
 // admitted by the release script: permit_pass.go). A permit waiter (n > 1) that finds no
 // permit for it queues on the server, as exclusive waiters do, and a release grants the
 // freed permit to the first live waiter queued there and publishes "granted …": waiters of
-// every process are served in the order they queued. The grantee holds on the message, as
+// every process are served in the order they queued. A waiter that gives up withdraws
+// (undoMulti), and Close withdraws those of a backend it closes (grant.go, withdraw), so
+// that no permit is granted to a waiter that is gone. The grantee holds on the message, as
 // an exclusive one does (claim), and sets its own TTL in the background (adoptHold).
 // Shared waiters do not queue; a release wakes the head waiter of each process. Waiters of a process are served in arrival order by its wait queue, and the
 // next one tries as soon as the one before took a hold, since another may be free.
@@ -42,6 +44,7 @@ func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
 		if err != nil && m.unsure {
 			l.b.undoMulti(l, a.token)
 		}
+		a.unrecord() // after the undo took its place: a Close before it withdraws the token
 	}()
 	// A name waited on again soon finds its channel still subscribed (subscriber.go,
 	// linger): taking it at once saves the try that would follow its confirmation.
@@ -60,14 +63,12 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 	case <-a.w.wake:
 	default:
 	}
+	wait, err := m.place()
+	if err != nil {
+		return nil, true, err
+	}
 	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
 	sent := time.Now()
-	var wait redisscript.Wait
-	if !a.noWait && l.handle.opts.Permits > 1 {
-		a.tries++
-		wait = redisscript.Wait{Life: a.life, Try: a.tries, Grant: a.grant}
-		m.unsure = true // queued: an attempt that fails withdraws, freeing a permit granted meanwhile
-	}
 	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.handle.Fence(), l.handle.opts.Permits, wait)
 	switch {
 	case err != nil:
@@ -89,18 +90,44 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 	if wait.Life > 0 {
 		a.queued, a.last, a.sent = true, a.tries, sent // a grant for this try can be claimed
 	}
+	return m.missed(t.PTTL, wait.Life > 0, heard)
+}
+
+// place says how the next try puts the waiter in the lock's queue on the server (a zero
+// Wait: it does not). A permit waiter (n > 1) that waits queues from its first try, its
+// token recorded for Close to withdraw before that try (record), as an exclusive waiter's
+// is (PROTOCOL.md, "Several holders").
+func (m *multiAttempt) place() (redisscript.Wait, error) {
+	a := m.attempt
+	if a.noWait || m.l.handle.opts.Permits <= 1 {
+		return redisscript.Wait{}, nil
+	}
+	if err := a.record(); err != nil {
+		return redisscript.Wait{}, err
+	}
+	a.tries++
+	m.unsure = true // queued: an attempt that fails withdraws, freeing a permit granted meanwhile
+	return redisscript.Wait{Life: a.life, Try: a.tries, Grant: a.grant}, nil
+}
+
+// missed sleeps after a try that took no hold and found the first hold in its way with
+// pttl left: until a release is heard, a grant or a hand-off comes, that hold expires, or
+// (queued: the try wrote the waiter's entry) the entry is due for its refresh. heard says
+// whether releases could not go unheard when the try was sent.
+func (m *multiAttempt) missed(pttl time.Duration, queued, heard bool) (h *hold, done bool, err error) {
+	a, l := m.attempt, m.l
 	if a.noWait {
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	}
 	a.waiting()
-	sleep := l.handle.untilExpiry(t.PTTL)
-	if wait.Life > 0 {
+	sleep := l.handle.untilExpiry(pttl)
+	if queued {
 		sleep = min(sleep, a.refresh) // keep the entry on the server alive
 	}
 	if !heard {
 		sleep = min(sleep, max(a.backoff, minRetry)) // a release may go unheard until confirmed
 	}
-	if a.subscribed && wait.Life > 0 {
+	if a.subscribed && queued {
 		return m.napPermit(sleep) // a Release of this process may admit it (permit_pass.go)
 	}
 	var wake <-chan struct{} = a.w.wake
@@ -154,7 +181,8 @@ func (l *Lock) freeMulti(ctx context.Context, h *hold) error {
 	return err
 }
 
-// undoMulti frees, in the background, the hold a try whose reply was lost may have taken.
+// undoMulti frees, in the background, the hold a try whose reply was lost may have taken,
+// and takes the token out of the server's queue (withdrawToken).
 func (b *Backend) undoMulti(l *Lock, token string) {
 	if !b.enter() {
 		return
@@ -163,6 +191,6 @@ func (b *Backend) undoMulti(l *Lock, token string) {
 		defer b.wg.Done()
 		ctx, cancel := context.WithTimeout(b.ctx, releaseWait)
 		defer cancel()
-		_, _ = redisscript.ReleaseMulti(ctx, b.scripts, l.key, l.fenceKey, l.queue, token, l.channel, b.publish, 0)
+		_ = l.withdrawToken(ctx, token)
 	}()
 }

@@ -37,6 +37,19 @@ func (l *Lock) runRelease(ctx context.Context, token string, fence uint64, withd
 	return redisscript.ReleaseOrGrant(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, l.channel, l.b.publish, fence, withdraw)
 }
 
+// withdrawToken takes token, a waiter's, out of l's queue on the server and frees the hold
+// a grant gave it meanwhile, with the release script of l's layout: grant.lua with
+// withdraw, or, for a lock of several holders, multi_release.lua, which takes any token it
+// is given out of the queue (PROTOCOL.md, "Several holders").
+func (l *Lock) withdrawToken(ctx context.Context, token string) error {
+	if l.multi {
+		_, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, token, l.channel, l.b.publish, 0)
+		return err
+	}
+	_, err := l.runRelease(ctx, token, 0, true)
+	return err
+}
+
 // runHandoff passes the lock from h to next (for ttl), takes next out of the server's queue,
 // and returns the new fence, above h's, and the server clock; ok is false when h did not
 // hold the lock.
