@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,13 +18,35 @@ import (
 
 // Backend makes locks that live on a Redis server (single, Sentinel or Cluster). Locks with
 // the same name and prefix exclude each other across every backend on the server.
+//
+// A Quorum embeds it: the engine of the locks is the same over one node and over N
+// (PROTOCOL.md, "Nodes"), and so is the bookkeeping of engine.go.
 type Backend struct {
-	engine
-	nodes   nodes // where the locks live: oneNode, or a Quorum's N
+	cfg   config
+	nodes nodes         // where the locks live: oneNode, or a Quorum's N
+	subs  []*subscriber // one per node
+	need  int           // nodes that make a majority: 1 of 1, or N/2+1 of N
+	// fences names the fence counters (PROTOCOL.md, "Keys"): per slot on a Cluster, and
+	// on a Quorum's nodes when any is one; one key per prefix elsewhere.
+	fences *redisscript.Counters
+	owned  bool // Close closes the client, or a Quorum's clients (made from a URL)
+
+	// One node only: a Quorum calls its nodes itself (quorum_ops.go).
 	client  goredis.UniversalClient
 	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines (PROTOCOL.md, "Pipelining")
-	owned   bool                // Close closes client (it was made from a URL)
 	publish string              // PUBLISH, or SPUBLISH on a cluster
+
+	ctx    context.Context // background work (renewals, undos, node calls); cancelled by Close
+	cancel context.CancelFunc
+	done   chan struct{} // closed by Close
+
+	mu     sync.Mutex
+	closed bool
+	queues map[string]*waitQueue // names with an Acquire in progress in this process
+	holds  map[*hold]struct{}    // holds for Close to end and free
+	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
+	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
+	wg     sync.WaitGroup        // renewals, expiries, undos and node calls at work
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
 	passed  atomic.Int64 // permits taken on the reply to a Release of this process (tests read it)

@@ -10,11 +10,11 @@ import (
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
 func (b *Backend) State() (queues, holds, channels int) { return b.state() }
 
-func (e *engine) state() (queues, holds, channels int) {
-	e.mu.Lock()
-	queues, holds = len(e.queues), len(e.holds)
-	e.mu.Unlock()
-	for _, s := range e.subs {
+func (b *Backend) state() (queues, holds, channels int) {
+	b.mu.Lock()
+	queues, holds = len(b.queues), len(b.holds)
+	b.mu.Unlock()
+	for _, s := range b.subs {
 		s.mu.Lock()
 		channels += len(s.channels)
 		s.mu.Unlock()

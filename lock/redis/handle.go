@@ -17,7 +17,7 @@ type handle struct {
 	key, fenceKey, channel string // the lock key, its fence counter, its channel (PROTOCOL.md, "Keys")
 	opts                   driver.Options
 	sem                    chan struct{} // full while an Acquire or a hold owns the handle
-	b                      *engine
+	b                      *Backend
 	cfg                    *settings
 	// Renew runs the compare-and-PEXPIRE of token for ttl; false: token no longer holds it.
 	renew func(ctx context.Context, token string, ttl time.Duration) (bool, error)
