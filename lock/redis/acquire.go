@@ -47,7 +47,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		return nil, err
 	}
 	defer func() { a.leaveLine(a.w, l.channel, h) }()
-	a.token, a.ttl = redisscript.Token(l.handle.opts.Owner), l.handle.ttl()
+	a.token, a.ttl = redisscript.Token(l.opts.Owner), l.ttl()
 	// A short timeout must not make a queued waiter refresh its entry more often than a
 	// leased one at the shortest lease does.
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
@@ -59,7 +59,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
 	// try can go unheard, so there is no need to subscribe and try again.
-	a.subscribed = l.b.confirmed(l.handle.name, l.channel)
+	a.subscribed = l.b.confirmed(l.name, l.channel)
 	if a.w.after > 0 && a.subscribed {
 		// The waiter before this one has just taken the lock: its Release will pass the
 		// lock here, wake this waiter or publish, so sleep at once instead of trying.
@@ -87,12 +87,12 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 		return nil, true, err
 	}
 	if !l.b.nodes.single() {
-		a.token = redisscript.Token(l.handle.opts.Owner) // see nodes.single
+		a.token = redisscript.Token(l.opts.Owner) // see nodes.single
 	}
 	a.tries++
 	// Releases published after the subscription was confirmed (by a majority of the nodes)
 	// cannot go unheard; that must hold before the try, not only after it.
-	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
+	heard := a.subscribed && l.b.confirmed(l.name, l.channel)
 	sent := time.Now()
 	t, err := l.b.nodes.try(a.tryCtx, l, a.token, a.ttl, wait)
 	at := time.Now()
@@ -110,10 +110,10 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 		a.unsure = true
 		return nil, false, nil
 	case t.took:
-		h, err = l.handle.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at}, false)
+		h, err = l.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at}, false)
 		return h, true, err
 	case t.theirs > 0:
-		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.theirs)
+		return nil, true, vocab.PermitsDisagree(l.name, 1, t.theirs)
 	}
 	if wait != nil {
 		a.last, a.sent = a.tries, sent
@@ -179,7 +179,7 @@ func (a *attempt) failedTry(err error) (done bool, _ error) {
 		return true, err
 	}
 	a.lastErr = err
-	a.l.handle.backendError("acquire", err)
+	a.l.backendError("acquire", err)
 	if a.noWait {
 		return true, a.fail(lock.ErrNotAcquired)
 	}
@@ -195,13 +195,13 @@ func (a *attempt) failedTry(err error) (done bool, _ error) {
 // its refresh.
 func (a *attempt) sleepHeld(pttl time.Duration, heard bool) (h *hold, done bool, err error) {
 	l := a.l
-	sleep := l.handle.untilExpiry(pttl)
+	sleep := l.untilExpiry(pttl)
 	if a.queues() {
 		sleep = min(sleep, a.refresh) // write, then keep alive, the entry in the server's queue
 	}
 	if !a.subscribed {
 		a.subscribed = true
-		if confirmed := l.b.subscribe(l.handle.name, l.channel); confirmed != nil {
+		if confirmed := l.b.subscribe(l.name, l.channel); confirmed != nil {
 			// One node: wait for the server to confirm, then try again: from then on
 			// no release can go unheard.
 			return a.pause(confirmed, sleep)
@@ -224,7 +224,7 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
 		if o.ok {
-			keyTTL, adopt := ttl, l.handle.newHold
+			keyTTL, adopt := ttl, l.newHold
 			if o.token != "" {
 				// Passed in memory: the key stays in the process's hands under its owner
 				// token; this waiter's own token leaves the server's queue, which no longer
@@ -233,7 +233,7 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 				if a.queued {
 					l.b.nodes.undo(l, token)
 				}
-				token, keyTTL, adopt = o.token, o.ttl, l.handle.adoptHold
+				token, keyTTL, adopt = o.token, o.ttl, l.adoptHold
 			}
 			if a.late(o.sent, keyTTL) {
 				a.passedLate(o.token != "")
@@ -246,7 +246,7 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 	}
 	if g != nil && err == nil && a.claims(g) {
 		l.b.claimed.Add(1)
-		h, err = l.handle.adoptHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+		h, err = l.adoptHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
 		return h, true, err
 	}
 	// A grant that cannot be claimed is checked by the next try, which finds the key
@@ -286,6 +286,6 @@ func (a *attempt) passedLate(inMemory bool) {
 		a.l.b.nodes.undo(a.l, a.token) // a try whose reply was lost may have queued the token
 	}
 	a.unrecord()
-	a.token = redisscript.Token(a.l.handle.opts.Owner)
+	a.token = redisscript.Token(a.l.opts.Owner)
 	a.queued, a.unsure, a.last = false, false, 0
 }

@@ -10,10 +10,10 @@ import (
 )
 
 // attemptOf is one Acquire call on a handle: what ends its waits, and why it failed.
-// handle.acquire makes it; attempt (acquire.go) embeds it, tries the nodes and sleeps
+// Lock.acquire makes it; attempt (acquire.go) embeds it, tries the nodes and sleeps
 // between tries with sleep.
 type attemptOf struct {
-	handle  *handle
+	handle  *Lock
 	ctx     context.Context
 	tryCtx  context.Context // Ctx, bounded by the blocking window: a try must not outlast it
 	noWait  bool
@@ -29,8 +29,8 @@ type attemptOf struct {
 // begin starts an Acquire that began at start: it sets the blocking window and takes the
 // handle (one Acquire or hold at a time, as with a sync.Mutex), waiting for it as the
 // window allows. On success the caller must call end with the attempt's outcome.
-func (l *handle) begin(ctx context.Context, start time.Time) (*attemptOf, error) {
-	if l.closed() {
+func (l *Lock) begin(ctx context.Context, start time.Time) (*attemptOf, error) {
+	if l.b.isClosed() {
 		return nil, l.errorf("acquire", lock.ErrClosed)
 	}
 	if err := ctx.Err(); err != nil {
@@ -193,7 +193,7 @@ func (a *attemptOf) cut(noAnswer error) error {
 
 // untilExpiry is how long a waiter sleeps on a key that has pttl left: until just past it,
 // or a lease for a key without a TTL (someone else's, set by hand).
-func (l *handle) untilExpiry(pttl time.Duration) time.Duration {
+func (l *Lock) untilExpiry(pttl time.Duration) time.Duration {
 	if pttl < 0 {
 		return l.cfg.lease
 	}

@@ -5,13 +5,13 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/internal/redischeck"
 	"github.com/batonlock/baton/internal/redisscript"
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
@@ -133,22 +133,28 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 }
 
 // newLock makes a handle on name whose calls go to b's nodes.
+// Bad options are a lock.ErrInvalid error; after Close it returns lock.ErrClosed.
 func (b *Backend) newLock(name string, opts []lock.Option) (*Lock, error) {
-	l := &Lock{b: b}
-	if err := b.initHandle(&l.handle, name, opts); err != nil {
+	if b.isClosed() {
+		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
+	}
+	o, err := driver.Resolve(name, b.cfg.defaults, opts...)
+	if err != nil {
 		return nil, err
 	}
-	l.queue = redisscript.Queue{List: l.key + ":queue", Hash: l.key + ":waiters"}
-	n := b.nodes
-	l.renew = func(ctx context.Context, token string, ttl time.Duration) (bool, error) {
-		return n.extend(ctx, l, token, ttl)
-	}
-	l.free = func(ctx context.Context, h *hold) error { return n.free(ctx, l, h) }
-	l.exists = func(ctx context.Context) (bool, error) { return n.exists(ctx, l) }
-	if l.handle.opts.Permits > 1 || l.handle.opts.Shared {
-		l.multi, l.renew, l.free = true, l.extendMulti, l.freeMulti
-	}
-	return l, nil
+	key := b.cfg.prefix + "{" + name + "}"
+	return &Lock{
+		b:        b,
+		name:     name,
+		key:      key,
+		fenceKey: b.fences.Key(key),
+		channel:  key + ":released",
+		queue:    redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"},
+		opts:     o,
+		multi:    o.Permits > 1 || o.Shared,
+		sem:      make(chan struct{}, 1),
+		cfg:      &b.cfg.settings,
+	}, nil
 }
 
 // Close stops every renewal, ends the subscription, and makes Acquire calls that are

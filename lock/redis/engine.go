@@ -6,7 +6,6 @@ import (
 
 	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
-	"github.com/batonlock/baton/lock/driver"
 )
 
 // The bookkeeping of a Backend (PROTOCOL.md, "Nodes"), whatever its nodes (one: a server,
@@ -29,23 +28,6 @@ func (b *Backend) init(cfg config, n int) {
 func (b *Backend) onError(op string, err error) {
 	b.cfg.defaults.Notify(lock.Event{Kind: lock.BackendError, Op: op, Err: err})
 	vocab.LogBackendError(b.cfg.defaults.Log(), "", op, err)
-}
-
-// initHandle readies l, a handle on name.
-// Bad options are a lock.ErrInvalid error; after Close it returns lock.ErrClosed.
-func (b *Backend) initHandle(l *handle, name string, opts []lock.Option) error {
-	if b.isClosed() {
-		return vocab.Err(name, "new lock", lock.ErrClosed)
-	}
-	o, err := driver.Resolve(name, b.cfg.defaults, opts...)
-	if err != nil {
-		return err
-	}
-	l.name, l.opts, l.sem, l.b, l.cfg = name, o, make(chan struct{}, 1), b, &b.cfg.settings
-	l.key = b.cfg.prefix + "{" + name + "}"
-	l.fenceKey, l.channel = b.fences.Key(l.key), l.key+":released"
-	l.errTaken, l.errNotRenewed = vocab.ErrTaken, vocab.ErrNotRenewed
-	return nil
 }
 
 // shut marks b closed and returns the holds and server-queued tokens Close must end; ok is

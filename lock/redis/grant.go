@@ -195,7 +195,7 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 // timeout queue as leased ones do, so that the waiters of all processes are served in the
 // order they queued in both hold modes (PROTOCOL.md, "Server grant").
 func (a *attempt) queues() bool {
-	return !a.noWait && a.l.b.nodes.single() && (a.queued || !a.l.b.heldHere(a.l.handle.name))
+	return !a.noWait && a.l.b.nodes.single() && (a.queued || !a.l.b.heldHere(a.l.name))
 }
 
 // claims reports whether the attempt holds by grant g, with no try: g answers the last try

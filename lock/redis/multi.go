@@ -37,7 +37,7 @@ func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
 	}
 	defer func() { a.leaveLine(a.w, l.channel, h) }()
 	m := &multiAttempt{attempt: a}
-	a.token, a.ttl = redisscript.Token(l.handle.opts.Owner), l.handle.ttl()
+	a.token, a.ttl = redisscript.Token(l.opts.Owner), l.ttl()
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
 	l.b.awaitGrant(a.w, a.token)
 	defer func() {
@@ -48,7 +48,7 @@ func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
 	}()
 	// A name waited on again soon finds its channel still subscribed (subscriber.go,
 	// linger): taking it at once saves the try that would follow its confirmation.
-	a.subscribed = l.b.confirmed(l.handle.name, l.channel) || l.b.resubscribe(l.handle.name, l.channel)
+	a.subscribed = l.b.confirmed(l.name, l.channel) || l.b.resubscribe(l.name, l.channel)
 	for {
 		if h, done, err := m.step(); done {
 			return h, err
@@ -67,9 +67,9 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 	if err != nil {
 		return nil, true, err
 	}
-	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
+	heard := a.subscribed && l.b.confirmed(l.name, l.channel)
 	sent := time.Now()
-	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.handle.Fence(), l.handle.opts.Permits, wait)
+	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.Fence(), l.opts.Permits, wait)
 	switch {
 	case err != nil:
 		m.unsure = true
@@ -81,10 +81,10 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 		m.unsure = true
 		return nil, false, nil
 	case t.OK:
-		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: time.Now()})
+		h, err = l.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: time.Now()})
 		return h, true, err
 	case t.Theirs > 0:
-		return nil, true, vocab.PermitsDisagree(l.handle.name, l.handle.opts.Permits, t.Theirs)
+		return nil, true, vocab.PermitsDisagree(l.name, l.opts.Permits, t.Theirs)
 	}
 	a.lastErr, a.backoff = nil, 0
 	if wait.Life > 0 {
@@ -99,7 +99,7 @@ func (m *multiAttempt) step() (h *hold, done bool, err error) {
 // is (PROTOCOL.md, "Several holders").
 func (m *multiAttempt) place() (redisscript.Wait, error) {
 	a := m.attempt
-	if a.noWait || m.l.handle.opts.Permits <= 1 {
+	if a.noWait || m.l.opts.Permits <= 1 {
 		return redisscript.Wait{}, nil
 	}
 	if err := a.record(); err != nil {
@@ -120,7 +120,7 @@ func (m *multiAttempt) missed(pttl time.Duration, queued, heard bool) (h *hold, 
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	}
 	a.waiting()
-	sleep := l.handle.untilExpiry(pttl)
+	sleep := l.untilExpiry(pttl)
 	if queued {
 		sleep = min(sleep, a.refresh) // keep the entry on the server alive
 	}
@@ -133,7 +133,7 @@ func (m *multiAttempt) missed(pttl time.Duration, queued, heard bool) (h *hold, 
 	var wake <-chan struct{} = a.w.wake
 	if !a.subscribed {
 		a.subscribed = true
-		wake = l.b.subscribe(l.handle.name, l.channel)
+		wake = l.b.subscribe(l.name, l.channel)
 	}
 	if err = a.sleep(wake, sleep); err != nil {
 		return nil, true, err
@@ -150,7 +150,7 @@ func (m *multiAttempt) claim(g *grant) (h *hold, done bool, err error) {
 		return nil, false, nil
 	}
 	l.b.claimed.Add(1)
-	h, err = l.handle.adoptHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+	h, err = l.adoptHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
 	return h, true, err
 }
 
@@ -158,16 +158,16 @@ func (m *multiAttempt) claim(g *grant) (h *hold, done bool, err error) {
 // script when it is parked and the server's queue owes it the permit (permit_pass.go), or
 // wakes it; the release message wakes those of other processes.
 func (l *Lock) releaseMulti(ctx context.Context) error {
-	h, expired, err := l.handle.beginRelease()
+	h, expired, err := l.beginRelease()
 	if err != nil {
 		return err
 	}
 	ok, offered, err := l.releasePermit(ctx, h, !expired)
-	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
+	if err := l.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
 	if !offered { // an offered head has been woken
-		l.b.wakeHead(l.handle.name)
+		l.b.wakeHead(l.name)
 	}
 	return nil
 }

@@ -51,8 +51,8 @@ func (b *Backend) settle(w *waiter, o *offer) {
 func (l *Lock) releasePermit(ctx context.Context, h *hold, pass bool) (ok, offered bool, err error) {
 	var w *waiter
 	var o *offer
-	if pass && l.handle.opts.Permits > 1 {
-		w, o = l.b.offerPermit(l.handle.name)
+	if pass && l.opts.Permits > 1 {
+		w, o = l.b.offerPermit(l.name)
 	}
 	var next redisscript.Next
 	if o != nil {
@@ -84,7 +84,7 @@ func (m *multiAttempt) napPermit(d time.Duration) (h *hold, done bool, err error
 		}
 		if o.ok {
 			l.b.passed.Add(1)
-			h, err = l.handle.newHold(a.token, o.fence, a.ttl, o.sent, a.ttl, o.clock)
+			h, err = l.newHold(a.token, o.fence, a.ttl, o.sent, a.ttl, o.clock)
 			return h, true, err
 		}
 		// A script that got no reply may have admitted it: the next try finds out.

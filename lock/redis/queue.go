@@ -55,8 +55,8 @@ const maxHandoffs = 8
 // A grant heard before it parked, for its token, wakes it at once.
 func (b *Backend) park(l *Lock, w *waiter, token string, ttl time.Duration) {
 	b.mu.Lock()
-	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.handle.opts.Timeout == 0
-	if q := b.queues[l.handle.name]; q != nil && q.grant != nil && q.grant.token == token {
+	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.opts.Timeout == 0
+	if q := b.queues[l.name]; q != nil && q.grant != nil && q.grant.token == token {
 		w.grant, q.grant = q.grant, nil
 		poke(w)
 	}

@@ -43,7 +43,7 @@ func (b *Quorum) try(ctx context.Context, l *Lock, token string, ttl time.Durati
 		landed[i] = make(chan struct{})
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
-	c := b.fanout(b.tryNode(l, token, ttl, l.handle.Fence(), landed), func(ctx context.Context, c goredis.UniversalClient) {
+	c := b.fanout(b.tryNode(l, token, ttl, l.Fence(), landed), func(ctx context.Context, c goredis.UniversalClient) {
 		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})
 	if c == nil {
