@@ -17,28 +17,6 @@ const maxSplit = 20 * time.Millisecond
 
 var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
 
-// attempt is one Acquire call (attemptOf: what ends its waits, and why it failed), with
-// the owner token it tries with and the waiter's place in the lock's queue on the server
-// (grant.go).
-type attempt struct {
-	*attemptOf
-	l          *Lock
-	w          *waiter
-	token      string        // redisscript.Token: fresh random bits and the owner label, per attempt (N nodes: per try)
-	ttl        time.Duration // of the hold it takes
-	unsure     bool          // a try may have taken the lock (or queued) without our knowing
-	subscribed bool          // the name's channel is subscribed (or confirmed before the first try)
-	backoff    time.Duration // after a server error, or a try the nodes could not decide
-	tries      uint64        // tries sent, which number them
-	recorded   bool          // the token is recorded for Close to withdraw (queue)
-	queued     bool          // a try put the waiter's token in the queue
-	last       uint64        // the last try that wrote its entry and was answered
-	sent       time.Time     // when that try was sent
-	grant      time.Duration // the TTL a grant gives the key
-	refresh    time.Duration // how often a queued waiter refreshes its entry
-	life       time.Duration // how long the entry lives after a try
-}
-
 // contend (PROTOCOL.md, "Acquire") is the one Acquire loop, for one node and for N: it
 // waits for the turn of this Acquire among the process's waiters on the name, then tries
 // the nodes until it gets the lock or the attempt ends.

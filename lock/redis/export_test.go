@@ -98,6 +98,6 @@ func WaiterQueues(b lock.Backend) bool {
 	case *Quorum:
 		e = &b.backend
 	}
-	a := &attempt{attemptOf: &attemptOf{}, l: &Lock{b: e}}
+	a := &attempt{l: &Lock{b: e}}
 	return a.queues()
 }

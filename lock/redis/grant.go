@@ -144,7 +144,7 @@ func (b *Backend) unqueue(token string) {
 
 // record records the attempt's token for Close to withdraw (queue), once, before the first
 // try that may put it in the server's queue: an exclusive waiter's (place) or a permit
-// waiter's (multiAttempt.place). A token that becomes a hold leaves the record (addHold).
+// waiter's (placeMulti). A token that becomes a hold leaves the record (addHold).
 // After Close it returns the attempt's lock.ErrClosed error.
 func (a *attempt) record() error {
 	if a.recorded {

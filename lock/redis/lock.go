@@ -64,9 +64,9 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (h *hold, err error
 	}
 	defer func() { a.end(err) }()
 	if l.multi {
-		return l.contendMulti(&attempt{attemptOf: a, l: l})
+		return l.contendMulti(a)
 	}
-	return l.contend(&attempt{attemptOf: a, l: l})
+	return l.contend(a)
 }
 
 // Release frees the lock and wakes its next waiter, or passes the lock straight to the
