@@ -211,7 +211,7 @@ func (a *attempt) cut(noAnswer error) error {
 // or a lease for a key without a TTL (someone else's, set by hand).
 func (l *Lock) untilExpiry(pttl time.Duration) time.Duration {
 	if pttl < 0 {
-		return l.cfg.lease
+		return l.b.cfg.lease
 	}
 	return pttl + time.Millisecond
 }

@@ -87,7 +87,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	return build(client, cfg), nil
 }
 
-// newConfig validates client and opts and returns the settings they make.
+// newConfig validates client and opts and returns the config they make.
 func newConfig(client goredis.UniversalClient, opts []Option) (config, error) {
 	if client == nil {
 		return config{}, driver.Invalidf("redis backend: nil client")
@@ -153,7 +153,6 @@ func (b *Backend) newLock(name string, opts []lock.Option) (*Lock, error) {
 		opts:     o,
 		multi:    o.Permits > 1 || o.Shared,
 		sem:      make(chan struct{}, 1),
-		cfg:      &b.cfg.settings,
 	}, nil
 }
 

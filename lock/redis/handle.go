@@ -16,7 +16,7 @@ func (l *Lock) ttl() time.Duration {
 	if l.opts.Timeout > 0 {
 		return l.opts.Timeout
 	}
-	return l.cfg.lease
+	return l.b.cfg.lease
 }
 
 // beginRelease ends the current hold's timers and bookkeeping, for Release to free its key;
@@ -128,7 +128,7 @@ func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 		return l.goneErr("extend")
 	}
 	defer l.mu.Unlock()
-	h.deadline = l.cfg.deadline(sent, ttl)
+	h.deadline = l.b.cfg.deadline(sent, ttl)
 	h.confirmed, h.keyTTL = sent, ttl
 	h.until = sent.Add(ttl)
 	h.armExpiry()

@@ -81,14 +81,14 @@ func (l *Lock) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Du
 		start:     time.Now(),
 		clock:     c,
 		lost:      make(chan struct{}),
-		deadline:  l.cfg.deadline(sent, keyTTL),
+		deadline:  l.b.cfg.deadline(sent, keyTTL),
 		confirmed: sent,
 		keyTTL:    keyTTL,
 	}
 	firstRenewal := adopted && !h.leased
 	if firstRenewal {
 		h.until = h.start.Add(ttl)
-		h.deadline = minTime(h.deadline, l.cfg.deadline(h.start, ttl))
+		h.deadline = minTime(h.deadline, l.b.cfg.deadline(h.start, ttl))
 	}
 	l.mu.Lock()
 	ok := l.b.addHold(h)
@@ -100,7 +100,7 @@ func (l *Lock) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Du
 		// the deadline cannot pass, and a hold released before that costs one timer, not
 		// two. Each timer started costs the Go runtime a wake-up of an idle thread.
 		if h.leased {
-			next := l.cfg.nextRenewal(min(h.ttl, keyTTL), sent)
+			next := l.b.cfg.nextRenewal(min(h.ttl, keyTTL), sent)
 			h.renewal = time.AfterFunc(next, h.renewDue)
 			if next >= time.Until(h.deadline) {
 				h.armExpiry()
@@ -207,14 +207,14 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 	case err == nil && ok:
 		l.mu.Lock()
 		if h.state == stateActive {
-			h.deadline = l.cfg.deadline(sent, ttl)
+			h.deadline = l.b.cfg.deadline(sent, ttl)
 			h.confirmed, h.keyTTL = sent, ttl
 		}
 		l.mu.Unlock()
 		if !h.leased {
 			return -1, false // a timeout's one renewal: its TTL is set
 		}
-		return l.cfg.nextRenewal(h.ttl, sent), false
+		return l.b.cfg.nextRenewal(h.ttl, sent), false
 	case err == nil:
 		l.lose(h, vocab.ErrTaken, false)
 		return 0, true
@@ -225,7 +225,7 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 	if l.lose(h, fmt.Errorf("%w: %w", vocab.ErrNotRenewed, err), true) {
 		return 0, true
 	}
-	return min(max(time.Until(deadline)/4, retryFloor), l.cfg.renewEvery(h.ttl)), false
+	return min(max(time.Until(deadline)/4, retryFloor), l.b.cfg.renewEvery(h.ttl)), false
 }
 
 // lose marks h lost, when it is still active (and, if onlyExpired, past its deadline): it

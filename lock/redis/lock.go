@@ -21,7 +21,6 @@ type Lock struct {
 	opts                   driver.Options
 	multi                  bool          // WithPermits(n > 1) or WithShared: a member of the holders set (multi.go)
 	sem                    chan struct{} // full while an Acquire or a hold owns the handle
-	cfg                    *settings
 
 	mu  sync.Mutex
 	cur *hold // the current or last hold
