@@ -21,10 +21,10 @@ var errNoAnswer = errors.New("redis did not answer before the blocking window en
 // waits for the turn of this Acquire among the process's waiters on the name, then tries
 // the nodes until it gets the lock or the attempt ends.
 func (l *Lock) contend(a *attempt) (h *hold, err error) {
-	if a.w, err = a.enterLine(l.channel); err != nil {
+	if err = a.enterLine(); err != nil {
 		return nil, err
 	}
-	defer func() { a.leaveLine(a.w, l.channel, h) }()
+	defer func() { a.leaveLine(h) }()
 	a.token, a.ttl = redisscript.Token(l.opts.Owner), l.ttl()
 	// A short timeout must not make a queued waiter refresh its entry more often than a
 	// leased one at the shortest lease does.
@@ -42,7 +42,7 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 		// The waiter before this one has just taken the lock: its Release will pass the
 		// lock here, wake this waiter or publish, so sleep at once instead of trying.
 		a.waiting()
-		if h, done, err := l.nap(a, a.w.after+time.Millisecond); done {
+		if h, done, err := a.nap(a.w.after + time.Millisecond); done {
 			return h, err
 		}
 	}
@@ -189,13 +189,13 @@ func (a *attempt) sleepHeld(pttl time.Duration, heard bool) (h *hold, done bool,
 	if !heard {
 		sleep = min(sleep, minRetry) // a release may go unheard until it is confirmed
 	}
-	return l.nap(a, sleep)
+	return a.nap(sleep)
 }
 
 // nap sleeps as the parked head until it is woken, passed the lock, granted it, or d has
 // passed. done is true when contend must return h, err.
-func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) {
-	w, token, ttl := a.w, a.token, a.ttl
+func (a *attempt) nap(d time.Duration) (h *hold, done bool, err error) {
+	l, w, token, ttl := a.l, a.w, a.token, a.ttl
 	l.b.park(l, w, token, ttl)
 	err = a.sleep(w.wake, d)
 	o, g := l.b.unpark(w)
@@ -222,15 +222,24 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 		}
 		a.unsure = a.unsure || o.err != nil
 	}
-	if g != nil && err == nil && a.claims(g) {
-		l.b.claimed.Add(1)
-		h, err = l.adoptHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
-		return h, true, err
+	if err != nil {
+		return nil, true, err // a grant heard after the attempt ended is freed by undo
 	}
-	// A grant that cannot be claimed is checked by the next try, which finds the key
-	// already this token's and sets its TTL; one heard after the attempt ended is freed
-	// by undo.
-	return nil, err != nil, err
+	return a.claim(g)
+}
+
+// claim holds on g, a grant heard for the waiter's token (nil: none), with no try, when
+// a.claims it (see grant.go): one trip through the server from release to the next hold.
+// A grant it cannot claim is found by the next try, which finds the key (or the permit
+// or shared hold) already this token's and sets its TTL.
+func (a *attempt) claim(g *grant) (h *hold, done bool, err error) {
+	l := a.l
+	if g == nil || !a.claims(g) {
+		return nil, false, nil
+	}
+	l.b.claimed.Add(1)
+	h, err = l.adoptHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+	return h, true, err
 }
 
 // errLate: a try took the lock, or a pass handed it over, but the hold's safe deadline had

@@ -169,27 +169,27 @@ const (
 // nextBackoff doubles a retry backoff, from minRetry up to maxRetry.
 func nextBackoff(d time.Duration) time.Duration { return min(max(2*d, minRetry), maxRetry) }
 
-// enterLine puts the attempt at the back of its process's queue of waiters on the name,
-// and waits for its turn at the head (queue.go). The caller must call leaveLine with the
-// hold it took, if it did not fail here.
-func (a *attempt) enterLine(channel string) (*waiter, error) {
-	e := a.l.b
-	w := e.enqueue(a.l.name)
-	if err := a.waitTurn(w.turn); err != nil {
-		e.dequeue(a.l.name, channel, w, 0)
-		return nil, err
+// enterLine puts the attempt at the back of its process's queue of waiters on the name, as
+// a.w, and waits for its turn at the head (queue.go). The caller must call leaveLine with
+// the hold it took, if it did not fail here.
+func (a *attempt) enterLine() error {
+	l := a.l
+	a.w = l.b.enqueue(l.name)
+	if err := a.waitTurn(a.w.turn); err != nil {
+		l.b.dequeue(l.name, l.channel, a.w, 0)
+		return err
 	}
-	return w, nil
+	return nil
 }
 
-// leaveLine takes w out of the queue and hands the turn on, with the TTL of h, the hold
+// leaveLine takes a.w out of the queue and hands the turn on, with the TTL of h, the hold
 // the attempt took (nil: none).
-func (a *attempt) leaveLine(w *waiter, channel string, h *hold) {
+func (a *attempt) leaveLine(h *hold) {
 	var took time.Duration
 	if h != nil {
 		took = h.ttl
 	}
-	a.l.b.dequeue(a.l.name, channel, w, took)
+	a.l.b.dequeue(a.l.name, a.l.channel, a.w, took)
 }
 
 // cut returns the error of an attempt whose try failed because its ctx or blocking window

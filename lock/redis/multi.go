@@ -26,10 +26,10 @@ import (
 // tries until it takes a hold or the attempt ends. A try whose reply was lost is repeated
 // with the same token (the script finds the hold its own) or, if the attempt ends, undone.
 func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
-	if a.w, err = a.enterLine(l.channel); err != nil {
+	if err = a.enterLine(); err != nil {
 		return nil, err
 	}
-	defer func() { a.leaveLine(a.w, l.channel, h) }()
+	defer func() { a.leaveLine(h) }()
 	a.token, a.ttl = redisscript.Token(l.opts.Owner), l.ttl()
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
 	l.b.awaitGrant(a.w, a.token)
@@ -131,19 +131,6 @@ func (a *attempt) missedMulti(pttl time.Duration, queued, heard bool) (h *hold, 
 		return nil, true, err
 	}
 	return a.claim(l.b.takeGrant(a.w))
-}
-
-// claim holds on g, a grant heard for the waiter's token (nil: none), with no try, when
-// a.claims it (see grant.go): one trip through the server from release to the next hold.
-// A grant it cannot claim is found by the next try, which finds the hold its own.
-func (a *attempt) claim(g *grant) (h *hold, done bool, err error) {
-	l := a.l
-	if g == nil || !a.claims(g) {
-		return nil, false, nil
-	}
-	l.b.claimed.Add(1)
-	h, err = l.adoptHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
-	return h, true, err
 }
 
 // releaseMulti frees h's hold and admits the next waiter of this process in the same
