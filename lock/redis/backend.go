@@ -45,7 +45,7 @@ type Backend struct {
 	queues map[string]*waitQueue // names with an Acquire in progress in this process
 	holds  map[*hold]struct{}    // holds for Close to end and free
 	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
-	queued map[string]queuedWait // tokens queued on the server by waiters at work, by token
+	queued map[string]*Lock      // tokens queued on the server by waiters at work, by token
 	wg     sync.WaitGroup        // renewals, expiries, undos and node calls at work
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)

@@ -21,7 +21,7 @@ func (b *Backend) init(cfg config, n int) {
 	b.queues = make(map[string]*waitQueue)
 	b.holds = make(map[*hold]struct{})
 	b.held = make(map[string]int)
-	b.queued = make(map[string]queuedWait)
+	b.queued = make(map[string]*Lock)
 }
 
 // onError reports a failed call that no lock made (pub/sub) to the observer and the log.
@@ -32,7 +32,7 @@ func (b *Backend) onError(op string, err error) {
 
 // shut marks b closed and returns the holds and server-queued tokens Close must end; ok is
 // false when b was closed already.
-func (b *Backend) shut() (holds []*hold, queued map[string]queuedWait, ok bool) {
+func (b *Backend) shut() (holds []*hold, queued map[string]*Lock, ok bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -43,7 +43,7 @@ func (b *Backend) shut() (holds []*hold, queued map[string]queuedWait, ok bool) 
 	for h := range b.holds {
 		holds = append(holds, h)
 	}
-	queued, b.queued = b.queued, make(map[string]queuedWait)
+	queued, b.queued = b.queued, make(map[string]*Lock)
 	return holds, queued, true
 }
 
@@ -62,10 +62,12 @@ func (b *Backend) closeSubs() {
 
 func (b *Backend) isClosed() bool { return isClosed(b.done) }
 
-// enter registers background work that Close must wait for; false once closed.
+// enter registers background work that Close must wait for, which ends with b.wg.Done();
+// false once closed.
 func (b *Backend) enter() bool { return b.enterN(1) }
 
-// enterN registers n pieces of background work; false once closed.
+// enterN registers n pieces of background work, each ending with b.wg.Done(); false once
+// closed.
 func (b *Backend) enterN(n int) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -75,9 +77,6 @@ func (b *Backend) enterN(n int) bool {
 	b.wg.Add(n)
 	return true
 }
-
-// leave ends a piece of work that enter registered.
-func (b *Backend) leave() { b.wg.Done() }
 
 // addHold registers a new hold; false when the backend is closed.
 func (b *Backend) addHold(h *hold) bool {

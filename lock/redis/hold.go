@@ -125,7 +125,7 @@ func (h *hold) expired() {
 	if !l.b.enter() {
 		return
 	}
-	defer l.b.leave()
+	defer l.b.wg.Done()
 	if !l.lose(h, h.expiredCause(), true) {
 		h.rearm(-1)
 	}
@@ -137,7 +137,7 @@ func (h *hold) renewDue() {
 	if !l.b.enter() {
 		return
 	}
-	defer l.b.leave()
+	defer l.b.wg.Done()
 	h.rearm(-1) // the deadline can pass while the renewal waits for its reply
 	if next, ended := h.renew(); !ended {
 		h.rearm(next)
