@@ -91,13 +91,13 @@ func (b *Backend) OnReleasing(fn func(name string)) { b.releasing = fn }
 // WaiterQueues reports whether a waiting Acquire on b (a *Backend or a *Quorum), for a name
 // not held in this process, queues on the server from its second try.
 func WaiterQueues(b lock.Backend) bool {
-	var e *Backend
+	var bk *Backend
 	switch b := b.(type) {
 	case *Backend:
-		e = b
+		bk = b
 	case *Quorum:
-		e = &b.backend
+		bk = &b.backend
 	}
-	a := &attempt{l: &Lock{b: e}}
+	a := &attempt{l: &Lock{b: bk}}
 	return a.queues()
 }
