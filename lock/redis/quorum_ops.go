@@ -72,7 +72,7 @@ func (b *Quorum) try(ctx context.Context, l *Lock, token string, ttl time.Durati
 	if c == nil {
 		return tried{}, lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
+	oks, fails, err := b.tally(ctx, c)
 	if err == nil && len(oks) >= b.need && time.Now().Before(b.cfg.deadline(sent, ttl)) {
 		c.decide(true)
 		t := tried{took: true}
@@ -195,7 +195,7 @@ func (b *Quorum) majority(ctx context.Context, op func(ctx context.Context, node
 	if c == nil {
 		return false, lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
+	oks, fails, err := b.tally(ctx, c)
 	switch {
 	case err != nil:
 		return false, err
