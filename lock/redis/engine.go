@@ -60,6 +60,7 @@ func (b *Backend) closeSubs() {
 	wg.Wait()
 }
 
+// isClosed reports whether Close has begun.
 func (b *Backend) isClosed() bool { return isClosed(b.done) }
 
 // enter registers background work that Close must wait for, which ends with b.wg.Done();
@@ -91,6 +92,7 @@ func (b *Backend) addHold(h *hold) bool {
 	return true
 }
 
+// dropHold takes h, which has ended, out of the holds Close ends and of the index by name.
 func (b *Backend) dropHold(h *hold) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

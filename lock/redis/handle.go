@@ -186,6 +186,7 @@ func (l *Lock) AfterLost(fn func()) (stop func() bool) {
 	}
 }
 
+// activeHold returns the current hold if it is active and before its deadline; nil otherwise.
 func (l *Lock) activeHold() *hold {
 	l.mu.Lock()
 	defer l.mu.Unlock()
