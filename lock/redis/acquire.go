@@ -20,7 +20,8 @@ var errNoAnswer = errors.New("redis did not answer before the blocking window en
 // contend (PROTOCOL.md, "Acquire") is the one Acquire loop, for one node and for N: it
 // waits for the turn of this Acquire among the process's waiters on the name, then tries
 // the nodes until it gets the lock or the attempt ends.
-func (l *Lock) contend(a *attempt) (h *hold, err error) {
+func (a *attempt) contend() (h *hold, err error) {
+	l := a.l
 	if err = a.enterLine(); err != nil {
 		return nil, err
 	}

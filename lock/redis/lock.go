@@ -63,9 +63,9 @@ func (l *Lock) acquire(ctx context.Context, start time.Time) (h *hold, err error
 	}
 	defer func() { a.end(err) }()
 	if l.multi {
-		return l.contendMulti(a)
+		return a.contendMulti()
 	}
-	return l.contend(a)
+	return a.contend()
 }
 
 // Release frees the lock and wakes its next waiter, or passes the lock straight to the

@@ -25,7 +25,8 @@ import (
 // contendMulti waits for the attempt's turn among the process's waiters on the name, then
 // tries until it takes a hold or the attempt ends. A try whose reply was lost is repeated
 // with the same token (the script finds the hold its own) or, if the attempt ends, undone.
-func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
+func (a *attempt) contendMulti() (h *hold, err error) {
+	l := a.l
 	if err = a.enterLine(); err != nil {
 		return nil, err
 	}
