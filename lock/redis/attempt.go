@@ -26,7 +26,7 @@ type attempt struct {
 	took   bool             // the attempt took the handle's semaphore
 	waits  bool             // lock.Waiting was reported
 
-	w          *waiter
+	w          *waiter       // its place in its process's queue on the name (enterLine)
 	token      string        // redisscript.Token: fresh random bits and the owner label, per attempt (N nodes: per try)
 	ttl        time.Duration // of the hold it takes
 	unsure     bool          // a try may have taken the lock or a hold (or queued) without our knowing
