@@ -17,37 +17,16 @@ const maxSplit = 20 * time.Millisecond
 
 var errNoAnswer = errors.New("redis did not answer before the blocking window ended")
 
-// attempt is one Acquire call (attemptOf: what ends its waits, and why it failed), with
-// the owner token it tries with and the waiter's place in the lock's queue on the server
-// (grant.go).
-type attempt struct {
-	*attemptOf
-	l          *Lock
-	w          *waiter
-	token      string        // redisscript.Token: fresh random bits and the owner label, per attempt (N nodes: per try)
-	ttl        time.Duration // of the hold it takes
-	unsure     bool          // a try may have taken the lock (or queued) without our knowing
-	subscribed bool          // the name's channel is subscribed (or confirmed before the first try)
-	backoff    time.Duration // after a server error, or a try the nodes could not decide
-	tries      uint64        // tries sent, which number them
-	recorded   bool          // the token is recorded for Close to withdraw (queue)
-	queued     bool          // a try put the waiter's token in the queue
-	last       uint64        // the last try that wrote its entry and was answered
-	sent       time.Time     // when that try was sent
-	grant      time.Duration // the TTL a grant gives the key
-	refresh    time.Duration // how often a queued waiter refreshes its entry
-	life       time.Duration // how long the entry lives after a try
-}
-
 // contend (PROTOCOL.md, "Acquire") is the one Acquire loop, for one node and for N: it
 // waits for the turn of this Acquire among the process's waiters on the name, then tries
 // the nodes until it gets the lock or the attempt ends.
-func (l *Lock) contend(a *attempt) (h *hold, err error) {
-	if a.w, err = a.enterLine(l.channel); err != nil {
+func (a *attempt) contend() (h *hold, err error) {
+	l := a.l
+	if err = a.enterLine(); err != nil {
 		return nil, err
 	}
-	defer func() { a.leaveLine(a.w, l.channel, h) }()
-	a.token, a.ttl = redisscript.Token(l.handle.opts.Owner), l.handle.ttl()
+	defer func() { a.leaveLine(h) }()
+	a.token, a.ttl = redisscript.Token(l.opts.Owner), l.ttl()
 	// A short timeout must not make a queued waiter refresh its entry more often than a
 	// leased one at the shortest lease does.
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
@@ -59,12 +38,12 @@ func (l *Lock) contend(a *attempt) (h *hold, err error) {
 	}()
 	// When the name's channel was confirmed before the first try, no release after that
 	// try can go unheard, so there is no need to subscribe and try again.
-	a.subscribed = l.b.confirmed(l.handle.name, l.channel)
+	a.subscribed = l.b.confirmed(l.name, l.channel)
 	if a.w.after > 0 && a.subscribed {
 		// The waiter before this one has just taken the lock: its Release will pass the
 		// lock here, wake this waiter or publish, so sleep at once instead of trying.
 		a.waiting()
-		if h, done, err := l.nap(a, a.w.after+time.Millisecond); done {
+		if h, done, err := a.nap(a.w.after + time.Millisecond); done {
 			return h, err
 		}
 	}
@@ -87,12 +66,12 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 		return nil, true, err
 	}
 	if !l.b.nodes.single() {
-		a.token = redisscript.Token(l.handle.opts.Owner) // see nodes.single
+		a.token = redisscript.Token(l.opts.Owner) // see nodes.single
 	}
 	a.tries++
 	// Releases published after the subscription was confirmed (by a majority of the nodes)
 	// cannot go unheard; that must hold before the try, not only after it.
-	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
+	heard := a.subscribed && l.b.confirmed(l.name, l.channel)
 	sent := time.Now()
 	t, err := l.b.nodes.try(a.tryCtx, l, a.token, a.ttl, wait)
 	at := time.Now()
@@ -110,10 +89,10 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 		a.unsure = true
 		return nil, false, nil
 	case t.took:
-		h, err = l.handle.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at}, false)
+		h, err = l.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at}, false)
 		return h, true, err
 	case t.theirs > 0:
-		return nil, true, vocab.PermitsDisagree(l.handle.name, 1, t.theirs)
+		return nil, true, vocab.PermitsDisagree(l.name, 1, t.theirs)
 	}
 	if wait != nil {
 		a.last, a.sent = a.tries, sent
@@ -179,7 +158,7 @@ func (a *attempt) failedTry(err error) (done bool, _ error) {
 		return true, err
 	}
 	a.lastErr = err
-	a.l.handle.backendError("acquire", err)
+	a.l.backendError("acquire", err)
 	if a.noWait {
 		return true, a.fail(lock.ErrNotAcquired)
 	}
@@ -195,13 +174,13 @@ func (a *attempt) failedTry(err error) (done bool, _ error) {
 // its refresh.
 func (a *attempt) sleepHeld(pttl time.Duration, heard bool) (h *hold, done bool, err error) {
 	l := a.l
-	sleep := l.handle.untilExpiry(pttl)
+	sleep := l.untilExpiry(pttl)
 	if a.queues() {
 		sleep = min(sleep, a.refresh) // write, then keep alive, the entry in the server's queue
 	}
 	if !a.subscribed {
 		a.subscribed = true
-		if confirmed := l.b.subscribe(l.handle.name, l.channel); confirmed != nil {
+		if confirmed := l.b.subscribe(l.name, l.channel); confirmed != nil {
 			// One node: wait for the server to confirm, then try again: from then on
 			// no release can go unheard.
 			return a.pause(confirmed, sleep)
@@ -211,20 +190,20 @@ func (a *attempt) sleepHeld(pttl time.Duration, heard bool) (h *hold, done bool,
 	if !heard {
 		sleep = min(sleep, minRetry) // a release may go unheard until it is confirmed
 	}
-	return l.nap(a, sleep)
+	return a.nap(sleep)
 }
 
 // nap sleeps as the parked head until it is woken, passed the lock, granted it, or d has
 // passed. done is true when contend must return h, err.
-func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) {
-	w, token, ttl := a.w, a.token, a.ttl
+func (a *attempt) nap(d time.Duration) (h *hold, done bool, err error) {
+	l, w, token, ttl := a.l, a.w, a.token, a.ttl
 	l.b.park(l, w, token, ttl)
 	err = a.sleep(w.wake, d)
 	o, g := l.b.unpark(w)
 	if o != nil {
 		<-o.done // the Release that passes the lock is one round trip from done, or none
 		if o.ok {
-			keyTTL, adopt := ttl, l.handle.newHold
+			keyTTL, adopt := ttl, l.newHold
 			if o.token != "" {
 				// Passed in memory: the key stays in the process's hands under its owner
 				// token; this waiter's own token leaves the server's queue, which no longer
@@ -233,7 +212,7 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 				if a.queued {
 					l.b.nodes.undo(l, token)
 				}
-				token, keyTTL, adopt = o.token, o.ttl, l.handle.adoptHold
+				token, keyTTL, adopt = o.token, o.ttl, l.adoptHold
 			}
 			if a.late(o.sent, keyTTL) {
 				a.passedLate(o.token != "")
@@ -244,15 +223,24 @@ func (l *Lock) nap(a *attempt, d time.Duration) (h *hold, done bool, err error) 
 		}
 		a.unsure = a.unsure || o.err != nil
 	}
-	if g != nil && err == nil && a.claims(g) {
-		l.b.claimed.Add(1)
-		h, err = l.handle.adoptHold(token, g.fence, ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
-		return h, true, err
+	if err != nil {
+		return nil, true, err // a grant heard after the attempt ended is freed by undo
 	}
-	// A grant that cannot be claimed is checked by the next try, which finds the key
-	// already this token's and sets its TTL; one heard after the attempt ended is freed
-	// by undo.
-	return nil, err != nil, err
+	return a.claim(g)
+}
+
+// claim holds on g, a grant heard for the waiter's token (nil: none), with no try, when
+// a.claims it (see grant.go): one trip through the server from release to the next hold.
+// A grant it cannot claim is found by the next try, which finds the key (or the permit
+// or shared hold) already this token's and sets its TTL.
+func (a *attempt) claim(g *grant) (h *hold, done bool, err error) {
+	l := a.l
+	if g == nil || !a.claims(g) {
+		return nil, false, nil
+	}
+	l.b.claimed.Add(1)
+	h, err = l.adoptHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
+	return h, true, err
 }
 
 // errLate: a try took the lock, or a pass handed it over, but the hold's safe deadline had
@@ -286,6 +274,6 @@ func (a *attempt) passedLate(inMemory bool) {
 		a.l.b.nodes.undo(a.l, a.token) // a try whose reply was lost may have queued the token
 	}
 	a.unrecord()
-	a.token = redisscript.Token(a.l.handle.opts.Owner)
+	a.token = redisscript.Token(a.l.opts.Owner)
 	a.queued, a.unsure, a.last = false, false, 0
 }

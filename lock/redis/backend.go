@@ -3,27 +3,50 @@ package redis
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/batonlock/baton/internal/redisbatch"
 	"github.com/batonlock/baton/internal/redischeck"
 	"github.com/batonlock/baton/internal/redisscript"
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 	"github.com/batonlock/baton/lock/driver"
 )
 
 // Backend makes locks that live on a Redis server (single, Sentinel or Cluster). Locks with
 // the same name and prefix exclude each other across every backend on the server.
+//
+// A Quorum embeds it: the engine of the locks is the same over one node and over N
+// (PROTOCOL.md, "Nodes"), and so is the bookkeeping of engine.go.
 type Backend struct {
-	engine
-	nodes   nodes // where the locks live: oneNode, or a Quorum's N
+	cfg   config
+	nodes nodes         // where the locks live: oneNode, or a Quorum's N
+	subs  []*subscriber // one per node
+	need  int           // nodes that make a majority: 1 of 1, or N/2+1 of N
+	// fences names the fence counters (PROTOCOL.md, "Keys"): per slot on a Cluster, and
+	// on a Quorum's nodes when any is one; one key per prefix elsewhere.
+	fences *redisscript.Counters
+	owned  bool // Close closes the client, or a Quorum's clients (made from a URL)
+
+	// One node only: a Quorum calls its nodes itself (quorum_ops.go).
 	client  goredis.UniversalClient
 	scripts *redisbatch.Batcher // runs the scripts: concurrent calls share pipelines (PROTOCOL.md, "Pipelining")
-	owned   bool                // Close closes client (it was made from a URL)
 	publish string              // PUBLISH, or SPUBLISH on a cluster
+
+	ctx    context.Context // background work (renewals, undos, node calls); cancelled by Close
+	cancel context.CancelFunc
+	done   chan struct{} // closed by Close
+
+	mu     sync.Mutex
+	closed bool
+	queues map[string]*waitQueue // names with an Acquire in progress in this process
+	holds  map[*hold]struct{}    // holds for Close to end and free
+	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
+	queued map[string]*Lock      // tokens queued on the server by waiters at work, by token
+	wg     sync.WaitGroup        // renewals, expiries, undos and node calls at work
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
 	passed  atomic.Int64 // permits taken on the reply to a Release of this process (tests read it)
@@ -64,7 +87,7 @@ func New(client goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	return build(client, cfg), nil
 }
 
-// newConfig validates client and opts and returns the settings they make.
+// newConfig validates client and opts and returns the config they make.
 func newConfig(client goredis.UniversalClient, opts []Option) (config, error) {
 	if client == nil {
 		return config{}, driver.Invalidf("redis backend: nil client")
@@ -110,22 +133,27 @@ func (b *Backend) NewLock(name string, opts ...lock.Option) (lock.Locker, error)
 }
 
 // newLock makes a handle on name whose calls go to b's nodes.
+// Bad options are a lock.ErrInvalid error; after Close it returns lock.ErrClosed.
 func (b *Backend) newLock(name string, opts []lock.Option) (*Lock, error) {
-	l := &Lock{b: b}
-	if err := b.initHandle(&l.handle, name, opts); err != nil {
+	if b.isClosed() {
+		return nil, vocab.Err(name, "new lock", lock.ErrClosed)
+	}
+	o, err := driver.Resolve(name, b.cfg.defaults, opts...)
+	if err != nil {
 		return nil, err
 	}
-	l.queue = redisscript.Queue{List: l.key + ":queue", Hash: l.key + ":waiters"}
-	n := b.nodes
-	l.renew = func(ctx context.Context, token string, ttl time.Duration) (bool, error) {
-		return n.extend(ctx, l, token, ttl)
-	}
-	l.free = func(ctx context.Context, h *hold) error { return n.free(ctx, l, h) }
-	l.exists = func(ctx context.Context) (bool, error) { return n.exists(ctx, l) }
-	if l.handle.opts.Permits > 1 || l.handle.opts.Shared {
-		l.multi, l.renew, l.free = true, l.extendMulti, l.freeMulti
-	}
-	return l, nil
+	key := b.cfg.prefix + "{" + name + "}"
+	return &Lock{
+		b:        b,
+		name:     name,
+		key:      key,
+		fenceKey: b.fences.Key(key),
+		channel:  key + ":released",
+		queue:    redisscript.Queue{List: key + ":queue", Hash: key + ":waiters"},
+		opts:     o,
+		multi:    o.Permits > 1 || o.Shared,
+		sem:      make(chan struct{}, 1),
+	}, nil
 }
 
 // Close stops every renewal, ends the subscription, and makes Acquire calls that are

@@ -10,11 +10,11 @@ import (
 // registered holds and pub/sub channels. Tests use it to check that nothing is left behind.
 func (b *Backend) State() (queues, holds, channels int) { return b.state() }
 
-func (e *engine) state() (queues, holds, channels int) {
-	e.mu.Lock()
-	queues, holds = len(e.queues), len(e.holds)
-	e.mu.Unlock()
-	for _, s := range e.subs {
+func (b *Backend) state() (queues, holds, channels int) {
+	b.mu.Lock()
+	queues, holds = len(b.queues), len(b.holds)
+	b.mu.Unlock()
+	for _, s := range b.subs {
 		s.mu.Lock()
 		channels += len(s.channels)
 		s.mu.Unlock()
@@ -91,13 +91,13 @@ func (b *Backend) OnReleasing(fn func(name string)) { b.releasing = fn }
 // WaiterQueues reports whether a waiting Acquire on b (a *Backend or a *Quorum), for a name
 // not held in this process, queues on the server from its second try.
 func WaiterQueues(b lock.Backend) bool {
-	var e *Backend
+	var bk *Backend
 	switch b := b.(type) {
 	case *Backend:
-		e = b
+		bk = b
 	case *Quorum:
-		e = &b.backend
+		bk = &b.backend
 	}
-	a := &attempt{attemptOf: &attemptOf{}, l: &Lock{b: e}}
+	a := &attempt{l: &Lock{b: bk}}
 	return a.queues()
 }

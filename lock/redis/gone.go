@@ -13,7 +13,7 @@ import (
 // "taken" (redsync #107, #143); for a hold that was released, or none, lock.ErrNotHeld;
 // after Close, lock.ErrClosed. A hold found past its deadline whose expiry timer has not
 // fired yet is marked lost here, so the answer does not depend on which runs first.
-func (l *handle) goneErr(op string) error {
+func (l *Lock) goneErr(op string) error {
 	l.mu.Lock()
 	h := l.cur
 	overdue := h != nil && h.state == stateActive && !time.Now().Before(h.deadline)
@@ -26,7 +26,7 @@ func (l *handle) goneErr(op string) error {
 	switch {
 	case h != nil && h.state == stateLost && h.cause != nil:
 		return vocab.LostErr(l.name, op, h.cause)
-	case l.closed():
+	case l.b.isClosed():
 		return l.errorf(op, lock.ErrClosed)
 	}
 	return l.errorf(op, lock.ErrNotHeld)

@@ -121,9 +121,6 @@ func parseGrant(s string) (*grant, bool) {
 	return &grant{token: f[0], try: try, fence: fence, clock: clock}, true
 }
 
-// queuedWait is a waiter's token in a lock's queue on the server.
-type queuedWait struct{ l *Lock }
-
 // queue records that token is in l's queue on the server, until unqueue; false once the
 // backend is closed (Close has taken its list of tokens to withdraw).
 func (b *Backend) queue(l *Lock, token string) bool {
@@ -132,7 +129,7 @@ func (b *Backend) queue(l *Lock, token string) bool {
 	if b.closed {
 		return false
 	}
-	b.queued[token] = queuedWait{l}
+	b.queued[token] = l
 	return true
 }
 
@@ -144,7 +141,7 @@ func (b *Backend) unqueue(token string) {
 
 // record records the attempt's token for Close to withdraw (queue), once, before the first
 // try that may put it in the server's queue: an exclusive waiter's (place) or a permit
-// waiter's (multiAttempt.place). A token that becomes a hold leaves the record (addHold).
+// waiter's (placeMulti). A token that becomes a hold leaves the record (addHold).
 // After Close it returns the attempt's lock.ErrClosed error.
 func (a *attempt) record() error {
 	if a.recorded {
@@ -173,17 +170,17 @@ const closeWithdraw = 500 * time.Millisecond
 // of their locks' queues on the server, and frees a lock or permit granted to one of them
 // meanwhile (withdrawToken), so that a Release elsewhere does not grant it to a waiter that
 // is gone. Best effort, within closeWithdraw.
-func (b *Backend) withdraw(queued map[string]queuedWait) {
+func (b *Backend) withdraw(queued map[string]*Lock) {
 	ctx, cancel := context.WithTimeout(context.Background(), closeWithdraw)
 	defer cancel()
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, 64) // concurrent calls share pipelines; a few suffice
-	for token, q := range queued {
+	for token, l := range queued {
 		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-slots; wg.Done() }()
-			_ = q.l.withdrawToken(ctx, token)
+			_ = l.withdrawToken(ctx, token)
 		}()
 	}
 	wg.Wait()
@@ -195,7 +192,7 @@ func (b *Backend) withdraw(queued map[string]queuedWait) {
 // timeout queue as leased ones do, so that the waiters of all processes are served in the
 // order they queued in both hold modes (PROTOCOL.md, "Server grant").
 func (a *attempt) queues() bool {
-	return !a.noWait && a.l.b.nodes.single() && (a.queued || !a.l.b.heldHere(a.l.handle.name))
+	return !a.noWait && a.l.b.nodes.single() && (a.queued || !a.l.b.heldHere(a.l.name))
 }
 
 // claims reports whether the attempt holds by grant g, with no try: g answers the last try

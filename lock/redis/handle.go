@@ -2,73 +2,28 @@ package redis
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
-	"github.com/batonlock/baton/lock/driver"
 )
 
-// handle is the state of a lock handle: its name, options and current hold, and the server
-// calls that renew and free a hold. The fields are set once, by NewLock, but mu and cur.
-type handle struct {
-	name                   string
-	key, fenceKey, channel string // the lock key, its fence counter, its channel (PROTOCOL.md, "Keys")
-	opts                   driver.Options
-	sem                    chan struct{} // full while an Acquire or a hold owns the handle
-	b                      *engine
-	cfg                    *settings
-	// Renew runs the compare-and-PEXPIRE of token for ttl; false: token no longer holds it.
-	renew func(ctx context.Context, token string, ttl time.Duration) (bool, error)
-	// Free runs the compare-and-delete of h's key for Close (closeHolds); nil: Close
-	// leaves the key to expire.
-	free func(ctx context.Context, h *hold) error
-	// exists reports whether the lock key exists (on a majority of the nodes).
-	exists func(ctx context.Context) (bool, error)
-	// Why a hold is lost: its key was deleted or taken, or no renewal came in time.
-	errTaken, errNotRenewed error
-
-	mu  sync.Mutex
-	cur *hold // the current or last hold
-}
-
-// Acquire runs one Acquire call: it starts an attemptOf (the blocking window, the handle's
-// semaphore), lets contend wait for and take the lock, and reports the outcome to the
-// handle's observer. A failed attempt frees the handle.
-func (l *handle) acquire(ctx context.Context, contend func(a *attemptOf) (*hold, error)) error {
-	start := time.Now()
-	h, err := l.run(ctx, start, contend)
-	if err != nil {
-		l.opts.Notify(lock.Event{Kind: lock.NotAcquired, Name: l.name, Duration: time.Since(start), Err: err})
-		return err
-	}
-	l.opts.Notify(lock.Event{Kind: lock.Acquired, Name: l.name, Fence: h.fence, Duration: h.start.Sub(start)})
-	return nil
-}
-
-func (l *handle) run(ctx context.Context, start time.Time, contend func(a *attemptOf) (*hold, error)) (h *hold, err error) {
-	a, err := l.begin(ctx, start)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { a.end(err) }()
-	return contend(a)
-}
+// The rest of a Lock handle (lock.go): the two ends of a Release, what the handle reports
+// of its hold, Extend, and the server calls that renew and free a hold.
 
 // TTL is how long an acquisition holds the key: the timeout, or the lease without one.
-func (l *handle) ttl() time.Duration {
+func (l *Lock) ttl() time.Duration {
 	if l.opts.Timeout > 0 {
 		return l.opts.Timeout
 	}
-	return l.cfg.lease
+	return l.b.cfg.lease
 }
 
 // beginRelease ends the current hold's timers and bookkeeping, for Release to free its key;
 // expired is true when its deadline has passed. It returns lock.ErrNotHeld unless the
 // handle holds the lock now, and lock.ErrClosed after Close.
-func (l *handle) beginRelease() (h *hold, expired bool, err error) {
-	if l.closed() {
+func (l *Lock) beginRelease() (h *hold, expired bool, err error) {
+	if l.b.isClosed() {
 		return nil, false, l.goneErr("release")
 	}
 	l.mu.Lock()
@@ -91,7 +46,7 @@ func (l *handle) beginRelease() (h *hold, expired bool, err error) {
 // which (lock.ErrNotHeld and lock.ErrLost); when the call failed, the server's error
 // joined with lock.ErrLost. In all but the first case h is
 // lost: its Lost channel closes, rather than the hold ending silently with its key still set.
-func (l *handle) endRelease(h *hold, expired, ok bool, err error) error {
+func (l *Lock) endRelease(h *hold, expired, ok bool, err error) error {
 	l.mu.Lock()
 	cause := l.releaseCause(h, expired, ok, err)
 	var held time.Duration
@@ -119,16 +74,16 @@ func (l *handle) endRelease(h *hold, expired, ok bool, err error) error {
 }
 
 // Name returns the name the lock was created with.
-func (l *handle) Name() string { return l.name }
+func (l *Lock) Name() string { return l.name }
 
 // Locked reports whether anyone, through any handle or process, holds the lock now: whether
 // its key exists (on a majority of a Quorum's nodes; it is an error when the nodes that
 // answered cannot tell).
-func (l *handle) Locked(ctx context.Context) (bool, error) {
-	if l.closed() {
+func (l *Lock) Locked(ctx context.Context) (bool, error) {
+	if l.b.isClosed() {
 		return false, l.errorf("locked", lock.ErrClosed)
 	}
-	held, err := l.exists(ctx)
+	held, err := l.b.nodes.exists(ctx, l)
 	if err != nil {
 		l.backendError("locked", err)
 		return false, l.errorf("locked", err)
@@ -141,11 +96,11 @@ func (l *handle) Locked(ctx context.Context) (bool, error) {
 // the lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is
 // gone (with lock.ErrLost and why, when it was lost); on a server error, or when no
 // majority answers, the hold is left as it was.
-func (l *handle) Extend(ctx context.Context, ttl time.Duration) error {
+func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 	if err := vocab.BadTTL(l.name, ttl); err != nil {
 		return err
 	}
-	if l.closed() {
+	if l.b.isClosed() {
 		return l.goneErr("extend")
 	}
 	h := l.activeHold()
@@ -164,7 +119,7 @@ func (l *handle) Extend(ctx context.Context, ttl time.Duration) error {
 		return l.errorf("extend", err)
 	}
 	if !ok {
-		l.lose(h, l.errTaken, false)
+		l.lose(h, vocab.ErrTaken, false)
 		return l.goneErr("extend")
 	}
 	l.mu.Lock()
@@ -173,7 +128,7 @@ func (l *handle) Extend(ctx context.Context, ttl time.Duration) error {
 		return l.goneErr("extend")
 	}
 	defer l.mu.Unlock()
-	h.deadline = l.cfg.deadline(sent, ttl)
+	h.deadline = l.b.cfg.deadline(sent, ttl)
 	h.confirmed, h.keyTTL = sent, ttl
 	h.until = sent.Add(ttl)
 	h.armExpiry()
@@ -182,7 +137,7 @@ func (l *handle) Extend(ctx context.Context, ttl time.Duration) error {
 
 // Fence returns the fencing token of the current or last hold, 0 before the first; on a
 // Quorum, the largest of the fences the nodes of its majority handed out.
-func (l *handle) Fence() uint64 {
+func (l *Lock) Fence() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cur == nil {
@@ -193,7 +148,7 @@ func (l *handle) Fence() uint64 {
 
 // Lost returns the channel closed when the current hold ends without Release: nil before
 // the first hold; after a clean Release it stays open.
-func (l *handle) Lost() <-chan struct{} {
+func (l *Lock) Lost() <-chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.cur == nil {
@@ -205,7 +160,7 @@ func (l *handle) Lost() <-chan struct{} {
 // AfterLost implements driver.LossNotifier: fn runs, under the handle's lock, at the moment
 // the current hold is marked lost (before its key can expire on the server, or on a
 // majority of the nodes).
-func (l *handle) AfterLost(fn func()) (stop func() bool) {
+func (l *Lock) AfterLost(fn func()) (stop func() bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.cur
@@ -231,7 +186,8 @@ func (l *handle) AfterLost(fn func()) (stop func() bool) {
 	}
 }
 
-func (l *handle) activeHold() *hold {
+// activeHold returns the current hold if it is active and before its deadline; nil otherwise.
+func (l *Lock) activeHold() *hold {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if h := l.cur; h != nil && h.state == stateActive && time.Now().Before(h.deadline) {
@@ -240,22 +196,30 @@ func (l *handle) activeHold() *hold {
 	return nil
 }
 
-func (l *handle) closed() bool {
-	select {
-	case <-l.b.done:
-		return true
-	default:
-		return false
+// renew runs the compare-and-PEXPIRE of token for ttl (on a majority of a Quorum's nodes);
+// false: token no longer holds it.
+func (l *Lock) renew(ctx context.Context, token string, ttl time.Duration) (bool, error) {
+	if l.multi {
+		return l.extendMulti(ctx, token, ttl)
 	}
+	return l.b.nodes.extend(ctx, l, token, ttl)
+}
+
+// free runs the compare-and-delete of h's key for Close (closeHolds).
+func (l *Lock) free(ctx context.Context, h *hold) error {
+	if l.multi {
+		return l.freeMulti(ctx, h)
+	}
+	return l.b.nodes.free(ctx, l, h)
 }
 
 // errorf wraps err, from operation op, with the lock's name, as every backend does.
-func (l *handle) errorf(op string, err error) error {
+func (l *Lock) errorf(op string, err error) error {
 	return vocab.Err(l.name, op, err)
 }
 
 // BackendError reports a failed server call to the observer and the log.
-func (l *handle) backendError(op string, err error) {
+func (l *Lock) backendError(op string, err error) {
 	l.opts.Notify(lock.Event{Kind: lock.BackendError, Name: l.name, Op: op, Err: err})
 	vocab.LogBackendError(l.opts.Log(), l.name, op, err)
 }

@@ -29,7 +29,7 @@ const retryFloor = 10 * time.Millisecond
 // lost. The deadline is the server's expiry seen from this process (the time the request
 // was sent plus the TTL) minus the drift margin, so Lost closes before the key can expire.
 type hold struct {
-	of     *handle
+	of     *Lock
 	token  string
 	fence  uint64
 	leased bool          // no timeout: renewed until Release
@@ -56,7 +56,7 @@ type hold struct {
 // newHold (PROTOCOL.md, "Holds") records the hold a successful try made and starts keeping it alive: the write
 // sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it returns
 // lock.ErrClosed, and the key is left to expire: Close has already freed the holds it knew.
-func (l *handle) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
+func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
 	return l.newHoldOn(nil, token, fence, ttl, sent, keyTTL, c, false)
 }
 
@@ -65,12 +65,12 @@ func (l *handle) newHold(token string, fence uint64, ttl time.Duration, sent tim
 // first renewal). A hold with a timeout sets its own TTL at once, in the background, so
 // that the timeout counts from when the hold began; until that write is confirmed its
 // deadline is the sooner of the two.
-func (l *handle) adoptHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
+func (l *Lock) adoptHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
 	return l.newHoldOn(nil, token, fence, ttl, sent, keyTTL, c, true)
 }
 
 // newHoldOn is newHold for a hold on nodes (nil: on one node), adopted or not.
-func (l *handle) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock, adopted bool) (*hold, error) {
+func (l *Lock) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock, adopted bool) (*hold, error) {
 	h := &hold{
 		of:        l,
 		nodes:     nodes,
@@ -81,14 +81,14 @@ func (l *handle) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.
 		start:     time.Now(),
 		clock:     c,
 		lost:      make(chan struct{}),
-		deadline:  l.cfg.deadline(sent, keyTTL),
+		deadline:  l.b.cfg.deadline(sent, keyTTL),
 		confirmed: sent,
 		keyTTL:    keyTTL,
 	}
 	firstRenewal := adopted && !h.leased
 	if firstRenewal {
 		h.until = h.start.Add(ttl)
-		h.deadline = minTime(h.deadline, l.cfg.deadline(h.start, ttl))
+		h.deadline = minTime(h.deadline, l.b.cfg.deadline(h.start, ttl))
 	}
 	l.mu.Lock()
 	ok := l.b.addHold(h)
@@ -100,7 +100,7 @@ func (l *handle) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.
 		// the deadline cannot pass, and a hold released before that costs one timer, not
 		// two. Each timer started costs the Go runtime a wake-up of an idle thread.
 		if h.leased {
-			next := l.cfg.nextRenewal(min(h.ttl, keyTTL), sent)
+			next := l.b.cfg.nextRenewal(min(h.ttl, keyTTL), sent)
 			h.renewal = time.AfterFunc(next, h.renewDue)
 			if next >= time.Until(h.deadline) {
 				h.armExpiry()
@@ -125,7 +125,7 @@ func (h *hold) expired() {
 	if !l.b.enter() {
 		return
 	}
-	defer l.b.leave()
+	defer l.b.wg.Done()
 	if !l.lose(h, h.expiredCause(), true) {
 		h.rearm(-1)
 	}
@@ -137,7 +137,7 @@ func (h *hold) renewDue() {
 	if !l.b.enter() {
 		return
 	}
-	defer l.b.leave()
+	defer l.b.wg.Done()
 	h.rearm(-1) // the deadline can pass while the renewal waits for its reply
 	if next, ended := h.renew(); !ended {
 		h.rearm(next)
@@ -207,30 +207,30 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 	case err == nil && ok:
 		l.mu.Lock()
 		if h.state == stateActive {
-			h.deadline = l.cfg.deadline(sent, ttl)
+			h.deadline = l.b.cfg.deadline(sent, ttl)
 			h.confirmed, h.keyTTL = sent, ttl
 		}
 		l.mu.Unlock()
 		if !h.leased {
 			return -1, false // a timeout's one renewal: its TTL is set
 		}
-		return l.cfg.nextRenewal(h.ttl, sent), false
+		return l.b.cfg.nextRenewal(h.ttl, sent), false
 	case err == nil:
-		l.lose(h, l.errTaken, false)
+		l.lose(h, vocab.ErrTaken, false)
 		return 0, true
-	case l.closed():
+	case l.b.isClosed():
 		return 0, true // Close marks the hold lost
 	}
 	l.backendError("renew", err)
-	if l.lose(h, fmt.Errorf("%w: %w", l.errNotRenewed, err), true) {
+	if l.lose(h, fmt.Errorf("%w: %w", vocab.ErrNotRenewed, err), true) {
 		return 0, true
 	}
-	return min(max(time.Until(deadline)/4, retryFloor), l.cfg.renewEvery(h.ttl)), false
+	return min(max(time.Until(deadline)/4, retryFloor), l.b.cfg.renewEvery(h.ttl)), false
 }
 
 // lose marks h lost, when it is still active (and, if onlyExpired, past its deadline): it
 // closes Lost, runs the AfterLost hooks and frees the handle. It reports whether it did.
-func (l *handle) lose(h *hold, cause error, onlyExpired bool) bool {
+func (l *Lock) lose(h *hold, cause error, onlyExpired bool) bool {
 	l.mu.Lock()
 	if h.state != stateActive || (onlyExpired && time.Now().Before(h.deadline)) {
 		l.mu.Unlock()
@@ -261,14 +261,14 @@ func (h *hold) markLost(cause error) (held time.Duration) {
 	return held
 }
 
-func (l *handle) logLost(h *hold, cause error) {
+func (l *Lock) logLost(h *hold, cause error) {
 	vocab.LogLost(l.opts.Log(), l.name, h.fence, cause)
 }
 
 // expiredCause says why a hold that reached its deadline is lost.
 func (h *hold) expiredCause() error {
 	if h.leased {
-		return h.of.errNotRenewed
+		return vocab.ErrNotRenewed
 	}
 	return vocab.TimeoutEnded(h.ttl)
 }

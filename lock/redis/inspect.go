@@ -75,14 +75,14 @@ func (b *Backend) waitersOf(name string, tokens []string) int {
 // holdInfo describes the hold of name by token, seen on the server with fence and ttl left.
 // A hold of this process speaks for itself: a hold passed on within the process keeps the
 // key (and its token) with a fence the key does not show (PROTOCOL.md, "Fences", 5).
-func (e *engine) holdInfo(name, token string, fence uint64, ttl time.Duration) lock.HoldInfo {
+func (b *Backend) holdInfo(name, token string, fence uint64, ttl time.Duration) lock.HoldInfo {
 	hi := lock.HoldInfo{Owner: redisscript.OwnerOf(token), Fence: fence, TTL: ttl}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.held[name] == 0 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.held[name] == 0 {
 		return hi
 	}
-	for h := range e.holds {
+	for h := range b.holds {
 		if h.of.name == name && h.token == token {
 			hi.Owner, hi.Fence = h.of.opts.Owner, h.fence
 		}

@@ -10,43 +10,23 @@ import (
 	"github.com/batonlock/baton/lock/driver"
 )
 
-// Settings are the options the Redis backends have in common.
-type settings struct {
-	prefix        string
-	lease         time.Duration
-	renewFraction float64
-	drift         time.Duration // < 0: automatic, 2ms + 1% of the TTL
-	defaults      driver.Options
-}
-
-// Default returns the defaults written on the backends' options.
-func defaultSettings() settings {
-	return settings{
-		prefix:        DefaultPrefix,
-		lease:         DefaultLease,
-		renewFraction: DefaultRenewFraction,
-		drift:         -1,
-		defaults:      driver.DefaultOptions(),
-	}
-}
-
-// Validate checks the settings; backend names the backend in the error.
-func (s settings) check(backend string) error {
+// check checks the options of the hold arithmetic; backend names the backend in the error.
+func (c config) check(backend string) error {
 	switch {
-	case s.lease < lock.MinLease:
-		return driver.Invalidf("%s backend: lease %v is shorter than lock.MinLease (%v): renewed every third of it, it would be lost at the first slow round trip or pause", backend, s.lease, lock.MinLease)
-	case !(s.renewFraction > 0 && s.renewFraction <= 0.5):
-		return driver.Invalidf("%s backend: renew fraction %v is not in (0, 0.5]", backend, s.renewFraction)
-	case s.drift >= s.lease:
-		return driver.Invalidf("%s backend: drift margin %v is not shorter than the lease %v", backend, s.drift, s.lease)
+	case c.lease < lock.MinLease:
+		return driver.Invalidf("%s backend: lease %v is shorter than lock.MinLease (%v): renewed every third of it, it would be lost at the first slow round trip or pause", backend, c.lease, lock.MinLease)
+	case !(c.renewFraction > 0 && c.renewFraction <= 0.5):
+		return driver.Invalidf("%s backend: renew fraction %v is not in (0, 0.5]", backend, c.renewFraction)
+	case c.drift >= c.lease:
+		return driver.Invalidf("%s backend: drift margin %v is not shorter than the lease %v", backend, c.drift, c.lease)
 	}
-	return s.defaults.Validate()
+	return c.defaults.Validate()
 }
 
 // Margin is how much before the server's expiry of a ttl-long hold it counts as lost: the
 // drift margin (Redlock's 2ms + 1% of the TTL by default), never more than half the TTL.
-func (s settings) margin(ttl time.Duration) time.Duration {
-	m := s.drift
+func (c config) margin(ttl time.Duration) time.Duration {
+	m := c.drift
 	if m < 0 {
 		m = 2*time.Millisecond + ttl/100
 	}
@@ -55,19 +35,19 @@ func (s settings) margin(ttl time.Duration) time.Duration {
 
 // Deadline is the safe deadline of a ttl-long hold whose SET or PEXPIRE was sent at sent:
 // the hold counts as lost then, before the key can expire on the server.
-func (s settings) deadline(sent time.Time, ttl time.Duration) time.Time {
-	return sent.Add(ttl - s.margin(ttl))
+func (c config) deadline(sent time.Time, ttl time.Duration) time.Time {
+	return sent.Add(ttl - c.margin(ttl))
 }
 
 // RenewEvery is how long after a successful SET or PEXPIRE was sent the next renewal of a
 // lease is due.
-func (s settings) renewEvery(lease time.Duration) time.Duration {
-	return max(time.Duration(float64(lease)*s.renewFraction), time.Millisecond)
+func (c config) renewEvery(lease time.Duration) time.Duration {
+	return max(time.Duration(float64(lease)*c.renewFraction), time.Millisecond)
 }
 
 // NextRenewal is how long from now the next renewal is due, counted from when the last
 // successful request was sent (not from when its reply came): a slow reply must not push the
 // renewal past the deadline, which also counts from the sending.
-func (s settings) nextRenewal(lease time.Duration, sent time.Time) time.Duration {
-	return max(s.renewEvery(lease)-time.Since(sent), 0)
+func (c config) nextRenewal(lease time.Duration, sent time.Time) time.Duration {
+	return max(c.renewEvery(lease)-time.Since(sent), 0)
 }

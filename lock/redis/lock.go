@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/batonlock/baton/internal/redisscript"
@@ -11,11 +12,18 @@ import (
 
 // Lock is a handle on a named lock of a Backend or a Quorum. It is safe for concurrent use: like a
 // sync.Mutex, a second Acquire on a handle that holds the lock waits until it is released.
+// The fields are set once, by NewLock, but mu and cur.
 type Lock struct {
-	b     *Backend
-	queue redisscript.Queue // the waiters queued on the server
-	multi bool              // WithPermits(n > 1) or WithShared: a member of the holders set (multi.go)
-	handle
+	b                      *Backend
+	name                   string
+	key, fenceKey, channel string            // the lock key, its fence counter, its channel (PROTOCOL.md, "Keys")
+	queue                  redisscript.Queue // the waiters queued on the server
+	opts                   driver.Options
+	multi                  bool          // WithPermits(n > 1) or WithShared: a member of the holders set (multi.go)
+	sem                    chan struct{} // full while an Acquire or a hold owns the handle
+
+	mu  sync.Mutex
+	cur *hold // the current or last hold
 }
 
 var (
@@ -35,12 +43,29 @@ var (
 // errors.Is ctx.Err() when ctx ended first; lock.ErrClosed when the backend was closed. On
 // error nothing is held: a try whose reply was lost is undone on the server, best effort.
 func (l *Lock) Acquire(ctx context.Context) error {
-	return l.handle.acquire(ctx, func(a *attemptOf) (*hold, error) {
-		if l.multi {
-			return l.contendMulti(&attempt{attemptOf: a, l: l})
-		}
-		return l.contend(&attempt{attemptOf: a, l: l})
-	})
+	start := time.Now()
+	h, err := l.acquire(ctx, start)
+	if err != nil {
+		l.opts.Notify(lock.Event{Kind: lock.NotAcquired, Name: l.name, Duration: time.Since(start), Err: err})
+		return err
+	}
+	l.opts.Notify(lock.Event{Kind: lock.Acquired, Name: l.name, Fence: h.fence, Duration: h.start.Sub(start)})
+	return nil
+}
+
+// acquire runs the attempt of one Acquire call that began at start: it takes the
+// handle (begin), lets contend or contendMulti wait for and take the lock, and ends the
+// attempt with the outcome. A failed attempt frees the handle.
+func (l *Lock) acquire(ctx context.Context, start time.Time) (h *hold, err error) {
+	a, err := l.begin(ctx, start)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { a.end(err) }()
+	if l.multi {
+		return a.contendMulti()
+	}
+	return a.contend()
 }
 
 // Release frees the lock and wakes its next waiter, or passes the lock straight to the
@@ -58,12 +83,12 @@ func (l *Lock) Release(ctx context.Context) error {
 	if l.multi {
 		return l.releaseMulti(ctx)
 	}
-	h, expired, err := l.handle.beginRelease()
+	h, expired, err := l.beginRelease()
 	if err != nil {
 		return err
 	}
 	if l.b.releasing != nil {
-		l.b.releasing(l.handle.name)
+		l.b.releasing(l.name)
 	}
 
 	var ok, granted bool
@@ -71,7 +96,7 @@ func (l *Lock) Release(ctx context.Context) error {
 	var next *waiter
 	var othersTurn bool
 	if !expired && l.b.nodes.single() {
-		next, o, othersTurn = l.b.claimHead(l.handle.name, h)
+		next, o, othersTurn = l.b.claimHead(l.name, h)
 	}
 	switch {
 	case o != nil && o.token != "":
@@ -87,13 +112,13 @@ func (l *Lock) Release(ctx context.Context) error {
 		ok, granted, err = l.b.nodes.release(ctx, l, h)
 	}
 
-	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
+	if err := l.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
 	if o == nil && (!othersTurn || granted) {
 		// A waiter of this process need not wait for the message; and when the lock went
 		// to a waiter of another process, it tries at once and queues on the server.
-		l.b.wakeHead(l.handle.name)
+		l.b.wakeHead(l.name)
 	}
 	return nil
 }

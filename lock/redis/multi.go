@@ -22,105 +22,98 @@ import (
 // Shared waiters do not queue; a release wakes the head waiter of each process. Waiters of a process are served in arrival order by its wait queue, and the
 // next one tries as soon as the one before took a hold, since another may be free.
 
-// multiAttempt is one Acquire of a permit or shared hold.
-type multiAttempt struct {
-	*attempt
-	unsure bool // a try may have taken a hold without our knowing
-}
-
 // contendMulti waits for the attempt's turn among the process's waiters on the name, then
 // tries until it takes a hold or the attempt ends. A try whose reply was lost is repeated
 // with the same token (the script finds the hold its own) or, if the attempt ends, undone.
-func (l *Lock) contendMulti(a *attempt) (h *hold, err error) {
-	if a.w, err = a.enterLine(l.channel); err != nil {
+func (a *attempt) contendMulti() (h *hold, err error) {
+	l := a.l
+	if err = a.enterLine(); err != nil {
 		return nil, err
 	}
-	defer func() { a.leaveLine(a.w, l.channel, h) }()
-	m := &multiAttempt{attempt: a}
-	a.token, a.ttl = redisscript.Token(l.handle.opts.Owner), l.handle.ttl()
+	defer func() { a.leaveLine(h) }()
+	a.token, a.ttl = redisscript.Token(l.opts.Owner), l.ttl()
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
 	l.b.awaitGrant(a.w, a.token)
 	defer func() {
-		if err != nil && m.unsure {
+		if err != nil && a.unsure {
 			l.b.undoMulti(l, a.token)
 		}
 		a.unrecord() // after the undo took its place: a Close before it withdraws the token
 	}()
 	// A name waited on again soon finds its channel still subscribed (subscriber.go,
 	// linger): taking it at once saves the try that would follow its confirmation.
-	a.subscribed = l.b.confirmed(l.handle.name, l.channel) || l.b.resubscribe(l.handle.name, l.channel)
+	a.subscribed = l.b.confirmed(l.name, l.channel) || l.b.resubscribe(l.name, l.channel)
 	for {
-		if h, done, err := m.step(); done {
+		if h, done, err := a.stepMulti(); done {
 			return h, err
 		}
 	}
 }
 
-// step runs one try and the sleep after it; done is true when contendMulti must return.
-func (m *multiAttempt) step() (h *hold, done bool, err error) {
-	a, l := m.attempt, m.l
+// stepMulti runs one try and the sleep after it; done is true when contendMulti must return.
+func (a *attempt) stepMulti() (h *hold, done bool, err error) {
+	l := a.l
 	select {
 	case <-a.w.wake:
 	default:
 	}
-	wait, err := m.place()
+	wait, err := a.placeMulti()
 	if err != nil {
 		return nil, true, err
 	}
-	heard := a.subscribed && l.b.confirmed(l.handle.name, l.channel)
+	heard := a.subscribed && l.b.confirmed(l.name, l.channel)
 	sent := time.Now()
-	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.handle.Fence(), l.handle.opts.Permits, wait)
+	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.Fence(), l.opts.Permits, wait)
 	switch {
 	case err != nil:
-		m.unsure = true
+		a.unsure = true
 		done, err := a.failedTry(err)
 		return nil, done, err
 	case t.OK && a.late(sent, a.ttl):
 		// Taken too late to use (PROTOCOL.md, "Acquire"): the next try, with the same
 		// token, finds the hold its own and moves its expiry, or finds it gone.
-		m.unsure = true
+		a.unsure = true
 		return nil, false, nil
 	case t.OK:
-		h, err = l.handle.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: time.Now()})
+		h, err = l.newHold(a.token, t.Fence, a.ttl, sent, a.ttl, clock{server: t.Clock, at: time.Now()})
 		return h, true, err
 	case t.Theirs > 0:
-		return nil, true, vocab.PermitsDisagree(l.handle.name, l.handle.opts.Permits, t.Theirs)
+		return nil, true, vocab.PermitsDisagree(l.name, l.opts.Permits, t.Theirs)
 	}
 	a.lastErr, a.backoff = nil, 0
 	if wait.Life > 0 {
 		a.queued, a.last, a.sent = true, a.tries, sent // a grant for this try can be claimed
 	}
-	return m.missed(t.PTTL, wait.Life > 0, heard)
+	return a.missedMulti(t.PTTL, wait.Life > 0, heard)
 }
 
-// place says how the next try puts the waiter in the lock's queue on the server (a zero
+// placeMulti says how the next try puts the waiter in the lock's queue on the server (a zero
 // Wait: it does not). A permit waiter (n > 1) that waits queues from its first try, its
 // token recorded for Close to withdraw before that try (record), as an exclusive waiter's
 // is (PROTOCOL.md, "Several holders").
-func (m *multiAttempt) place() (redisscript.Wait, error) {
-	a := m.attempt
-	if a.noWait || m.l.handle.opts.Permits <= 1 {
+func (a *attempt) placeMulti() (redisscript.Wait, error) {
+	if a.noWait || a.l.opts.Permits <= 1 {
 		return redisscript.Wait{}, nil
 	}
 	if err := a.record(); err != nil {
 		return redisscript.Wait{}, err
 	}
 	a.tries++
-	m.unsure = true // queued: an attempt that fails withdraws, freeing a permit granted meanwhile
+	a.unsure = true // queued: an attempt that fails withdraws, freeing a permit granted meanwhile
 	return redisscript.Wait{Life: a.life, Try: a.tries, Grant: a.grant}, nil
 }
 
-// missed sleeps after a try that took no hold and found the first hold in its way with
+// missedMulti sleeps after a try that took no hold and found the first hold in its way with
 // pttl left: until a release is heard, a grant or a hand-off comes, that hold expires, or
 // (queued: the try wrote the waiter's entry) the entry is due for its refresh. heard says
 // whether releases could not go unheard when the try was sent.
-func (m *multiAttempt) missed(pttl time.Duration, queued, heard bool) (h *hold, done bool, err error) {
-	a, l := m.attempt, m.l
+func (a *attempt) missedMulti(pttl time.Duration, queued, heard bool) (h *hold, done bool, err error) {
+	l := a.l
 	if a.noWait {
 		return nil, true, a.fail(lock.ErrNotAcquired)
 	}
 	a.waiting()
-	sleep := l.handle.untilExpiry(pttl)
+	sleep := l.untilExpiry(pttl)
 	if queued {
 		sleep = min(sleep, a.refresh) // keep the entry on the server alive
 	}
@@ -128,46 +121,33 @@ func (m *multiAttempt) missed(pttl time.Duration, queued, heard bool) (h *hold, 
 		sleep = min(sleep, max(a.backoff, minRetry)) // a release may go unheard until confirmed
 	}
 	if a.subscribed && queued {
-		return m.napPermit(sleep) // a Release of this process may admit it (permit_pass.go)
+		return a.napPermit(sleep) // a Release of this process may admit it (permit_pass.go)
 	}
 	var wake <-chan struct{} = a.w.wake
 	if !a.subscribed {
 		a.subscribed = true
-		wake = l.b.subscribe(l.handle.name, l.channel)
+		wake = l.b.subscribe(l.name, l.channel)
 	}
 	if err = a.sleep(wake, sleep); err != nil {
 		return nil, true, err
 	}
-	return m.claim(l.b.takeGrant(a.w))
-}
-
-// claim holds on g, a grant heard for the waiter's token (nil: none), with no try, when
-// a.claims it (see grant.go): one trip through the server from release to the next hold.
-// A grant it cannot claim is found by the next try, which finds the hold its own.
-func (m *multiAttempt) claim(g *grant) (h *hold, done bool, err error) {
-	a, l := m.attempt, m.l
-	if g == nil || !a.claims(g) {
-		return nil, false, nil
-	}
-	l.b.claimed.Add(1)
-	h, err = l.handle.adoptHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
-	return h, true, err
+	return a.claim(l.b.takeGrant(a.w))
 }
 
 // releaseMulti frees h's hold and admits the next waiter of this process in the same
 // script when it is parked and the server's queue owes it the permit (permit_pass.go), or
 // wakes it; the release message wakes those of other processes.
 func (l *Lock) releaseMulti(ctx context.Context) error {
-	h, expired, err := l.handle.beginRelease()
+	h, expired, err := l.beginRelease()
 	if err != nil {
 		return err
 	}
 	ok, offered, err := l.releasePermit(ctx, h, !expired)
-	if err := l.handle.endRelease(h, expired, ok, err); err != nil {
+	if err := l.endRelease(h, expired, ok, err); err != nil {
 		return err
 	}
 	if !offered { // an offered head has been woken
-		l.b.wakeHead(l.handle.name)
+		l.b.wakeHead(l.name)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ type oneNode struct{}
 func (oneNode) single() bool { return true }
 
 func (oneNode) try(ctx context.Context, l *Lock, token string, ttl time.Duration, wait *redisscript.Wait) (tried, error) {
-	floor := l.handle.Fence()
+	floor := l.Fence()
 	var r redisscript.Try
 	var err error
 	if wait == nil {

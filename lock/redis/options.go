@@ -18,14 +18,27 @@ const (
 // Option configures a Backend made by New, or a Quorum made by NewQuorum.
 type Option func(*config)
 
-// config is the settings of a backend: the hold lifecycle's (lease.go) and the node timeout.
+// config is the options of a backend: those of the hold arithmetic (lease.go), the
+// defaults of its locks, and the node timeout.
 type config struct {
-	settings
-	nodeTimeout time.Duration
+	prefix        string
+	lease         time.Duration
+	renewFraction float64
+	drift         time.Duration // < 0: automatic, 2ms + 1% of the TTL
+	defaults      driver.Options
+	nodeTimeout   time.Duration // each call to one node of a Quorum
 }
 
+// defaultConfig returns the defaults written on the options below.
 func defaultConfig() config {
-	return config{settings: defaultSettings(), nodeTimeout: DefaultNodeTimeout}
+	return config{
+		prefix:        DefaultPrefix,
+		lease:         DefaultLease,
+		renewFraction: DefaultRenewFraction,
+		drift:         -1,
+		defaults:      driver.DefaultOptions(),
+		nodeTimeout:   DefaultNodeTimeout,
+	}
 }
 
 // WithPrefix puts every key and channel of the backend under prefix (default "baton:"), so

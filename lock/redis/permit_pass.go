@@ -51,8 +51,8 @@ func (b *Backend) settle(w *waiter, o *offer) {
 func (l *Lock) releasePermit(ctx context.Context, h *hold, pass bool) (ok, offered bool, err error) {
 	var w *waiter
 	var o *offer
-	if pass && l.handle.opts.Permits > 1 {
-		w, o = l.b.offerPermit(l.handle.name)
+	if pass && l.opts.Permits > 1 {
+		w, o = l.b.offerPermit(l.name)
 	}
 	var next redisscript.Next
 	if o != nil {
@@ -71,27 +71,27 @@ func (l *Lock) releasePermit(ctx context.Context, h *hold, pass bool) (ok, offer
 // napPermit sleeps as the parked head for d, or until woken, unless the attempt ends; a
 // Release of this process may admit it meanwhile (releasePermit), and it then holds on
 // that Release's reply. A grant heard for its token is claimed as after any sleep.
-func (m *multiAttempt) napPermit(d time.Duration) (h *hold, done bool, err error) {
-	a, l := m.attempt, m.l
+func (a *attempt) napPermit(d time.Duration) (h *hold, done bool, err error) {
+	l := a.l
 	l.b.park(l, a.w, a.token, a.ttl)
 	err = a.sleep(a.w.wake, d)
 	o, g := l.b.unpark(a.w)
 	if o != nil {
 		<-o.done // the Release's script is one round trip from done
 		if o.ok && a.late(o.sent, a.ttl) {
-			m.unsure = true // the next try finds the admitted hold its own, or gone
+			a.unsure = true // the next try finds the admitted hold its own, or gone
 			return nil, false, nil
 		}
 		if o.ok {
 			l.b.passed.Add(1)
-			h, err = l.handle.newHold(a.token, o.fence, a.ttl, o.sent, a.ttl, o.clock)
+			h, err = l.newHold(a.token, o.fence, a.ttl, o.sent, a.ttl, o.clock)
 			return h, true, err
 		}
 		// A script that got no reply may have admitted it: the next try finds out.
-		m.unsure = m.unsure || o.err != nil
+		a.unsure = a.unsure || o.err != nil
 	}
 	if err != nil {
 		return nil, true, err
 	}
-	return m.claim(g)
+	return a.claim(g)
 }

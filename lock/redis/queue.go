@@ -55,8 +55,8 @@ const maxHandoffs = 8
 // A grant heard before it parked, for its token, wakes it at once.
 func (b *Backend) park(l *Lock, w *waiter, token string, ttl time.Duration) {
 	b.mu.Lock()
-	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.handle.opts.Timeout == 0
-	if q := b.queues[l.handle.name]; q != nil && q.grant != nil && q.grant.token == token {
+	w.parked, w.token, w.ttl, w.leased = true, token, ttl, l.opts.Timeout == 0
+	if q := b.queues[l.name]; q != nil && q.grant != nil && q.grant.token == token {
 		w.grant, q.grant = q.grant, nil
 		poke(w)
 	}
@@ -129,19 +129,19 @@ func parkedHead(q *waitQueue) *waiter {
 }
 
 // enqueue adds a waiter for name at the back of its queue.
-func (e *engine) enqueue(name string) *waiter {
+func (b *Backend) enqueue(name string) *waiter {
 	w := &waiter{turn: make(chan struct{}), wake: make(chan struct{}, 1)}
-	e.mu.Lock()
-	q := e.queues[name]
+	b.mu.Lock()
+	q := b.queues[name]
 	if q == nil {
 		q = &waitQueue{}
-		e.queues[name] = q
+		b.queues[name] = q
 	}
 	q.waiters = append(q.waiters, w)
 	if len(q.waiters) == 1 {
 		close(w.turn)
 	}
-	e.mu.Unlock()
+	b.mu.Unlock()
 	return w
 }
 
@@ -150,9 +150,9 @@ func (e *engine) enqueue(name string) *waiter {
 // took, 0 if it gave up. The next head tries at once when w gave up, so a wake-up that w
 // took and did not use is never lost; when w took the lock, the next head sleeps until
 // that hold's release reaches it, or its TTL has passed.
-func (e *engine) dequeue(name, channel string, w *waiter, took time.Duration) {
-	e.mu.Lock()
-	q := e.queues[name]
+func (b *Backend) dequeue(name, channel string, w *waiter, took time.Duration) {
+	b.mu.Lock()
+	q := b.queues[name]
 	for i, x := range q.waiters {
 		if x == w {
 			q.waiters = append(q.waiters[:i], q.waiters[i+1:]...)
@@ -166,11 +166,11 @@ func (e *engine) dequeue(name, channel string, w *waiter, took time.Duration) {
 	empty := len(q.waiters) == 0
 	unsubscribe := empty && q.subscribed
 	if empty {
-		delete(e.queues, name)
+		delete(b.queues, name)
 	}
-	e.mu.Unlock()
+	b.mu.Unlock()
 	if unsubscribe {
-		for _, s := range e.subs {
+		for _, s := range b.subs {
 			s.release(channel)
 		}
 	}
@@ -180,21 +180,21 @@ func (e *engine) dequeue(name, channel string, w *waiter, took time.Duration) {
 // calls it, and a head leaves the queue only after its call returned, so the references
 // are taken once. On one node it returns a channel closed once the server confirmed the
 // subscription; on N it returns nil, and each node's confirmation wakes the head instead.
-func (e *engine) subscribe(name, channel string) <-chan struct{} {
-	e.mu.Lock()
-	q := e.queues[name]
+func (b *Backend) subscribe(name, channel string) <-chan struct{} {
+	b.mu.Lock()
+	q := b.queues[name]
 	first := !q.subscribed
 	q.subscribed = true
-	e.mu.Unlock()
+	b.mu.Unlock()
 	var confirmed <-chan struct{}
-	for _, s := range e.subs {
+	for _, s := range b.subs {
 		if first {
 			confirmed = s.acquire(channel, name)
 		} else {
 			confirmed = s.confirmation(channel)
 		}
 	}
-	if len(e.subs) > 1 {
+	if len(b.subs) > 1 {
 		return nil
 	}
 	return confirmed
@@ -204,40 +204,40 @@ func (e *engine) subscribe(name, channel string) <-chan struct{} {
 // has channel subscribed and confirmed (it lingers after the last waiter left): then the
 // first try of an attempt is heard like any later one, and need not be repeated once a
 // subscription is confirmed. It does no I/O.
-func (e *engine) resubscribe(name, channel string) bool {
-	for _, s := range e.subs {
+func (b *Backend) resubscribe(name, channel string) bool {
+	for _, s := range b.subs {
 		if !s.lingers(channel) {
 			return false
 		}
 	}
-	e.subscribe(name, channel)
+	b.subscribe(name, channel)
 	return true
 }
 
 // confirmed reports whether name's queue is subscribed to channel and a majority of the
 // nodes confirmed it, so that no release published from then on can go unheard.
-func (e *engine) confirmed(name, channel string) bool {
-	e.mu.Lock()
-	q := e.queues[name]
+func (b *Backend) confirmed(name, channel string) bool {
+	b.mu.Lock()
+	q := b.queues[name]
 	subscribed := q != nil && q.subscribed
-	e.mu.Unlock()
+	b.mu.Unlock()
 	if !subscribed {
 		return false
 	}
 	n := 0
-	for _, s := range e.subs {
+	for _, s := range b.subs {
 		if isClosed(s.confirmation(channel)) {
 			n++
 		}
 	}
-	return n >= e.need
+	return n >= b.need
 }
 
 // wakeHead tells the head waiter on name to try again.
-func (e *engine) wakeHead(name string) {
-	e.mu.Lock()
-	if q := e.queues[name]; q != nil && len(q.waiters) > 0 {
+func (b *Backend) wakeHead(name string) {
+	b.mu.Lock()
+	if q := b.queues[name]; q != nil && len(q.waiters) > 0 {
 		poke(q.waiters[0])
 	}
-	e.mu.Unlock()
+	b.mu.Unlock()
 }

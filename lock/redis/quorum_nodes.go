@@ -64,10 +64,11 @@ func (b *Quorum) fanout(op func(ctx context.Context, node int, c goredis.Univers
 	return c
 }
 
-// tally collects replies until need of them are ok, or so many are not that need cannot be
-// reached. It stops early, with the error of the call, when ctx ends or the backend closes.
-func (c *nodeCall) tally(ctx context.Context, done <-chan struct{}, n, need int) (oks, fails []nodeReply, err error) {
-	for len(oks) < need && len(fails) <= n-need {
+// tally collects the replies to c until a majority of them are ok, or so many are not that
+// a majority cannot be. It stops early, with the error of the call, when ctx ends or the
+// backend closes.
+func (b *Quorum) tally(ctx context.Context, c *nodeCall) (oks, fails []nodeReply, err error) {
+	for len(oks) < b.need && len(fails) <= len(b.clients)-b.need {
 		select {
 		case r := <-c.replies:
 			if r.ok {
@@ -77,7 +78,7 @@ func (c *nodeCall) tally(ctx context.Context, done <-chan struct{}, n, need int)
 			}
 		case <-ctx.Done():
 			return oks, fails, ctx.Err()
-		case <-done:
+		case <-b.done:
 			return oks, fails, lock.ErrClosed
 		}
 	}

@@ -28,6 +28,29 @@ type nodeSet struct {
 	landed []chan struct{}
 }
 
+// awaitRaised waits until the fence raises of the hold's try have been answered or have
+// timed out (nothing to wait for when there were none), or ctx ends.
+func (s *nodeSet) awaitRaised(ctx context.Context) {
+	if s.raised == nil {
+		return
+	}
+	select {
+	case <-s.raised:
+	case <-ctx.Done():
+	}
+}
+
+// awaitLanded waits until node has answered the hold's try, or its call has timed out; it
+// returns ctx's error if ctx ends first.
+func (s *nodeSet) awaitLanded(ctx context.Context, node int) error {
+	select {
+	case <-s.landed[node]:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // single is false: see nodes.
 func (b *Quorum) single() bool { return false }
 
@@ -43,13 +66,13 @@ func (b *Quorum) try(ctx context.Context, l *Lock, token string, ttl time.Durati
 		landed[i] = make(chan struct{})
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
-	c := b.fanout(b.tryNode(l, token, ttl, l.handle.Fence(), landed), func(ctx context.Context, c goredis.UniversalClient) {
+	c := b.fanout(b.tryNode(l, token, ttl, l.Fence(), landed), func(ctx context.Context, c goredis.UniversalClient) {
 		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
 	})
 	if c == nil {
 		return tried{}, lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
+	oks, fails, err := b.tally(ctx, c)
 	if err == nil && len(oks) >= b.need && time.Now().Before(b.cfg.deadline(sent, ttl)) {
 		c.decide(true)
 		t := tried{took: true}
@@ -172,7 +195,7 @@ func (b *Quorum) majority(ctx context.Context, op func(ctx context.Context, node
 	if c == nil {
 		return false, lock.ErrClosed
 	}
-	oks, fails, err := c.tally(ctx, b.done, len(b.clients), b.need)
+	oks, fails, err := b.tally(ctx, c)
 	switch {
 	case err != nil:
 		return false, err
@@ -188,17 +211,10 @@ func (b *Quorum) majority(ctx context.Context, op func(ctx context.Context, node
 // after the fence raises: the next holder's fence must be larger (they have landed in all
 // but the shortest holds; each is bounded by the node timeout).
 func (b *Quorum) release(ctx context.Context, l *Lock, h *hold) (ok, granted bool, err error) {
-	if h.nodes.raised != nil {
-		select {
-		case <-h.nodes.raised:
-		case <-ctx.Done():
-		}
-	}
+	h.nodes.awaitRaised(ctx)
 	ok, err = b.majority(ctx, func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error) {
-		select {
-		case <-h.nodes.landed[node]:
-		case <-ctx.Done():
-			return false, ctx.Err()
+		if err := h.nodes.awaitLanded(ctx, node); err != nil {
+			return false, err
 		}
 		return redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH")
 	})
@@ -212,22 +228,15 @@ func (b *Quorum) undo(*Lock, string) {}
 // no more node calls by then (fanout), so it calls the nodes itself; like Release, it lets
 // the fence raises and each node's answer to the try land first.
 func (b *Quorum) free(ctx context.Context, l *Lock, h *hold) error {
-	if h.nodes.raised != nil {
-		select {
-		case <-h.nodes.raised:
-		case <-ctx.Done():
-		}
-	}
+	h.nodes.awaitRaised(ctx)
 	errs := make([]error, len(b.clients))
 	var wg sync.WaitGroup
 	for i, c := range b.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case <-h.nodes.landed[i]:
-			case <-ctx.Done():
-				errs[i] = fmt.Errorf("node %s: %w", b.addrs[i], ctx.Err())
+			if err := h.nodes.awaitLanded(ctx, i); err != nil {
+				errs[i] = fmt.Errorf("node %s: %w", b.addrs[i], err)
 				return
 			}
 			if _, err := redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH"); err != nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/batonlock/baton/internal/vocab"
 	"github.com/batonlock/baton/lock"
 )
 
@@ -30,27 +31,27 @@ func releaseContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // (nil: it was released): the hold had expired, the key was not its own, or the server
 // could not be reached, and then no one knows whether the key was freed. Such a hold is no
 // longer renewed, so its key expires within the lease or timeout. of.mu is held.
-func (l *handle) releaseCause(h *hold, expired, ok bool, err error) error {
+func (l *Lock) releaseCause(h *hold, expired, ok bool, err error) error {
 	switch {
 	case expired:
 		return h.expiredCause()
 	case err != nil:
 		return fmt.Errorf("release failed: %w", err)
 	case !ok:
-		return l.errTaken
+		return vocab.ErrTaken
 	}
 	return nil
 }
 
 // releaseError is what Release returns when the server could not be reached: the server's
 // error, and lock.ErrLost, since the hold ended (its Lost channel is closed) unreleased.
-func (l *handle) releaseError(h *hold, err error) error {
+func (l *Lock) releaseError(h *hold, err error) error {
 	return l.errorf("release", fmt.Errorf("%w (%w: its key expires on its own within %v)", err, lock.ErrLost, h.ttl))
 }
 
 // closeHolds ends the holds that Close finds: each still active one is marked lost first
 // (its Lost closes and Do's ctx is cancelled before anyone else can hold the name), then
-// freed on the server with Free, all at once and for at most releaseWait in all. Without
+// freed on the server (free), all at once and for at most releaseWait in all. Without
 // the second step every rolling deploy would leave the other replicas waiting up to a
 // lease for names nobody holds. etcd's Session.Close does the same: it cancels the
 // session, which closes Done, and then revokes the lease. A hold the server could not be
@@ -58,7 +59,7 @@ func (l *handle) releaseError(h *hold, err error) error {
 func closeHolds(holds []*hold) {
 	var freeing []*hold
 	for _, h := range holds {
-		if h.of.lose(h, lock.ErrClosed, false) && h.of.free != nil {
+		if h.of.lose(h, lock.ErrClosed, false) {
 			freeing = append(freeing, h)
 		}
 	}
