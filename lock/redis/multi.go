@@ -16,7 +16,7 @@ import (
 // permit for it queues on the server, as exclusive waiters do, and a release grants the
 // freed permit to the first live waiter queued there and publishes "granted …": waiters of
 // every process are served in the order they queued. A waiter that gives up withdraws
-// (undoMulti), and Close withdraws those of a backend it closes (grant.go, withdraw), so
+// (undo), and Close withdraws those of a backend it closes (grant.go, withdraw), so
 // that no permit is granted to a waiter that is gone. The grantee holds on the message, as
 // an exclusive one does (claim), and sets its own TTL in the background (adoptHold).
 // Shared waiters do not queue; a release wakes the head waiter of each process. Waiters of a process are served in arrival order by its wait queue, and the
@@ -36,7 +36,7 @@ func (a *attempt) contendMulti() (h *hold, err error) {
 	l.b.awaitGrant(a.w, a.token)
 	defer func() {
 		if err != nil && a.unsure {
-			l.b.undoMulti(l, a.token)
+			l.b.nodes.undo(l, a.token) // one node: a quorum refuses permits and shared holds
 		}
 		a.unrecord() // after the undo took its place: a Close before it withdraws the token
 	}()
@@ -159,18 +159,4 @@ func (l *Lock) extendMulti(ctx context.Context, token string, ttl time.Duration)
 func (l *Lock) freeMulti(ctx context.Context, h *hold) error {
 	_, err := redisscript.ReleaseMulti(ctx, l.b.scripts, l.key, l.fenceKey, l.queue, h.token, l.channel, l.b.publish, h.fence)
 	return err
-}
-
-// undoMulti frees, in the background, the hold a try whose reply was lost may have taken,
-// and takes the token out of the server's queue (withdrawToken).
-func (b *Backend) undoMulti(l *Lock, token string) {
-	if !b.enter() {
-		return
-	}
-	go func() {
-		defer b.wg.Done()
-		ctx, cancel := context.WithTimeout(b.ctx, releaseWait)
-		defer cancel()
-		_ = l.withdrawToken(ctx, token)
-	}()
 }

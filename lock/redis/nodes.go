@@ -108,6 +108,6 @@ func (oneNode) undo(l *Lock, token string) {
 		cancel()
 		ctx, cancel := context.WithTimeout(b.ctx, undoWait)
 		defer cancel()
-		_, _ = l.runRelease(ctx, token, 0, true)
+		_ = l.withdrawToken(ctx, token)
 	}()
 }
