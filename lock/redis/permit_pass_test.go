@@ -40,8 +40,8 @@ func ownTTL(t *testing.T, ctx context.Context, c *goredis.Client, key string) ti
 // to it by the release script itself: the waiter holds on the Release's reply, with no try
 // of its own and no grant message, for its own TTL (not the grant's 3 s), with a fence
 // above every earlier hold's; and once all is released no key of the name is left. Both
-// hold modes: without the hand-off a leased waiter holds on the grant message and one with
-// a timeout tries at once.
+// hold modes: without the hand-off the waiter would hold on the grant message, with the
+// grant's TTL until its first renewal.
 func TestPermitPassedToWaiterOfProcess(t *testing.T) {
 	for mode, opts := range map[string][]lock.Option{
 		"leased":  {lock.WithPermits(2)},
