@@ -30,12 +30,7 @@ func (a *attempt) contend() (h *hold, err error) {
 	// A short timeout must not make a queued waiter refresh its entry more often than a
 	// leased one at the shortest lease does.
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
-	defer func() {
-		a.unrecord()
-		if err != nil && a.unsure {
-			l.b.nodes.undo(l, a.token)
-		}
-	}()
+	defer func() { a.dropToken(err) }()
 	// When the name's channel was confirmed before the first try, no release after that
 	// try can go unheard, so there is no need to subscribe and try again.
 	a.subscribed = l.b.confirmed(l.name, l.channel)

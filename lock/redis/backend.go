@@ -53,6 +53,9 @@ type Backend struct {
 	// releasing, when set (by tests only), runs in Release after the hold was taken out of
 	// the process's index and before the lock is passed on or freed.
 	releasing func(name string)
+	// dropping, when set (by tests only), runs when an Acquire ends, after its undo was
+	// started and before its token leaves Close's record (dropToken).
+	dropping func(name string)
 }
 
 var _ lock.Backend = (*Backend)(nil)

@@ -88,6 +88,10 @@ func (b *Backend) Waiting(name string) int {
 // used.
 func (b *Backend) OnReleasing(fn func(name string)) { b.releasing = fn }
 
+// OnDropping sets the hook that runs when an Acquire ends, between the start of its undo and
+// the end of its record for Close.
+func (b *Backend) OnDropping(fn func(name string)) { b.dropping = fn }
+
 // WaiterQueues reports whether a waiting Acquire on b (a *Backend or a *Quorum), for a name
 // not held in this process, queues on the server from its second try.
 func WaiterQueues(b lock.Backend) bool {

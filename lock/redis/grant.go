@@ -163,6 +163,21 @@ func (a *attempt) unrecord() {
 	}
 }
 
+// dropToken ends the attempt's use of its token, at its end with err: a failed attempt that
+// is unsure of its tries undoes them (nodes.undo), and only then is the token taken off
+// Close's record (unrecord), so that a Close at any moment withdraws it or finds the undo
+// at work. In the other order a Close in between would do neither, and a Release elsewhere
+// could grant the lock to a waiter that is gone.
+func (a *attempt) dropToken(err error) {
+	if err != nil && a.unsure {
+		a.l.b.nodes.undo(a.l, a.token)
+	}
+	if a.l.b.dropping != nil {
+		a.l.b.dropping(a.l.name)
+	}
+	a.unrecord()
+}
+
 // closeWithdraw bounds how long Close spends taking its waiters out of the server's queues.
 const closeWithdraw = 500 * time.Millisecond
 

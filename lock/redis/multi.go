@@ -34,12 +34,7 @@ func (a *attempt) contendMulti() (h *hold, err error) {
 	a.token, a.ttl = redisscript.Token(l.opts.Owner), l.ttl()
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
 	l.b.awaitGrant(a.w, a.token)
-	defer func() {
-		if err != nil && a.unsure {
-			l.b.nodes.undo(l, a.token) // one node: a quorum refuses permits and shared holds
-		}
-		a.unrecord() // after the undo took its place: a Close before it withdraws the token
-	}()
+	defer func() { a.dropToken(err) }()
 	// A name waited on again soon finds its channel still subscribed (subscriber.go,
 	// linger): taking it at once saves the try that would follow its confirmation.
 	a.subscribed = l.b.confirmed(l.name, l.channel) || l.b.resubscribe(l.name, l.channel)
