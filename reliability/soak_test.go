@@ -178,14 +178,21 @@ func soakCycle(b lock.Backend, bi int, name string, ns *soakState, st *soakStats
 	// must cover: RELIABILITY.md). So another holder whose key cannot have expired makes an
 	// overlap, and a fence that does not grow is an error, unless this hold itself may have
 	// expired already: then it is the late one.
-	now, id := time.Now(), st.ids.Add(1)
+	//
+	// The hold is registered, and now read, under ns.mu: a worker kept off the CPU between
+	// Acquire and ns.mu could otherwise judge itself fresh by a clock read long before, and
+	// report the holder that took the name after its key expired as an overlap, or its
+	// larger fence as out of order. Nothing under ns.mu calls a Locker: the AfterLost hook
+	// below takes ns.mu, and may run under the backend's own lock (driver.LossNotifier).
+	fence, id := l.Fence(), st.ids.Add(1)
 	notBefore := time.Time{}
 	if timed {
 		notBefore = called.Add(soakTimeout)
 	}
-	stale := !notBefore.IsZero() && !now.Before(notBefore)
-	me := soakHold{notBefore: notBefore, at: now, fence: l.Fence(), backend: bi, end: new(atomic.Value)}
 	ns.mu.Lock()
+	now := time.Now()
+	stale := !notBefore.IsZero() && !now.Before(notBefore)
+	me := soakHold{notBefore: notBefore, at: now, fence: fence, backend: bi, end: new(atomic.Value)}
 	overlap, late := false, stale && len(ns.holders) > 0
 	for _, other := range ns.holders {
 		if stale {
@@ -198,9 +205,9 @@ func soakCycle(b lock.Backend, bi int, name string, ns *soakState, st *soakStats
 			late = true
 		}
 	}
-	switch f := l.Fence(); {
-	case f > ns.last:
-		ns.last = f
+	switch {
+	case fence > ns.last:
+		ns.last = fence
 	case stale:
 		late = true
 	default:
