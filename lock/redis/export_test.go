@@ -105,3 +105,16 @@ func WaiterQueues(b lock.Backend) bool {
 	a := &attempt{l: &Lock{b: bk}}
 	return a.queues()
 }
+
+// Subscribed reports on how many of b's nodes channel is subscribed: its SUBSCRIBE was
+// queued, and no UNSUBSCRIBE since (confirmed or not).
+func Subscribed(b *Quorum, channel string) (n int) {
+	for _, s := range b.subs {
+		s.mu.Lock()
+		if sub := s.channels[channel]; sub != nil && sub.live {
+			n++
+		}
+		s.mu.Unlock()
+	}
+	return n
+}

@@ -11,9 +11,12 @@ import (
 // subscriber is a node's pub/sub (PROTOCOL.md, "Messages"), shared by every name that has waiters in this
 // process: one connection on a single server or Sentinel, one per hash slot in use on a
 // cluster (shard.go says why). A channel is subscribed while some name's wait queue holds
-// a reference to it, and for linger after the last reference is dropped: a name that is
-// waited on again soon finds its channel confirmed already, and the winner of a lock does
-// not write an UNSUBSCRIBE on its way out of Acquire.
+// a reference to it. On one node it stays subscribed for lingerOne after the last reference
+// is dropped: a name that is waited on again soon finds its channel confirmed already, and
+// the winner of a lock does not write an UNSUBSCRIBE on its way out of Acquire. A quorum's
+// subscribers do not linger (PROTOCOL.md, "Messages"): a node writes a message to a
+// channel's subscribers in an order set by when they subscribed, and its waiters race for
+// each release, so a winner that kept its place would keep hearing releases first.
 //
 // A waiter must not sleep on a subscription the server has not confirmed, or a release
 // published in between would be missed; so each channel counts the SUBSCRIBE commands still
@@ -32,6 +35,7 @@ type subscriber struct {
 	wake    func(name string)
 	heard   func(name, payload string)
 	onError func(op string, err error)
+	linger  time.Duration   // how long a channel stays subscribed after its last reference (0: not at all)
 	ctx     context.Context // the pumps' writes; cancelled by close
 	cancel  context.CancelFunc
 
@@ -43,9 +47,6 @@ type subscriber struct {
 	sweeper  *time.Timer              // runs sweep while idle is not empty
 	wg       sync.WaitGroup           // pumps and receivers
 }
-
-// linger is how long a channel stays subscribed after its last reference is dropped.
-const linger = time.Second
 
 // closeWait bounds how long close waits for the pumps and receivers to stop. go-redis
 // closes a PubSub only once the connection attempt it may be making ends, which on a
@@ -62,7 +63,10 @@ type subscription struct {
 	confirmed chan struct{}
 }
 
-func newSubscriber(client goredis.UniversalClient, wake func(string), heard func(string, string), onError func(string, error)) *subscriber {
+// newSubscriber returns the subscriber of a node's client, whose channels stay subscribed
+// for linger after their last reference (0: they are unsubscribed at once). Confirmations
+// and messages that may mean a release go to wake and heard, errors to onError.
+func newSubscriber(client goredis.UniversalClient, linger time.Duration, wake func(string), heard func(string, string), onError func(string, error)) *subscriber {
 	cc, _ := client.(*goredis.ClusterClient)
 	s := &subscriber{
 		client:   client,
@@ -70,6 +74,7 @@ func newSubscriber(client goredis.UniversalClient, wake func(string), heard func
 		wake:     wake,
 		heard:    heard,
 		onError:  onError,
+		linger:   linger,
 		shards:   make(map[int]*shard),
 		channels: make(map[string]*subscription),
 		idle:     make(map[string]*subscription),
@@ -114,77 +119,6 @@ func (s *subscriber) confirmation(channel string) <-chan struct{} {
 		return sub.confirmed
 	}
 	return nil // never ready: the waiter falls back on the key's TTL
-}
-
-// lingers reports whether channel is subscribed and confirmed: acquire costs no I/O then.
-func (s *subscriber) lingers(channel string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sub := s.channels[channel]
-	return sub != nil && sub.live && isClosed(sub.confirmed)
-}
-
-// release drops a reference taken by acquire. The channel stays subscribed for linger
-// after the last one.
-func (s *subscriber) release(channel string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sub := s.channels[channel]
-	if sub == nil {
-		return
-	}
-	if sub.refs--; sub.refs > 0 {
-		return
-	}
-	if !sub.live || s.closed {
-		if sub.pending == 0 {
-			s.forget(channel, sub)
-		}
-		return
-	}
-	sub.idleSince = time.Now()
-	s.idle[channel] = sub
-	if s.sweeper == nil {
-		s.sweeper = time.AfterFunc(linger, s.sweep)
-	}
-}
-
-// sweep unsubscribes the channels that have had no reference for linger.
-func (s *subscriber) sweep() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sweeper = nil
-	if s.closed {
-		return
-	}
-	var next time.Duration = -1
-	for channel, sub := range s.idle {
-		if left := linger - time.Since(sub.idleSince); left > 0 {
-			if next < 0 || left < next {
-				next = left
-			}
-			continue
-		}
-		delete(s.idle, channel)
-		sub.live = false
-		sub.shard.queue(subOp{channel: channel})
-		if sub.pending == 0 {
-			s.forget(channel, sub)
-		}
-	}
-	if next >= 0 {
-		s.sweeper = time.AfterFunc(next, s.sweep)
-	}
-}
-
-// forget drops the state of a channel nobody wants and no answer is due for; s.mu is held.
-// The shard's pump then closes the shard if that was its last channel.
-func (s *subscriber) forget(channel string, sub *subscription) {
-	delete(s.channels, channel)
-	if sh := sub.shard; sh != nil {
-		delete(sh.subs, channel)
-		sh.poke()
-	}
 }
 
 // confirm handles the answer to a SUBSCRIBE that ps, the current connection of sh, sent:
