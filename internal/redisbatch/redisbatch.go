@@ -23,7 +23,7 @@ import (
 )
 
 // DefaultInFlight is how many calls or pipelines a Batcher lets run at once.
-const DefaultInFlight = 4
+const DefaultInFlight = 8
 
 // Batcher is a goredis.Scripter whose EVALSHA calls share pipelines. Other script commands
 // (EVAL, SCRIPT LOAD, ...) go straight to the client.
