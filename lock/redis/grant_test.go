@@ -236,6 +236,7 @@ func TestCloseWithdrawsQueuedWaiters(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
 		x := queuedAcross(t, ctx, ctx, addr, "close")
+		parked(t, x.wb, "close") // as in TestCloseWithdrawsQueuedPermitWaiters
 		require.NoError(t, x.wb.Close())
 		require.ErrorIs(t, <-x.got, lock.ErrClosed)
 		x.requireNotGranted(t, ctx)
