@@ -276,8 +276,8 @@ func stepFail(t *testing.T, tg vocabTarget, b lock.Backend, rec *recorder) []str
 
 // notRenewed matches the cause of a lease that was not renewed, and the last error, if
 // any, of its renewals: the server's or the network's words (up to the parenthesis that
-// closes the cause in a Release's error).
-var notRenewed = regexp.MustCompile(`(the lease was not renewed in time)(: .*?)?( fence=|\)?$)`)
+// closes the cause in a Release's error), on several lines when a quorum joins its nodes'.
+var notRenewed = regexp.MustCompile(`(?s)(the lease was not renewed in time)(: .*?)?( fence=|\)?$)`)
 
 func errText(err error) string {
 	if err == nil {
