@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -120,15 +119,9 @@ func build(client goredis.UniversalClient, cfg config) *Backend {
 	return b
 }
 
-// subscribeTo adds the subscriber of a node's client; b.nodes must be set. Where waiters
-// queue on the server (nodes.single), its channels linger; on N nodes they do not
-// (PROTOCOL.md, "Messages").
+// subscribeTo adds the subscriber of a node's client.
 func (b *Backend) subscribeTo(client goredis.UniversalClient) {
-	linger := time.Duration(0)
-	if b.nodes.single() {
-		linger = lingerOne
-	}
-	b.subs = append(b.subs, newSubscriber(client, linger, b.wakeHead, b.heard, b.onError))
+	b.subs = append(b.subs, newSubscriber(client, b.wakeHead, b.heard, b.onError))
 }
 
 // NewLock returns a handle on the named lock. The name and options are validated here (an

@@ -108,7 +108,14 @@ func WaiterQueues(b lock.Backend) bool {
 
 // Subscribed reports on how many of b's nodes channel is subscribed: its SUBSCRIBE was
 // queued, and no UNSUBSCRIBE since (confirmed or not).
-func Subscribed(b *Quorum, channel string) (n int) {
+func Subscribed(lb lock.Backend, channel string) (n int) {
+	var b *Backend
+	switch x := lb.(type) {
+	case *Backend:
+		b = x
+	case *Quorum:
+		b = &x.backend
+	}
 	for _, s := range b.subs {
 		s.mu.Lock()
 		if sub := s.channels[channel]; sub != nil && sub.live {

@@ -35,9 +35,7 @@ func (a *attempt) contendMulti() (h *hold, err error) {
 	a.grant, a.refresh, a.life = queueTimes(max(a.ttl, lock.MinLease))
 	l.b.awaitGrant(a.w, a.token)
 	defer func() { a.dropToken(err) }()
-	// A name waited on again soon finds its channel still subscribed (subscriber.go,
-	// linger): taking it at once saves the try that would follow its confirmation.
-	a.subscribed = l.b.confirmed(l.name, l.channel) || l.b.resubscribe(l.name, l.channel)
+	a.subscribed = l.b.confirmed(l.name, l.channel) // see contend
 	for {
 		if h, done, err := a.stepMulti(); done {
 			return h, err

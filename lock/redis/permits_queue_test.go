@@ -62,38 +62,3 @@ func TestPermitsGrantedInQueueOrder(t *testing.T) {
 		assert.Zero(t, n, "keys left once the name is unused")
 	})
 }
-
-// TestPermitWaiterHeardOnLingeringChannel: a permit waiter whose name's channel is still
-// subscribed (it lingers after the name's last waiter of the process left) is heard from
-// its first try: it queues with that one try and sleeps, rather than try again once a
-// subscription of its own is confirmed; the grant still reaches it.
-func TestPermitWaiterHeardOnLingeringChannel(t *testing.T) {
-	servers(t, func(t *testing.T, addr string) {
-		ctx := testCtx(t)
-		other := newBackend(t, newClient(t, addr), redislock.WithPrefix("pl:"))
-		c := newClient(t, addr)
-		tries := &commandCounter{only: permitTry}
-		c.AddHook(tries)
-		b := newBackend(t, c, redislock.WithPrefix("pl:"))
-		held := []*redislock.Lock{newLock(t, other, "linger", lock.WithPermits(2)), newLock(t, other, "linger", lock.WithPermits(2))}
-		for _, h := range held {
-			require.NoError(t, h.Acquire(ctx))
-		}
-		first := newLock(t, b, "linger", lock.WithPermits(2))
-		got := waitFor(ctx, first)
-		parked(t, b, "linger")
-		require.NoError(t, held[0].Release(ctx))
-		require.NoError(t, <-got) // b has no waiter left; its channel lingers
-
-		second := newLock(t, b, "linger", lock.WithPermits(2))
-		before := tries.n.Load()
-		got = waitFor(ctx, second)
-		parked(t, b, "linger")
-		assert.Equal(t, before+1, tries.n.Load(), "the waiter tried again before it slept")
-		require.NoError(t, held[1].Release(ctx))
-		require.NoError(t, <-got)
-		for _, h := range []*redislock.Lock{first, second} {
-			require.NoError(t, h.Release(ctx))
-		}
-	})
-}

@@ -200,20 +200,6 @@ func (b *Backend) subscribe(name, channel string) <-chan struct{} {
 	return confirmed
 }
 
-// resubscribe subscribes name's queue to channel, and reports true, when every node still
-// has channel subscribed and confirmed (it lingers after the last waiter left): then the
-// first try of an attempt is heard like any later one, and need not be repeated once a
-// subscription is confirmed. It does no I/O.
-func (b *Backend) resubscribe(name, channel string) bool {
-	for _, s := range b.subs {
-		if !s.lingers(channel) {
-			return false
-		}
-	}
-	b.subscribe(name, channel)
-	return true
-}
-
 // confirmed reports whether name's queue is subscribed to channel and a majority of the
 // nodes confirmed it, so that no release published from then on can go unheard.
 func (b *Backend) confirmed(name, channel string) bool {

@@ -11,12 +11,7 @@ import (
 // subscriber is a node's pub/sub (PROTOCOL.md, "Messages"), shared by every name that has waiters in this
 // process: one connection on a single server or Sentinel, one per hash slot in use on a
 // cluster (shard.go says why). A channel is subscribed while some name's wait queue holds
-// a reference to it. On one node it stays subscribed for lingerOne after the last reference
-// is dropped: a name that is waited on again soon finds its channel confirmed already, and
-// the winner of a lock does not write an UNSUBSCRIBE on its way out of Acquire. A quorum's
-// subscribers do not linger (PROTOCOL.md, "Messages"): a node writes a message to a
-// channel's subscribers in an order set by when they subscribed, and its waiters race for
-// each release, so a winner that kept its place would keep hearing releases first.
+// a reference to it, and unsubscribed when the last reference is dropped.
 //
 // A waiter must not sleep on a subscription the server has not confirmed, or a release
 // published in between would be missed; so each channel counts the SUBSCRIBE commands still
@@ -35,7 +30,6 @@ type subscriber struct {
 	wake    func(name string)
 	heard   func(name, payload string)
 	onError func(op string, err error)
-	linger  time.Duration   // how long a channel stays subscribed after its last reference (0: not at all)
 	ctx     context.Context // the pumps' writes; cancelled by close
 	cancel  context.CancelFunc
 
@@ -43,9 +37,7 @@ type subscriber struct {
 	closed   bool
 	shards   map[int]*shard // by hash slot on a cluster; slot 0 otherwise
 	channels map[string]*subscription
-	idle     map[string]*subscription // subscribed, with no reference: unsubscribed by sweep
-	sweeper  *time.Timer              // runs sweep while idle is not empty
-	wg       sync.WaitGroup           // pumps and receivers
+	wg       sync.WaitGroup // pumps and receivers
 }
 
 // closeWait bounds how long close waits for the pumps and receivers to stop. go-redis
@@ -59,14 +51,12 @@ type subscription struct {
 	refs      int  // wait queues that want the channel
 	pending   int  // SUBSCRIBE commands not yet confirmed
 	live      bool // SUBSCRIBE queued, and no UNSUBSCRIBE since
-	idleSince time.Time
 	confirmed chan struct{}
 }
 
-// newSubscriber returns the subscriber of a node's client, whose channels stay subscribed
-// for linger after their last reference (0: they are unsubscribed at once). Confirmations
-// and messages that may mean a release go to wake and heard, errors to onError.
-func newSubscriber(client goredis.UniversalClient, linger time.Duration, wake func(string), heard func(string, string), onError func(string, error)) *subscriber {
+// newSubscriber returns the subscriber of a node's client. Confirmations and messages that
+// may mean a release go to wake and heard, errors to onError.
+func newSubscriber(client goredis.UniversalClient, wake func(string), heard func(string, string), onError func(string, error)) *subscriber {
 	cc, _ := client.(*goredis.ClusterClient)
 	s := &subscriber{
 		client:   client,
@@ -74,10 +64,8 @@ func newSubscriber(client goredis.UniversalClient, linger time.Duration, wake fu
 		wake:     wake,
 		heard:    heard,
 		onError:  onError,
-		linger:   linger,
 		shards:   make(map[int]*shard),
 		channels: make(map[string]*subscription),
-		idle:     make(map[string]*subscription),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
@@ -94,7 +82,6 @@ func (s *subscriber) acquire(channel, name string) <-chan struct{} {
 		s.channels[channel] = sub
 	}
 	sub.refs++
-	delete(s.idle, channel)
 	if sub.refs > 1 || sub.live || s.closed {
 		return sub.confirmed // a live channel's is closed when its SUBSCRIBE is confirmed
 	}
@@ -170,6 +157,36 @@ func (s *subscriber) unsubscribed(sh *shard, ps *goredis.PubSub, channel string)
 	}
 }
 
+// release drops a reference taken by acquire, and unsubscribes the channel with the last.
+func (s *subscriber) release(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sub := s.channels[channel]
+	if sub == nil {
+		return
+	}
+	if sub.refs--; sub.refs > 0 {
+		return
+	}
+	if sub.live && !s.closed {
+		sub.live = false
+		sub.shard.queue(subOp{channel: channel})
+	}
+	if sub.pending == 0 {
+		s.forget(channel, sub)
+	}
+}
+
+// forget drops the state of a channel nobody wants and no answer is due for; s.mu is held.
+// The shard's pump then closes the shard if that was its last channel.
+func (s *subscriber) forget(channel string, sub *subscription) {
+	delete(s.channels, channel)
+	if sh := sub.shard; sh != nil {
+		delete(sh.subs, channel)
+		sh.poke()
+	}
+}
+
 func (s *subscriber) message(channel, payload string) {
 	s.mu.Lock()
 	sub := s.channels[channel]
@@ -193,9 +210,6 @@ func (s *subscriber) close() {
 		return
 	}
 	s.closed = true
-	if s.sweeper != nil {
-		s.sweeper.Stop()
-	}
 	for _, sh := range s.shards {
 		sh.poke()
 	}
