@@ -71,6 +71,7 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 	t, err := l.b.nodes.try(a.tryCtx, l, a.token, a.ttl, wait)
 	at := time.Now()
 	if wait != nil {
+		l.b.leaveTry()
 		a.queued, a.unsure = true, true // if not by this try, then by the one before
 	}
 	switch {

@@ -46,7 +46,10 @@ type Backend struct {
 	holds  map[*hold]struct{}    // holds for Close to end and free
 	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
 	queued map[string]*Lock      // tokens queued on the server by waiters at work, by token
-	wg     sync.WaitGroup        // renewals, expiries, undos and node calls at work
+	inTry  int                   // tries that may queue a token, in flight (queue, leaveTry)
+	// triesDone is closed once the backend is closed and no such try is in flight.
+	triesDone chan struct{}
+	wg        sync.WaitGroup // renewals, expiries, undos and node calls at work
 
 	claimed atomic.Int64 // holds taken on a grant's message (tests read it)
 	passed  atomic.Int64 // permits taken on the reply to a Release of this process (tests read it)
@@ -56,6 +59,9 @@ type Backend struct {
 	// dropping, when set (by tests only), runs when an Acquire ends, after its undo was
 	// started and before its token leaves Close's record (dropToken).
 	dropping func(name string)
+	// closing, when set (by tests only), runs in Close before it waits for the tries in
+	// flight that may queue a token (settleTries).
+	closing func()
 }
 
 var _ lock.Backend = (*Backend)(nil)
@@ -161,9 +167,10 @@ func (b *Backend) newLock(name string, opts []lock.Option) (*Lock, error) {
 
 // Close stops every renewal, ends the subscription, and makes Acquire calls that are
 // waiting return lock.ErrClosed, taking those queued on the server (exclusive and permit
-// waiters) out of their queues first and freeing what was granted to them meanwhile (best
-// effort, for at most half a second), so that no Release grants them a lock or permit. The holds
-// it still has are marked lost (their Lost channels close) and then released on the server,
+// waiters) out of their queues first and freeing what was granted to them meanwhile, so
+// that no Release grants them a lock or permit: it waits for their tries in flight to be
+// answered (for at most half a second), then withdraws them (best effort, for at most half
+// a second more). The holds it still has are marked lost (their Lost channels close) and then released on the server,
 // for at most releaseWait, so that other processes can take them at once; a key the
 // server could not be told of expires on its own. It returns when no goroutine of the
 // backend is left. It closes the client only when the backend opened it (lock.Open); a
@@ -174,6 +181,7 @@ func (b *Backend) Close() error {
 		return nil
 	}
 	if len(queued) > 0 {
+		b.settleTries()
 		b.withdraw(queued)
 	}
 	b.cancel()

@@ -18,6 +18,7 @@ func (b *Backend) init(cfg config, n int) {
 	b.cfg, b.need = cfg, n/2+1
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.done = make(chan struct{})
+	b.triesDone = make(chan struct{})
 	b.queues = make(map[string]*waitQueue)
 	b.holds = make(map[*hold]struct{})
 	b.held = make(map[string]int)
@@ -40,6 +41,9 @@ func (b *Backend) shut() (holds []*hold, queued map[string]*Lock, ok bool) {
 	}
 	b.closed = true
 	close(b.done)
+	if b.inTry == 0 {
+		close(b.triesDone) // else the last leaveTry closes it
+	}
 	for h := range b.holds {
 		holds = append(holds, h)
 	}

@@ -92,6 +92,10 @@ func (b *Backend) OnReleasing(fn func(name string)) { b.releasing = fn }
 // the end of its record for Close.
 func (b *Backend) OnDropping(fn func(name string)) { b.dropping = fn }
 
+// OnClosing sets the hook that runs in Close before it waits for the tries in flight that
+// may queue a token on the server.
+func (b *Backend) OnClosing(fn func()) { b.closing = fn }
+
 // WaiterQueues reports whether a waiting Acquire on b (a *Backend or a *Quorum), for a name
 // not held in this process, queues on the server from its second try.
 func WaiterQueues(b lock.Backend) bool {

@@ -121,8 +121,9 @@ func parseGrant(s string) (*grant, bool) {
 	return &grant{token: f[0], try: try, fence: fence, clock: clock}, true
 }
 
-// queue records that token is in l's queue on the server, until unqueue; false once the
-// backend is closed (Close has taken its list of tokens to withdraw).
+// queue records that token is in l's queue on the server, until unqueue, and counts a try
+// that may put it there as in flight, until leaveTry; false once the backend is closed
+// (Close has taken its list of tokens to withdraw).
 func (b *Backend) queue(l *Lock, token string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -130,7 +131,17 @@ func (b *Backend) queue(l *Lock, token string) bool {
 		return false
 	}
 	b.queued[token] = l
+	b.inTry++
 	return true
+}
+
+// leaveTry ends a try that queue counted, once it was answered or given up on.
+func (b *Backend) leaveTry() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.inTry--; b.inTry == 0 && b.closed {
+		close(b.triesDone)
+	}
 }
 
 func (b *Backend) unqueue(token string) {
@@ -139,14 +150,11 @@ func (b *Backend) unqueue(token string) {
 	b.mu.Unlock()
 }
 
-// record records the attempt's token for Close to withdraw (queue), once, before the first
-// try that may put it in the server's queue: an exclusive waiter's (place) or a permit
-// waiter's (placeMulti). A token that becomes a hold leaves the record (addHold).
-// After Close it returns the attempt's lock.ErrClosed error.
+// record records the attempt's token for Close to withdraw (queue) before each try that
+// may put it in the server's queue: an exclusive waiter's (place) or a permit waiter's
+// (placeMulti), which calls leaveTry once the try is over. A token that becomes a hold
+// leaves the record (addHold). After Close it returns the attempt's lock.ErrClosed error.
 func (a *attempt) record() error {
-	if a.recorded {
-		return nil
-	}
 	if !a.l.b.queue(a.l, a.token) {
 		return a.fail(lock.ErrClosed)
 	}
@@ -178,8 +186,27 @@ func (a *attempt) dropToken(err error) {
 	a.unrecord()
 }
 
-// closeWithdraw bounds how long Close spends taking its waiters out of the server's queues.
+// closeWithdraw bounds how long Close waits for the queueing tries in flight, and then how
+// long it spends taking its waiters out of the server's queues.
 const closeWithdraw = 500 * time.Millisecond
+
+// settleTries waits, for at most closeWithdraw, until the tries that may queue a token on
+// the server and were in flight when Close began have been answered, and the pipelines of
+// those given up on meanwhile have landed. A try that reached the server after Close's
+// withdrawal would queue its token again, for a Release elsewhere to grant the lock to a
+// waiter that is gone (PROTOCOL.md, "Server grant").
+func (b *Backend) settleTries() {
+	if b.closing != nil {
+		b.closing()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), closeWithdraw)
+	defer cancel()
+	select {
+	case <-b.triesDone:
+	case <-ctx.Done():
+	}
+	_ = b.scripts.Settle(ctx)
+}
 
 // withdraw takes the tokens of waiters that Close ends, exclusive and permit waiters, out
 // of their locks' queues on the server, and frees a lock or permit granted to one of them

@@ -57,6 +57,9 @@ func (a *attempt) stepMulti() (h *hold, done bool, err error) {
 	heard := a.subscribed && l.b.confirmed(l.name, l.channel)
 	sent := time.Now()
 	t, err := redisscript.TryMulti(a.tryCtx, l.b.scripts, l.key, l.fenceKey, l.queue, a.token, a.ttl, l.Fence(), l.opts.Permits, wait)
+	if wait.Life > 0 {
+		l.b.leaveTry()
+	}
 	switch {
 	case err != nil:
 		a.unsure = true

@@ -35,7 +35,7 @@ func TestCloseWithdrawsQueuedPermitWaiters(t *testing.T) {
 		got := waitFor(ctx, permits(b))
 		queued(t, c, "pc:{close}", 1)
 		// Parked: the try it makes once its subscription is confirmed has been answered. A
-		// Close that withdraws while that try is on its way is another case (RELIABILITY.md).
+		// Close while a try is on its way is TestCloseWaitsForPermitTryInFlight.
 		parked(t, b, "close")
 
 		require.NoError(t, b.Close())
