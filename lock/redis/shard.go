@@ -25,12 +25,13 @@ type shard struct {
 	kick chan struct{} // the pump has work: commands, a move, or closing
 
 	// guarded by the subscriber's mu
-	ops    []subOp
-	subs   map[string]*subscription // the channels on the shard
-	unsubs map[string]int           // answers due to our UNSUBSCRIBE commands, by channel
-	ps     *goredis.PubSub          // nil until the pump first needs it
-	reopen bool                     // the slot left ps's node: open it on the new master
-	gen    int                      // counts moves: commands queued before one are void
+	ops       []subOp
+	subs      map[string]*subscription // the channels on the shard
+	unsubs    map[string]int           // answers due to our UNSUBSCRIBE commands, by channel
+	ps        *goredis.PubSub          // nil until the pump first needs it
+	reopen    bool                     // the slot left ps's node: open it on the new master
+	gen       int                      // counts moves: commands queued before one are void
+	lingering                          // shard_linger.go
 }
 
 type subOp struct {
@@ -55,6 +56,7 @@ func (s *subscriber) shardFor(channel string) *shard {
 		s.wg.Add(1)
 		go s.pump(sh)
 	}
+	s.reuse(sh)
 	return sh
 }
 
@@ -123,6 +125,7 @@ func (s *subscriber) pump(sh *shard) {
 		if stop {
 			s.mu.Lock()
 			ps := sh.ps
+			sh.stopLinger()
 			s.mu.Unlock()
 			if ps != nil {
 				_ = ps.Close()
@@ -131,6 +134,9 @@ func (s *subscriber) pump(sh *shard) {
 		}
 		for _, op := range ops {
 			s.write(sh, op)
+		}
+		if len(ops) > 0 {
+			sh.poke() // look again: the shard may have no channel left (shard_linger.go)
 		}
 	}
 }
@@ -144,8 +150,7 @@ func (s *subscriber) next(sh *shard) (ops []subOp, stop bool) {
 		return nil, true
 	}
 	if s.cluster != nil && len(sh.subs) == 0 && len(sh.ops) == 0 {
-		delete(s.shards, sh.slot)
-		return nil, true
+		return nil, s.lingerOrStop(sh)
 	}
 	ops, sh.ops = sh.ops, nil
 	return ops, false
@@ -212,27 +217,24 @@ func (s *subscriber) conn(ctx context.Context, sh *shard, channel string) (*gore
 	s.mu.Lock()
 	ps, reopen := sh.ps, sh.reopen
 	s.mu.Unlock()
-	if ps != nil && !reopen {
+	if ps != nil && !reopen && !s.movedWhileIdle(ctx, sh, channel) {
 		return ps, nil
 	}
 	if ps != nil {
 		_ = ps.Close() // the slot left its node; ps's receiver ends
 	}
-	var node goredis.UniversalClient = s.client
-	if s.cluster != nil {
-		c, err := s.master(ctx, channel, reopen)
-		if err != nil {
+	var node *goredis.Client
+	if s.cluster == nil {
+		ps = s.client.Subscribe(context.Background())
+	} else {
+		var err error
+		if node, err = s.master(ctx, channel, reopen || ps != nil); err != nil {
 			return nil, err
 		}
-		node = c
-	}
-	if s.cluster != nil {
 		ps = node.SSubscribe(context.Background())
-	} else {
-		ps = node.Subscribe(context.Background())
 	}
 	s.mu.Lock()
-	sh.ps, sh.reopen = ps, false
+	sh.ps, sh.reopen, sh.node, sh.recheck = ps, false, node, false
 	s.mu.Unlock()
 	s.wg.Add(1)
 	go s.receive(sh, ps, ps.ChannelWithSubscriptions())

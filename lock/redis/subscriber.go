@@ -36,6 +36,7 @@ type subscriber struct {
 	mu       sync.Mutex
 	closed   bool
 	shards   map[int]*shard // by hash slot on a cluster; slot 0 otherwise
+	idle     int            // cluster shards that linger with no channel (shard_linger.go)
 	channels map[string]*subscription
 	wg       sync.WaitGroup // pumps and receivers
 }
