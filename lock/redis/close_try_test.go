@@ -88,8 +88,12 @@ func closeDuringTry(t *testing.T, ctx context.Context, h *holdTry, wb *redislock
 	require.ErrorIs(t, <-got, lock.ErrClosed)
 }
 
-func newHoldTry() *holdTry {
-	return &holdTry{held: make(chan struct{}), proceed: make(chan struct{}), withdrawn: make(chan struct{})}
+// newHoldTry returns a holdTry, a client to addr and a waiter's client to addr through it.
+func newHoldTry(t *testing.T, addr string) (h *holdTry, c, wc *goredis.Client) {
+	h = &holdTry{held: make(chan struct{}), proceed: make(chan struct{}), withdrawn: make(chan struct{})}
+	c, wc = newClient(t, addr), newClient(t, addr)
+	wc.AddHook(h)
+	return h, c, wc
 }
 
 // TestCloseWaitsForTryInFlight: Close withdraws its waiters from the server's queues only
@@ -99,9 +103,7 @@ func newHoldTry() *holdTry {
 func TestCloseWaitsForTryInFlight(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
-		h := newHoldTry()
-		c, wc := newClient(t, addr), newClient(t, addr)
-		wc.AddHook(h)
+		h, c, wc := newHoldTry(t, addr)
 		x := &across{c: c, key: "g:{inflight}", wb: newBackend(t, wc, redislock.WithPrefix("g:"))}
 		x.holder = newLock(t, newBackend(t, c, redislock.WithPrefix("g:")), "inflight")
 		require.NoError(t, x.holder.Acquire(ctx))
@@ -115,9 +117,7 @@ func TestCloseWaitsForTryInFlight(t *testing.T) {
 func TestCloseWaitsForPermitTryInFlight(t *testing.T) {
 	servers(t, func(t *testing.T, addr string) {
 		ctx := testCtx(t)
-		h := newHoldTry()
-		c, wc := newClient(t, addr), newClient(t, addr)
-		wc.AddHook(h)
+		h, c, wc := newHoldTry(t, addr)
 		a := newBackend(t, c, redislock.WithPrefix("pi:"))
 		held := []*redislock.Lock{newLock(t, a, "p", lock.WithPermits(2)), newLock(t, a, "p", lock.WithPermits(2))}
 		for _, l := range held {

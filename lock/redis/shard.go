@@ -228,7 +228,7 @@ func (s *subscriber) conn(ctx context.Context, sh *shard, channel string) (*gore
 		ps = s.client.Subscribe(context.Background())
 	} else {
 		var err error
-		if node, err = s.master(ctx, channel, reopen || ps != nil); err != nil {
+		if node, err = s.master(ctx, channel); err != nil {
 			return nil, err
 		}
 		ps = node.SSubscribe(context.Background())
@@ -241,14 +241,15 @@ func (s *subscriber) conn(ctx context.Context, sh *shard, channel string) (*gore
 	return ps, nil
 }
 
-// master returns the master that serves channel's slot. After a move it asks every master
-// rather than the client's map of slots, which go-redis refreshes in the background: the
-// owner is the one that answers a read in the slot instead of redirecting it. While the slot
-// is still being handed over, none may answer yet: it asks again, with backoff, until ctx
-// ends.
-func (s *subscriber) master(ctx context.Context, channel string, moved bool) (*goredis.Client, error) {
-	if !moved {
-		return s.cluster.MasterForKey(ctx, channel)
+// master returns the master that serves channel's slot: the owner is the one that answers a
+// read in the slot (EXISTS) instead of redirecting it. It asks the master of the client's map
+// of slots first; after a move that map may be stale (go-redis refreshes it in the
+// background, and a SSUBSCRIBE on the old master would never be confirmed), and then it asks
+// every master. While the slot is still being handed over, none may answer yet: it asks
+// again, with backoff, until ctx ends.
+func (s *subscriber) master(ctx context.Context, channel string) (*goredis.Client, error) {
+	if m, err := s.cluster.MasterForKey(ctx, channel); err == nil && m.Exists(ctx, channel).Err() == nil {
+		return m, nil
 	}
 	for backoff := minRetry; ; backoff = min(2*backoff, maxRetry/4) {
 		var mu sync.Mutex
