@@ -140,7 +140,7 @@ func TestScriptsReadTheKeyValue(t *testing.T) {
 		ok, err := redisscript.Extend(f.ctx, f.c, f.key, other, time.Second)
 		require.NoError(t, err)
 		assert.False(t, ok, "extend by %q", other)
-		ok, err = redisscript.Release(f.ctx, f.c, f.key, other, f.channel, "")
+		ok, err = redisscript.Release(f.ctx, f.c, f.key, f.fence, other, f.channel, "", 0)
 		require.NoError(t, err)
 		assert.False(t, ok, "release by %q", other)
 		ok, _, _, err = redisscript.Handoff(f.ctx, f.c, f.key, f.fence, f.q, other, "x", time.Second, 0)
@@ -164,7 +164,7 @@ func TestOldLayoutHolderIsSomeoneElse(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, got.OK)
 	assert.Equal(t, "tok", got.Owner)
-	ok, err := redisscript.Release(f.ctx, f.c, f.key, "tok", f.channel, "")
+	ok, err := redisscript.Release(f.ctx, f.c, f.key, f.fence, "tok", f.channel, "", 0)
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
@@ -202,4 +202,30 @@ func TestSlot(t *testing.T) {
 	} {
 		assert.Equal(t, want, redisscript.Slot(key), key)
 	}
+}
+
+// TestReleaseRaisesTheCounter: a quorum node's release raises the counter to the hold's
+// fence before it frees the key (PROTOCOL.md, "Fences", 6), and never lowers it: the next
+// take on the node gets a larger fence, though the hold's fence came from another node.
+func TestReleaseRaisesTheCounter(t *testing.T) {
+	f := newFixture(t, "raise-on-release")
+	first := f.hold("a", holdTTL)
+	ok, err := redisscript.Release(f.ctx, f.c, f.key, f.fence, "a", f.channel, "", first+1000)
+	require.NoError(t, err)
+	require.True(t, ok)
+	second := f.hold("b", holdTTL)
+	require.Greater(t, second, first+1000, "the next take on the node is above the raised fence")
+
+	ok, err = redisscript.Release(f.ctx, f.c, f.key, f.fence, "b", f.channel, "", 1)
+	require.NoError(t, err)
+	require.True(t, ok)
+	third := f.hold("c", holdTTL)
+	require.Greater(t, third, second, "a release with a smaller fence does not lower the counter")
+
+	ok, err = redisscript.Release(f.ctx, f.c, f.key, f.fence, "other", f.channel, "", third+5000)
+	require.NoError(t, err)
+	require.False(t, ok)
+	n, err := f.c.Get(f.ctx, f.fence).Uint64()
+	require.NoError(t, err)
+	require.Less(t, n, third+5000, "a release that does not hold the key raises nothing")
 }

@@ -151,11 +151,11 @@ func TestPlainAcquireAndReleaseIgnoreQueue(t *testing.T) {
 	assert.Equal(t, wantHash, f.waiters())
 
 	ps := f.subscribe()
-	ok, err := redisscript.Release(f.ctx, f.c, f.key, "x", f.channel, publishBy)
+	ok, err := redisscript.Release(f.ctx, f.c, f.key, f.fence, "x", f.channel, publishBy, 0)
 	require.NoError(t, err)
 	assert.False(t, ok, "x does not hold the lock")
 
-	ok, err = redisscript.Release(f.ctx, f.c, f.key, "h", f.channel, publishBy)
+	ok, err = redisscript.Release(f.ctx, f.c, f.key, f.fence, "h", f.channel, publishBy, 0)
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, "released", f.next(ps), "a plain release grants nothing")
@@ -196,7 +196,7 @@ func TestQuietRelease(t *testing.T) {
 	f := newFixture(t, "quiet")
 	f.hold("h", holdTTL)
 	ps := f.subscribe()
-	ok, err := redisscript.Release(f.ctx, f.c, f.key, "h", f.channel, "")
+	ok, err := redisscript.Release(f.ctx, f.c, f.key, f.fence, "h", f.channel, "", 0)
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.False(t, f.exists(f.key))

@@ -135,9 +135,10 @@ func acquireReply(cmd *goredis.Cmd) (Try, error) {
 }
 
 // Release frees the lock if token holds it and publishes on channel with publish (PUBLISH
-// or SPUBLISH; "" frees the key without a message). ok is false when token did not hold it.
-func Release(ctx context.Context, c goredis.Scripter, key, token, channel, publish string) (ok bool, err error) {
-	n, err := releaseScript.Run(ctx, c, []string{key}, token, channel, publish).Int64()
+// or SPUBLISH; "" frees the key without a message). It first raises the fence counter to
+// fence (0: none), the hold's. ok is false when token did not hold it.
+func Release(ctx context.Context, c goredis.Scripter, key, fenceKey, token, channel, publish string, fence uint64) (ok bool, err error) {
+	n, err := releaseScript.Run(ctx, c, []string{key, fenceKey}, token, channel, publish, fence).Int64()
 	return n == 1, err
 }
 

@@ -10,8 +10,8 @@
 // prefix+"{name}" holding the owner's random token and fence, and one fence counter per node
 // (lock/redis/PROTOCOL.md, "Keys" and "Fences"). Acquire sends the acquire script to every
 // node at once and returns as soon as a majority has
-// taken the lock, or as soon as a majority cannot, so a dead node costs nothing while a
-// majority lives; each node call is bounded by WithNodeTimeout. A hold counts only if the
+// taken the lock, or as soon as so many nodes said no that a majority cannot, so a dead
+// node costs nothing while a majority lives; each node call is bounded by WithNodeTimeout. A hold counts only if the
 // majority answered within its validity: the TTL, minus the time the try took, minus a
 // drift margin (2ms + 1% of the TTL by default). A try that took fewer than a majority
 // frees what it took at once and backs off a random while (a split vote). Release frees
@@ -21,9 +21,9 @@
 // hold's safe deadline, or the hold is lost: Lost closes and lock.Do's ctx is cancelled
 // before the keys can expire on a majority. The fence is the largest of the fences the
 // majority handed out; the nodes of the majority that gave a smaller one are raised to it
-// in the background (Release waits for that before it frees the lock), so that the next
-// hold, whose majority shares a node with this one's, gets a larger fence whatever the
-// nodes' clocks say.
+// in the background, and every node a Release frees has its fence counter raised to the
+// hold's fence in the same script, so that the next hold, whose majority shares a node with
+// this one's, gets a larger fence whatever the nodes' clocks say.
 //
 // Waiting does not poll: the backend subscribes to a name's release channel on every node
 // while some Acquire of the process waits for it, and a waiter sleeps until a release is

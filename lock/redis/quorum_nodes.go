@@ -64,11 +64,14 @@ func (b *Quorum) fanout(op func(ctx context.Context, node int, c goredis.Univers
 	return c
 }
 
-// tally collects the replies to c until a majority of them are ok, or so many are not that
-// a majority cannot be. It stops early, with the error of the call, when ctx ends or the
-// backend closes.
+// tally collects the replies to c until a majority of them are ok, or so many nodes
+// answered no that a majority cannot be, or every node has replied. A node that could not
+// answer does not end the count: what the others say decides whether the key is held by a
+// majority (a waiter then sleeps until the release, not a backoff) or free on one
+// (Locked). It stops early, with the error of the call, when ctx ends or the backend closes.
 func (b *Quorum) tally(ctx context.Context, c *nodeCall) (oks, fails []nodeReply, err error) {
-	for len(oks) < b.need && len(fails) <= len(b.clients)-b.need {
+	n := len(b.clients)
+	for len(oks) < b.need && answered(fails) <= n-b.need && len(oks)+len(fails) < n {
 		select {
 		case r := <-c.replies:
 			if r.ok {

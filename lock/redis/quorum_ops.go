@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -20,24 +19,11 @@ var errTooSlow = errors.New("a majority of the nodes answered after the hold's v
 
 // nodeSet is what a hold on N nodes knows of them.
 type nodeSet struct {
-	raised <-chan struct{} // closed when the fence was raised on the nodes behind; nil: none
 	// landed[i] is closed when node i has answered the try, or its call has timed out. A
 	// try succeeds on a majority, and the others answer later: Release waits for a node's
 	// answer before it frees that node, or the try could land after the release and leave
 	// the key taken there for a lease.
 	landed []chan struct{}
-}
-
-// awaitRaised waits until the fence raises of the hold's try have been answered or have
-// timed out (nothing to wait for when there were none), or ctx ends.
-func (s *nodeSet) awaitRaised(ctx context.Context) {
-	if s.raised == nil {
-		return
-	}
-	select {
-	case <-s.raised:
-	case <-ctx.Done():
-	}
 }
 
 // awaitLanded waits until node has answered the hold's try, or its call has timed out; it
@@ -67,7 +53,7 @@ func (b *Quorum) try(ctx context.Context, l *Lock, token string, ttl time.Durati
 	}
 	publish := "PUBLISH" // how the nodes this try took, if it fails, are freed
 	c := b.fanout(b.tryNode(l, token, ttl, l.Fence(), landed), func(ctx context.Context, c goredis.UniversalClient) {
-		_, _ = redisscript.Release(ctx, c, l.key, token, l.channel, publish)
+		_, _ = redisscript.Release(ctx, c, l.key, l.fenceKey, token, l.channel, publish, 0)
 	})
 	if c == nil {
 		return tried{}, lock.ErrClosed
@@ -79,7 +65,8 @@ func (b *Quorum) try(ctx context.Context, l *Lock, token string, ttl time.Durati
 		for _, r := range oks {
 			t.fence = max(t.fence, uint64(r.n))
 		}
-		t.nodes = &nodeSet{raised: b.raiseFence(l, oks, token, t.fence), landed: landed}
+		b.raiseFence(l, oks, token, t.fence)
+		t.nodes = &nodeSet{landed: landed}
 		return t, nil
 	}
 	t := tried{pttl: -1, held: heldByMajority(fails, b.need)}
@@ -155,9 +142,10 @@ func heldByMajority(fails []nodeReply, quorum int) bool {
 // raiseFence makes the fence counter of every node of the majority that gave a smaller
 // fence than the hold's at least as large, in the background, so that the next hold, whose
 // majority shares a node with this one's, gets a larger fence even if the nodes' clocks
-// disagree. The returned channel (nil when there is nothing to raise) is closed once every
-// raise has been answered or has timed out; Release waits for it before it frees the lock.
-func (b *Quorum) raiseFence(l *Lock, oks []nodeReply, token string, fence uint64) <-chan struct{} {
+// disagree and this hold's keys expire unreleased; it also writes the hold's fence into
+// the key on those nodes (Inspect). A Release does not wait for it: release.lua raises the
+// counter of every node it frees itself (PROTOCOL.md, "Fences", 6).
+func (b *Quorum) raiseFence(l *Lock, oks []nodeReply, token string, fence uint64) {
 	var behind []goredis.UniversalClient
 	for _, r := range oks {
 		if uint64(r.n) < fence {
@@ -165,23 +153,16 @@ func (b *Quorum) raiseFence(l *Lock, oks []nodeReply, token string, fence uint64
 		}
 	}
 	if len(behind) == 0 || !b.enterN(len(behind)) {
-		return nil
+		return
 	}
-	done := make(chan struct{})
-	var left atomic.Int32
-	left.Store(int32(len(behind)))
 	for _, c := range behind {
 		go func() {
 			defer b.wg.Done()
 			ctx, cancel := context.WithTimeout(b.ctx, b.cfg.nodeTimeout)
 			defer cancel()
 			_ = redisscript.RaiseFence(ctx, c, l.fenceKey, l.key, token, fence)
-			if left.Add(-1) == 0 {
-				close(done)
-			}
 		}()
 	}
-	return done
 }
 
 // majority runs op on every node and reports whether a majority did it. held is false,
@@ -208,38 +189,41 @@ func (b *Quorum) majority(ctx context.Context, op func(ctx context.Context, node
 }
 
 // release frees h's keys on every node, each once the node has answered h's try, and
-// after the fence raises: the next holder's fence must be larger (they have landed in all
-// but the shortest holds; each is bounded by the node timeout).
+// raises each node's fence counter to h's fence as it frees it (release.lua), so that the
+// next holder's fence is larger. A Release that Close overtook (the backend takes no more
+// node calls) frees the keys as Close does (free).
 func (b *Quorum) release(ctx context.Context, l *Lock, h *hold) (ok, granted bool, err error) {
-	h.nodes.awaitRaised(ctx)
 	ok, err = b.majority(ctx, func(ctx context.Context, node int, c goredis.UniversalClient) (bool, error) {
 		if err := h.nodes.awaitLanded(ctx, node); err != nil {
 			return false, err
 		}
-		return redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH")
+		return redisscript.Release(ctx, c, l.key, l.fenceKey, h.token, l.channel, "PUBLISH", h.fence)
 	})
+	if errors.Is(err, lock.ErrClosed) && ctx.Err() == nil {
+		err = b.free(ctx, l, h)
+		ok = err == nil
+	}
 	return ok, false, err
 }
 
 // undo has nothing to do: the nodes a failed try took are freed by its fanout.
 func (b *Quorum) undo(*Lock, string) {}
 
-// free frees h's keys on every node for Close (closeHolds). The backend takes
-// no more node calls by then (fanout), so it calls the nodes itself; like Release, it lets
-// the fence raises and each node's answer to the try land first.
+// free frees h's keys on every node for Close (closeHolds), or for a Release that Close
+// overtook. The backend takes no more node calls by then (fanout), so it calls the nodes
+// itself; like Release, it lets each node's answer to the try land first.
 func (b *Quorum) free(ctx context.Context, l *Lock, h *hold) error {
-	h.nodes.awaitRaised(ctx)
 	errs := make([]error, len(b.clients))
 	var wg sync.WaitGroup
 	for i, c := range b.clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := h.nodes.awaitLanded(ctx, i); err != nil {
-				errs[i] = fmt.Errorf("node %s: %w", b.addrs[i], err)
-				return
+			err := h.nodes.awaitLanded(ctx, i)
+			if err == nil {
+				_, err = redisscript.Release(ctx, c, l.key, l.fenceKey, h.token, l.channel, "PUBLISH", h.fence)
 			}
-			if _, err := redisscript.Release(ctx, c, l.key, h.token, l.channel, "PUBLISH"); err != nil {
+			if err != nil {
 				errs[i] = fmt.Errorf("node %s: %w", b.addrs[i], err)
 			}
 		}()
