@@ -95,7 +95,8 @@ func (l *Lock) Locked(ctx context.Context) (bool, error) {
 // hold without a timeout keeps being renewed afterwards, and its key never gets less than
 // the lease. It returns lock.ErrInvalid for ttl <= 0 and lock.ErrNotHeld when the hold is
 // gone (with lock.ErrLost and why, when it was lost); on a server error, or when no
-// majority answers, the hold is left as it was.
+// majority answers, the hold is left as it was, except that an Extend that would have
+// shortened it shortens its deadline: the write may have landed.
 func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 	if err := vocab.BadTTL(l.name, ttl); err != nil {
 		return err
@@ -109,12 +110,16 @@ func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 	}
 	h.op.Lock()
 	defer h.op.Unlock()
+	if l.activeHold() != h {
+		return l.goneErr("extend") // released, passed on or lost while this call waited
+	}
 	if h.leased {
 		ttl = max(ttl, h.ttl)
 	}
 	sent := time.Now()
 	ok, err := l.renew(ctx, h.token, ttl)
 	if err != nil {
+		l.extendUnanswered(h, sent, ttl)
 		l.backendError("extend", err)
 		return l.errorf("extend", err)
 	}
@@ -133,6 +138,20 @@ func (l *Lock) Extend(ctx context.Context, ttl time.Duration) error {
 	h.until = sent.Add(ttl)
 	h.armExpiry()
 	return nil
+}
+
+// extendUnanswered records an Extend of h, sent at sent for ttl, that got no reply: it may
+// have set the key's TTL, or may yet. When that would end the key before the hold's
+// deadline, the hold takes the shorter deadline: Lost must close before the key can expire.
+func (l *Lock) extendUnanswered(h *hold, sent time.Time, ttl time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h.unsure = true
+	if d := l.b.cfg.deadline(sent, ttl); h.state == stateActive && d.Before(h.deadline) {
+		h.deadline = d
+		h.confirmed, h.keyTTL, h.until = sent, ttl, sent.Add(ttl)
+		h.armExpiry()
+	}
 }
 
 // Fence returns the fencing token of the current or last hold, 0 before the first; on a

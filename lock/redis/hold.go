@@ -51,11 +51,14 @@ type hold struct {
 	hooks     map[int]func()
 	nextHook  int
 	cause     error // why the hold was lost (stateLost), for Release and Extend to say
+	// unsure: a renewal or Extend of the hold got no reply, and may still set the key's
+	// TTL: the hold is not passed on in memory (quiet).
+	unsure bool
 }
 
 // newHold (PROTOCOL.md, "Holds") records the hold a successful try made and starts keeping it alive: the write
-// sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it returns
-// lock.ErrClosed, and the key is left to expire: Close has already freed the holds it knew.
+// sent at sent set the key's TTL to keyTTL (ttl, but for a grant). After Close it frees
+// the key (Close has already freed the holds it knew) and returns lock.ErrClosed.
 func (l *Lock) newHold(token string, fence uint64, ttl time.Duration, sent time.Time, keyTTL time.Duration, c clock) (*hold, error) {
 	return l.newHoldOn(nil, token, fence, ttl, sent, keyTTL, c, false)
 }
@@ -114,6 +117,12 @@ func (l *Lock) newHoldOn(nodes *nodeSet, token string, fence uint64, ttl time.Du
 	}
 	l.mu.Unlock()
 	if !ok {
+		// Close has begun and freed the holds it knew; this one, a try, pass or grant that
+		// came in meanwhile, it did not. Free its key too (best effort, as Close does), or
+		// it stays taken by nobody for its TTL.
+		ctx, cancel := context.WithTimeout(context.Background(), releaseWait)
+		defer cancel()
+		_ = l.free(ctx, h)
 		return nil, l.errorf("acquire", lock.ErrClosed)
 	}
 	return h, nil
@@ -221,6 +230,7 @@ func (h *hold) renew() (next time.Duration, ended bool) {
 	case l.b.isClosed():
 		return 0, true // Close marks the hold lost
 	}
+	h.markUnsure()
 	l.backendError("renew", err)
 	if l.lose(h, fmt.Errorf("%w: %w", vocab.ErrNotRenewed, err), true) {
 		return 0, true
@@ -242,6 +252,32 @@ func (l *Lock) lose(h *hold, cause error, onlyExpired bool) bool {
 	l.b.dropHold(h)
 	l.logLost(h, cause)
 	l.b.wakeHead(l.name) // the key is gone, or will be within the drift margin
+	return true
+}
+
+// markUnsure records that a write of h got no reply: it may still reach the server.
+func (h *hold) markUnsure() {
+	h.of.mu.Lock()
+	h.unsure = true
+	h.of.mu.Unlock()
+}
+
+// quiet reports whether h may be passed on in memory, the next hold keeping its token on
+// the key (PROTOCOL.md, "In-process pass"): no renewal or Extend of h is in flight, and
+// none got no reply. Either could set the key's TTL after the next hold set its own, under
+// the same token. When quiet returns true the caller holds h.op, and must unlock it once
+// the pass is made: a renewal or Extend that starts then finds the hold no longer active.
+func (h *hold) quiet() bool {
+	if !h.op.TryLock() {
+		return false
+	}
+	h.of.mu.Lock()
+	unsure := h.unsure
+	h.of.mu.Unlock()
+	if unsure {
+		h.op.Unlock()
+		return false
+	}
 	return true
 }
 

@@ -96,7 +96,11 @@ func (l *Lock) Release(ctx context.Context) error {
 	var next *waiter
 	var othersTurn bool
 	if !expired && l.b.nodes.single() {
-		next, o, othersTurn = l.b.claimHead(l.name, h)
+		quiet := h.quiet()
+		next, o, othersTurn = l.b.claimHead(l.name, h, quiet)
+		if quiet {
+			h.op.Unlock()
+		}
 	}
 	switch {
 	case o != nil && o.token != "":

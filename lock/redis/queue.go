@@ -88,12 +88,14 @@ func poke(w *waiter) {
 // often in a row: the Release must then leave the head to hear the published release like
 // the waiters of other processes, so that they all start even.
 //
-// When h and the head have the same owner label (the key keeps h's token, which carries
-// the label Inspect reports), the head holds with a timeout or both lease, and the server
-// clock is past h's fence + 1 (PROTOCOL.md, "Fences"), the offer is already done: the head
-// takes over h's claim on the key (its owner token and its TTL; a timeout then sets its own,
-// adoptHold) with that fence, and the caller must not run the hand-off script.
-func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn bool) {
+// When h is quiet (no write of it may still land on the key: hold.quiet), h and the head
+// have the same owner label (the key keeps h's token, which carries the label Inspect
+// reports), the head holds with a timeout or both lease, and the server clock is past h's
+// fence + 1 (PROTOCOL.md, "Fences"), the offer is already done: the head takes over h's
+// claim on the key (its owner token and the TTL its last confirmed write set; a timeout
+// then sets its own, adoptHold) with that fence, and the caller must not run the hand-off
+// script.
+func (b *Backend) claimHead(name string, h *hold, quiet bool) (_ *waiter, _ *offer, turn bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	q := b.queues[name]
@@ -107,8 +109,8 @@ func (b *Backend) claimHead(name string, h *hold) (_ *waiter, _ *offer, turn boo
 	}
 	q.handoffs++
 	o := &offer{done: make(chan struct{})}
-	if (!w.leased || h.leased && w.ttl == h.ttl) && redisscript.SameOwner(h.token, w.token) && h.clock.passable(h.fence+1) {
-		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.fence+1, h.clock, h.token, h.confirmed, min(h.keyTTL, h.ttl)
+	if quiet && (!w.leased || h.leased && w.ttl == h.ttl) && redisscript.SameOwner(h.token, w.token) && h.clock.passable(h.fence+1) {
+		o.ok, o.fence, o.clock, o.token, o.sent, o.ttl = true, h.fence+1, h.clock, h.token, h.confirmed, h.keyTTL
 		close(o.done)
 	}
 	w.offer = o
