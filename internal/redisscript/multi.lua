@@ -9,8 +9,8 @@
 -- ARGV[5] entry life ms (0: do not queue; shared tries never queue), ARGV[6] try number,
 -- ARGV[7] grant TTL ms (multi_release.lua grants a freed permit to the first live entry)
 -- Returns {1, fence, server µs} taken (or already this token's: its expiry is moved and its
--- fence returned); {0, ms until the first hold in the way expires (-1: none known)} when
--- full or excluded; {-1, n} when the name is held with another n.
+-- fence returned); {0, ms until the first hold in the way expires, or for a shared try the
+-- first queued writer's entry, if sooner (-1: none known)} when full or excluded; {-1, n} when the name is held with another n.
 local us = server_us()
 local now = math.floor(us / 1000)
 local ttl = tonumber(ARGV[2])
@@ -95,12 +95,21 @@ if n > 1 and (count >= n or ahead(n - count)) then
 	return {0, wait}
 end
 if n == 1 then -- shared: a writer queued on the server goes first
+	-- The reader sleeps until the first hold in the way expires, or the first writer
+	-- entry does: a writer that gave up or died is no longer in its way then.
+	local writer = nil
 	local entries = redis.call('HGETALL', KEYS[5])
 	for i = 2, #entries, 2 do
 		local expiry = tonumber(string.match(entries[i], '^(%d+) '))
-		if expiry and expiry > now then
-			return {0, wait}
+		if expiry and expiry > now and (not writer or expiry < writer) then
+			writer = expiry
 		end
+	end
+	if writer then
+		if wait < 0 or writer - now < wait then
+			wait = writer - now
+		end
+		return {0, wait}
 	end
 end
 local fence, clock = next_fence(KEYS[2], ARGV[3], us)

@@ -9,7 +9,8 @@
 -- sleeps until this reply tells it (PROTOCOL.md, "Permit hand-off"), ARGV[6] its TTL ms
 -- Returns {1, fence, server µs} when freed, {0, 0, 0} when the token held none; the fence
 -- is the one the ARGV[5] waiter was admitted with (0: it was not). The token leaves the
--- queue either way (a waiter that gives up). A grantee holds for its grant TTL from now,
+-- queue either way (a waiter that gives up). The keys' TTL is cut to the expiry of the
+-- longest-lived hold left. A grantee holds for its grant TTL from now,
 -- with a new fence, and the message "granted <token> <try number> <fence> <server µs>"
 -- tells it; the ARGV[5] waiter, when its turn in the queue comes, holds for its own TTL
 -- from now instead, and only the reply tells it: it waits for nothing else.
@@ -59,6 +60,11 @@ while n > 1 and count < n do
 end
 if count == 0 then
 	redis.call('DEL', KEYS[1], KEYS[2])
+else -- the keys live as long as the longest-lived hold left, and no longer (Locked)
+	local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+	for i = 1, 2 do
+		redis.call('PEXPIRE', KEYS[i], tonumber(last[2]) - now)
+	end
 end
 if not granted then
 	redis.call(ARGV[3], ARGV[2], 'released')
