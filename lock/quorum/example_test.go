@@ -20,7 +20,7 @@ func ExampleNew() {
 	for i := 0; i < 3; i++ {
 		srv, _ := miniredis.Run() // real, independent masters in production
 		defer srv.Close()
-		c := goredis.NewClient(&goredis.Options{Addr: srv.Addr()})
+		c := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), ContextTimeoutEnabled: true})
 		defer c.Close()
 		servers, clients = append(servers, srv), append(clients, c)
 	}

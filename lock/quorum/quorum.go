@@ -25,7 +25,8 @@ const (
 	DefaultNodeTimeout   = redis.DefaultNodeTimeout
 )
 
-// New returns a backend whose locks are taken on a majority of clients (redis.NewQuorum).
+// New returns a backend whose locks are taken on a majority of clients (redis.NewQuorum):
+// make each with ContextTimeoutEnabled, or New returns a lock.ErrInvalid error.
 func New(clients []goredis.UniversalClient, opts ...Option) (*Backend, error) {
 	return redis.NewQuorum(clients, opts...)
 }

@@ -101,7 +101,7 @@ func newConfig(client goredis.UniversalClient, opts []Option) (config, error) {
 	if client == nil {
 		return config{}, driver.Invalidf("redis backend: nil client")
 	}
-	if err := honoursDeadlines(client); err != nil {
+	if err := honoursDeadlines(client, "redis backend"); err != nil {
 		return config{}, err
 	}
 	return configure("redis", opts)

@@ -28,9 +28,10 @@ var _ lock.Backend = (*Quorum)(nil)
 // independent master (not replicas of one another, not shards of one cluster). An even
 // number of nodes works, but tolerates no more failures than one fewer; 3 or 5 is usual.
 // The backend does not own the clients: Close leaves them open, and they must stay open
-// until Close returns. Make them with ContextTimeoutEnabled, so that a call on a stalled
-// link ends at its node timeout, not at the client's read timeout. Bad options are a
-// lock.ErrInvalid error.
+// until Close returns. A *redis.Client, *redis.ClusterClient or *redis.Ring must have
+// ContextTimeoutEnabled set in its options (lock.Open sets it), as for New, so that a call
+// on a stalled link ends at its node timeout, not at the client's read timeout (Close
+// would wait for it). Bad options are a lock.ErrInvalid error.
 func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, error) {
 	if len(clients) == 0 {
 		return nil, driver.Invalidf("quorum backend: no clients")
@@ -40,6 +41,9 @@ func NewQuorum(clients []goredis.UniversalClient, opts ...Option) (*Quorum, erro
 	for i, c := range clients {
 		if c == nil {
 			return nil, driver.Invalidf("quorum backend: client %d is nil", i)
+		}
+		if err := honoursDeadlines(c, fmt.Sprintf("quorum backend: client %d", i)); err != nil {
+			return nil, err
 		}
 		if _, ok := c.(*goredis.ClusterClient); ok {
 			cluster = true // per-slot counters serve plain nodes as well
@@ -89,8 +93,8 @@ func (b *Quorum) Close() error {
 	if !ok {
 		return nil
 	}
-	// Before cancel: a hold's fence raises run under the backend's ctx, and its release
-	// waits for them (see Release).
+	// Before cancel: the nodes' answers to a hold's try, which its release waits for, run
+	// under the backend's ctx.
 	closeHolds(holds)
 	b.cancel()
 	b.closeSubs()

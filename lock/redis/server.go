@@ -17,7 +17,8 @@ const serverCheckTimeout = 2 * time.Second
 // honoursDeadlines refuses a go-redis client whose options lack ContextTimeoutEnabled:
 // without it a call on a stalled link ignores its ctx and waits for the ReadTimeout (5s by
 // default), so no blocking window, ctx deadline or Release deadline of baton would hold.
-func honoursDeadlines(client goredis.UniversalClient) error {
+// which names the backend (and client) in the error.
+func honoursDeadlines(client goredis.UniversalClient, which string) error {
 	var enabled bool
 	switch c := client.(type) {
 	case *goredis.Client:
@@ -30,10 +31,10 @@ func honoursDeadlines(client goredis.UniversalClient) error {
 		return nil // its options are not visible: New's doc asks for the same
 	}
 	if !enabled {
-		return driver.Invalidf("redis backend: the client's options lack ContextTimeoutEnabled: " +
-			"without it go-redis ignores ctx deadlines, and on a stalled link every Acquire, Release " +
-			"and Extend overruns its own by up to the client's ReadTimeout; set ContextTimeoutEnabled: true " +
-			"(lock.Open does)")
+		return driver.Invalidf("%s: the client's options lack ContextTimeoutEnabled: "+
+			"without it go-redis ignores ctx deadlines, and on a stalled link every Acquire, Release "+
+			"and Extend overruns its own by up to the client's ReadTimeout; set ContextTimeoutEnabled: true "+
+			"(lock.Open does)", which)
 	}
 	return nil
 }

@@ -31,6 +31,17 @@ func TestNewRefusesClientsThatIgnoreDeadlines(t *testing.T) {
 	}
 }
 
+// TestNewQuorumRefusesClientsThatIgnoreDeadlines: the same check for each of a quorum's
+// clients, whose error names the client.
+func TestNewQuorumRefusesClientsThatIgnoreDeadlines(t *testing.T) {
+	good := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", ContextTimeoutEnabled: true})
+	bad := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1"})
+	t.Cleanup(func() { _ = good.Close(); _ = bad.Close() })
+	_, err := redislock.NewQuorum([]goredis.UniversalClient{good, good, bad})
+	require.ErrorIs(t, err, lock.ErrInvalid)
+	assert.ErrorContains(t, err, "quorum backend: client 2: the client's options lack ContextTimeoutEnabled")
+}
+
 // recorder is a slog.Handler that keeps every record.
 type recorder struct {
 	mu   sync.Mutex
