@@ -11,7 +11,8 @@ import (
 const releaseTimeout = 10 * time.Second
 
 // Do acquires l, runs fn while holding it, and releases it afterwards, even if fn panics (the
-// panic goes on unwinding after the release, with its original stack).
+// panic goes on unwinding after the release, with its original stack). After a loss it
+// releases only if the handle has not taken the lock again meanwhile, for another goroutine.
 //
 // fn's ctx is cancelled with cause ErrLost (see context.Cause) the moment the hold is lost,
 // before anyone else can hold the lock, so fn can stop writing in time. Do returns the
@@ -37,9 +38,16 @@ func Do(ctx context.Context, l Locker, fn func(ctx context.Context) error) (err 
 		stopWatch()
 		wasLost := isClosed(lost)
 		cancel(context.Canceled)
-		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		rerr := l.Release(rctx)
-		rcancel()
+		var rerr error
+		// After a loss the handle may hold again, for another goroutine's Acquire (a handle
+		// is safe for concurrent use), and Release would free that hold: release only while
+		// the handle's current hold is still this one (its Lost channel), which after a loss
+		// frees what an All still holds.
+		if !wasLost || l.Lost() == lost {
+			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+			rerr = l.Release(rctx)
+			rcancel()
+		}
 		err = doError(err, wasLost, rerr)
 	}()
 

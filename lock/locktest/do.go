@@ -101,3 +101,54 @@ func (s *suite) doNotAcquired(t *testing.T) {
 	assert.False(t, called, "fn must not run without the lock")
 	require.NoError(t, holder.Release(ctx(t)))
 }
+
+// doSharedHandle: two goroutines run Do on one handle, which is safe for concurrent use.
+// The first hold expires and the second Do takes the lock through the same handle; the
+// first Do must not release that hold when its fn returns: while the second fn runs with a
+// live ctx, no other handle gets the lock.
+func (s *suite) doSharedHandle(t *testing.T) {
+	b := s.backend(t)
+	n := name(t)
+	shared := newLock(t, b, n, lock.WithTimeout(shortTTL))
+	firstIn := make(chan struct{})
+	firstDone := make(chan error, 1)
+	go func() {
+		firstDone <- lock.Do(ctx(t), shared, func(c context.Context) error {
+			close(firstIn)
+			<-c.Done() // the hold expires
+			return c.Err()
+		})
+	}()
+	<-firstIn
+	secondIn := make(chan context.Context, 1)
+	proceed := make(chan struct{})
+	secondDone := make(chan error, 1)
+	go func() {
+		secondDone <- lock.Do(ctx(t), shared, func(c context.Context) error {
+			if err := shared.Extend(c, time.Minute); err != nil {
+				return err
+			}
+			secondIn <- c
+			<-proceed
+			return nil
+		})
+	}()
+	var c2 context.Context
+	select {
+	case c2 = <-secondIn:
+	case err := <-secondDone:
+		t.Fatalf("the second Do ended before its fn could hold: %v", err)
+	}
+	assert.ErrorIs(t, <-firstDone, lock.ErrLost, "the first Do lost its hold")
+
+	other := newLock(t, b, n, lock.WithBlocking(lock.NoWait))
+	err := other.Acquire(ctx(t))
+	alive := c2.Err() == nil
+	if err == nil {
+		_ = other.Release(ctx(t))
+	}
+	close(proceed)
+	require.NoError(t, <-secondDone)
+	assert.True(t, !alive || errors.Is(err, lock.ErrNotAcquired),
+		"another handle took the lock (%v) while the second Do's fn ran with a live ctx: the first Do released the second's hold", err)
+}

@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) lock.Backend, opts ...Option) {
 	t.Run("DoCancelsOnLoss", s.doLoss)
 	t.Run("DoReleasesWhenCtxEnds", s.doCtxEnds)
 	t.Run("DoNotAcquired", s.doNotAcquired)
+	t.Run("DoOnSharedHandle", s.doSharedHandle)
 	t.Run("CloseWakesWaiters", s.closeWithWaiters)
 	t.Run("CloseFreesHolds", s.closeFreesHolds)
 	t.Run("ReleaseWithDoneContext", s.releaseDoneCtx)
