@@ -61,7 +61,19 @@ func sortedLocks(locks []Locker) ([]Locker, error) {
 			return nil, invalidf("lock.All: lock %q (%T) cannot report a loss as it happens (no AfterLost), so All could not close Lost in time", l.Name(), l)
 		}
 	}
-	sorted := slices.Clone(locks)
+	// An All given to All stands for its locks: the names are ordered, and each checked
+	// for a second appearance, one by one.
+	var sorted []Locker
+	for _, l := range locks {
+		if inner, ok := l.(*allLocker); ok {
+			if inner.err != nil {
+				return nil, inner.err
+			}
+			sorted = append(sorted, inner.locks...)
+			continue
+		}
+		sorted = append(sorted, l)
+	}
 	slices.SortFunc(sorted, func(a, b Locker) int { return cmp.Compare(a.Name(), b.Name()) })
 	for i := 1; i < len(sorted); i++ {
 		if sorted[i].Name() == sorted[i-1].Name() {
