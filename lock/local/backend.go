@@ -132,20 +132,19 @@ func (b *Backend) Close() error {
 	if b.closed.Swap(true) {
 		return nil
 	}
-	var lost []*Lock
+	var lost []lostHold
 	for i := range b.st.shards {
 		lost = append(lost, b.st.shards[i].close(b)...)
 	}
-	for _, h := range lost {
-		h.reportLost()
+	for _, g := range lost {
+		g.report()
 	}
 	return nil
 }
 
-// close ends every hold and wait of b in the shard and returns the handles whose holds it
-// ended. b.closed is set first, so no call of b's that takes s.mu after this starts a new
+// close ends every hold and wait of b in the shard and returns the holds it ended. b.closed is set first, so no call of b's that takes s.mu after this starts a new
 // one.
-func (s *shard) close(b *Backend) (lost []*Lock) {
+func (s *shard) close(b *Backend) (lost []lostHold) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.names {
@@ -163,8 +162,7 @@ func (s *shard) close(b *Backend) (lost []*Lock) {
 			if h.b != b {
 				continue // a peer's hold: the peer is still open
 			}
-			h.endLocked(lock.ErrClosed)
-			lost = append(lost, h)
+			lost = append(lost, h.endLocked(lock.ErrClosed))
 		}
 		s.handOffLocked(e) // to a peer's waiters, or forgets the name
 	}

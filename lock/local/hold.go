@@ -46,16 +46,17 @@ func (l *Lock) expire() {
 		return
 	}
 	e := l.e
-	l.endLocked(vocab.TimeoutEnded(l.ttl))
-	s.handOffLocked(e)
+	gone := l.endLocked(vocab.TimeoutEnded(l.ttl))
+	s.handOffLocked(e) // may start a new hold of this handle
 	s.mu.Unlock()
-	l.reportLost()
+	gone.report()
 }
 
 // endLocked ends the current hold: released when lostWhy is nil, lost because of lostWhy
 // otherwise. A lost hold runs its AfterLost hooks and closes its Lost channel here, before
-// the caller can hand the name to anyone else. s.mu must be held.
-func (l *Lock) endLocked(lostWhy error) {
+// the caller can hand the name to anyone else; the caller reports it (lostHold.report)
+// once s.mu is free. s.mu must be held.
+func (l *Lock) endLocked(lostWhy error) lostHold {
 	l.e.removeHolder(l)
 	l.held, l.e = false, nil
 	if !l.deadline.IsZero() {
@@ -63,8 +64,9 @@ func (l *Lock) endLocked(lostWhy error) {
 	}
 	if lostWhy == nil {
 		l.hooks = nil
-		return
+		return lostHold{}
 	}
+	gone := lostHold{l: l, fence: l.fence, held: since(l.since), why: lostWhy}
 	l.wasLost, l.lostWhy = true, lostWhy
 	for _, h := range l.hooks {
 		h.fn()
@@ -73,15 +75,25 @@ func (l *Lock) endLocked(lostWhy error) {
 	if l.lost != nil {
 		close(l.lost)
 	}
+	return gone
 }
 
-// reportLost logs and reports a hold that ended without Release. Called without s.mu.
-func (l *Lock) reportLost() {
-	l.sh.mu.Lock()
-	fence, held, why := l.fence, since(l.since), l.lostWhy
-	l.sh.mu.Unlock()
-	vocab.LogLost(l.opts.Log(), l.name, fence, why)
-	l.opts.Notify(lock.Event{Kind: lock.Lost, Name: l.name, Fence: fence, Duration: held, Err: why})
+// lostHold is what a hold that ended without Release was, taken as it ended: by the time
+// it is reported the handle may hold again (a waiter of its own took the name).
+type lostHold struct {
+	l     *Lock // nil: the hold was released, nothing to report
+	fence uint64
+	held  time.Duration
+	why   error
+}
+
+// report logs and reports the lost hold. Called without s.mu.
+func (g lostHold) report() {
+	if g.l == nil {
+		return
+	}
+	vocab.LogLost(g.l.opts.Log(), g.l.name, g.fence, g.why)
+	g.l.opts.Notify(lock.Event{Kind: lock.Lost, Name: g.l.name, Fence: g.fence, Duration: g.held, Err: g.why})
 }
 
 // AfterLost calls fn when the current hold is lost, from the goroutine that marks it lost
