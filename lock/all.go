@@ -24,8 +24,9 @@ import (
 // extends each in turn and returns the first error, and Fence returns 0: each lock's own
 // Fence fences the store it guards.
 //
-// No locks, a nil lock, the same name twice, or a lock whose backend cannot report a loss as
-// it happens (see lock/driver.LossNotifier) make every call return an ErrInvalid error.
+// An All among the locks stands for its own locks. No locks, a nil lock, the same name
+// twice, or a lock whose backend cannot report a loss as it happens (see
+// lock/driver.LossNotifier) make every call return an ErrInvalid error.
 func All(locks ...Locker) Locker {
 	a := &allLocker{}
 	a.locks, a.err = sortedLocks(locks)
