@@ -222,6 +222,9 @@ func (s *subscriber) conn(ctx context.Context, sh *shard, channel string) (*gore
 	}
 	if ps != nil {
 		_ = ps.Close() // the slot left its node; ps's receiver ends
+		s.mu.Lock()
+		sh.reopen = true // if no master is found below, the next write opens one anew
+		s.mu.Unlock()
 	}
 	var node *goredis.Client
 	if s.cluster == nil {
