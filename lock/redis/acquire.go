@@ -197,7 +197,9 @@ func (a *attempt) nap(d time.Duration) (h *hold, done bool, err error) {
 	err = a.sleep(w.wake, d)
 	o, g := l.b.unpark(w)
 	if o != nil {
-		<-o.done // the Release that passes the lock is one round trip from done, or none
+		if err := a.awaitOffer(o); err != nil {
+			return nil, true, err
+		}
 		if o.ok {
 			keyTTL, adopt := ttl, l.newHold
 			if o.token != "" {

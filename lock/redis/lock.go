@@ -111,7 +111,9 @@ func (l *Lock) Release(ctx context.Context) error {
 		o.sent = time.Now()
 		ok, o.fence, o.clock, err = l.runHandoff(ctx, h, next.token, next.ttl)
 		o.ok, o.err = ok, err
-		close(o.done)
+		if l.b.doneOffer(o) && ok {
+			_ = l.withdrawToken(ctx, next.token) // its waiter gave up meanwhile (awaitOffer)
+		}
 	default:
 		ok, granted, err = l.b.nodes.release(ctx, l, h)
 	}

@@ -36,12 +36,14 @@ func (b *Backend) offerPermit(name string) (*waiter, *offer) {
 	return w, w.offer
 }
 
-// settle marks o, the offer made to w, done and wakes w.
-func (b *Backend) settle(w *waiter, o *offer) {
-	close(o.done)
+// settle marks o, the offer made to w, done and wakes w; gone: w gave the offer up
+// meanwhile (awaitOffer).
+func (b *Backend) settle(w *waiter, o *offer) (gone bool) {
+	gone = b.doneOffer(o)
 	b.mu.Lock()
 	poke(w)
 	b.mu.Unlock()
+	return gone
 }
 
 // releasePermit frees h's hold and, with pass, admits the parked head waiter of this
@@ -63,7 +65,9 @@ func (l *Lock) releasePermit(ctx context.Context, h *hold, pass bool) (ok, offer
 	if o != nil {
 		o.ok, o.fence, o.err = r.Passed, r.Fence, err
 		o.clock = clock{server: r.Clock, at: time.Now()}
-		l.b.settle(w, o)
+		if l.b.settle(w, o) && o.ok {
+			_ = l.withdrawToken(ctx, next.Token) // its waiter gave up meanwhile: free the permit
+		}
 	}
 	return r.OK, o != nil, err
 }
@@ -77,7 +81,9 @@ func (a *attempt) napPermit(d time.Duration) (h *hold, done bool, err error) {
 	err = a.sleep(a.w.wake, d)
 	o, g := l.b.unpark(a.w)
 	if o != nil {
-		<-o.done // the Release's script is one round trip from done
+		if err := a.awaitOffer(o); err != nil {
+			return nil, true, err
+		}
 		if o.ok && a.late(o.sent, a.ttl) {
 			a.unsure = true // the next try finds the admitted hold its own, or gone
 			return nil, false, nil

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/batonlock/baton/internal/redisscript"
+	"github.com/batonlock/baton/lock"
 )
 
 // waitQueue orders the Acquire calls of this process on one name. Only its head talks to
@@ -43,6 +44,41 @@ type offer struct {
 	err   error         // the script failed; the lock may or may not have been passed
 	token string        // passed without a script: the key's owner token, kept by the new hold
 	ttl   time.Duration // passed without a script: the key's TTL as of sent
+	gone  bool          // guarded by b.mu: the waiter gave the offer up before it was done
+}
+
+// doneOffer marks o done (its fields are set) and reports whether its waiter gave it up
+// meanwhile (awaitOffer): the Release must then free what the script passed to it.
+func (b *Backend) doneOffer(o *offer) (gone bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	close(o.done)
+	return o.gone
+}
+
+// awaitOffer waits for o, the offer a Release of this process made the parked waiter, to
+// be done: the Release's script is one round trip from done, but a stalled link must not
+// hold the Acquire past its ctx, blocking window or Close. If the attempt ends first, the
+// waiter gives the offer up, and the Release frees what it passes (doneOffer); the error is
+// the attempt's.
+func (a *attempt) awaitOffer(o *offer) error {
+	b := a.l.b
+	select {
+	case <-o.done:
+		return nil
+	case <-a.tryCtx.Done(): // its ctx or its blocking window ended
+	case <-b.done:
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if isClosed(o.done) {
+		return nil // done meanwhile: the offer stands
+	}
+	o.gone, a.unsure = true, true
+	if err := a.cut(nil); err != nil {
+		return err
+	}
+	return a.fail(lock.ErrClosed)
 }
 
 // maxHandoffs bounds how many holds in a row are passed on inside the process. Then a
