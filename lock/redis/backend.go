@@ -46,7 +46,9 @@ type Backend struct {
 	holds  map[*hold]struct{}    // holds for Close to end and free
 	held   map[string]int        // holds by name: an index of holds, for heldHere on every try
 	queued map[string]*Lock      // tokens queued on the server by waiters at work, by token
-	inTry  int                   // tries that may queue a token, in flight (queue, leaveTry)
+	// undoing: tokens whose undo is at work (nodes.undo); Close withdraws them too.
+	undoing map[string]*Lock
+	inTry   int // tries that may queue a token, in flight (queue, leaveTry)
 	// triesDone is closed once the backend is closed and no such try is in flight.
 	triesDone chan struct{}
 	wg        sync.WaitGroup // renewals, expiries, undos and node calls at work

@@ -23,6 +23,7 @@ func (b *Backend) init(cfg config, n int) {
 	b.holds = make(map[*hold]struct{})
 	b.held = make(map[string]int)
 	b.queued = make(map[string]*Lock)
+	b.undoing = make(map[string]*Lock)
 }
 
 // onError reports a failed call that no lock made (pub/sub) to the observer and the log.
@@ -48,7 +49,32 @@ func (b *Backend) shut() (holds []*hold, queued map[string]*Lock, ok bool) {
 		holds = append(holds, h)
 	}
 	queued, b.queued = b.queued, make(map[string]*Lock)
+	for token, l := range b.undoing {
+		queued[token] = l // Close cuts the undo short: it withdraws the token itself
+	}
 	return holds, queued, true
+}
+
+// startUndo registers the undo of token (nodes.undo) as background work that Close must
+// wait for, and records the token for Close to withdraw while the undo is at work; false
+// once closed.
+func (b *Backend) startUndo(l *Lock, token string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return false
+	}
+	b.wg.Add(1)
+	b.undoing[token] = l
+	return true
+}
+
+// endUndo ends the undo of token that startUndo registered.
+func (b *Backend) endUndo(token string) {
+	b.mu.Lock()
+	delete(b.undoing, token)
+	b.mu.Unlock()
+	b.wg.Done()
 }
 
 // closeSubs ends the subscriptions of every node at once: each waits for at most closeWait.

@@ -95,19 +95,30 @@ const undoWait = time.Second
 // took the lock, and takes token out of the server's queue, in case it was granted the lock
 // or would be. A try given up on while its pipeline was in flight may not have reached the
 // server yet: undo waits for that pipeline first (for at most undoWait), or it could run
-// before the try and leave the key taken for a lease. Close cuts it short.
+// before the try and leave the key taken for a lease; a pipeline that lands later still is
+// waited for, until Close, and undone once more. While the undo is at work its token is in
+// Close's record (startUndo): a Close that cuts it short withdraws the token itself.
 func (oneNode) undo(l *Lock, token string) {
 	b := l.b
-	if !b.enter() {
+	if !b.startUndo(l, token) {
 		return
 	}
 	go func() {
-		defer b.wg.Done()
+		defer b.endUndo(token)
 		settle, cancel := context.WithTimeout(b.ctx, undoWait)
-		_ = b.scripts.Settle(settle) // past undoWait, free what can be freed now
+		late := b.scripts.Settle(settle) != nil // past undoWait, free what can be freed now
 		cancel()
-		ctx, cancel := context.WithTimeout(b.ctx, undoWait)
-		defer cancel()
-		_ = l.withdrawToken(ctx, token)
+		l.withdrawFor(token)
+		if late && b.scripts.Settle(b.ctx) == nil {
+			l.withdrawFor(token) // the try's pipeline landed after the first withdrawal
+		}
 	}()
+}
+
+// withdrawFor takes token out of l's queue and frees what it holds (withdrawToken), for at
+// most undoWait.
+func (l *Lock) withdrawFor(token string) {
+	ctx, cancel := context.WithTimeout(l.b.ctx, undoWait)
+	defer cancel()
+	_ = l.withdrawToken(ctx, token)
 }
