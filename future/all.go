@@ -57,18 +57,25 @@ func AllWith[T any](ctx context.Context, fs []*Future[T], opts ...AllOption) *Fu
 // keys, and rejects as All does (a nil future's error names its key). It takes the same
 // options as AllWith.
 func AllMap[K comparable, V any](ctx context.Context, m map[K]*Future[V], opts ...AllOption) *Future[map[K]V] {
+	var cfg allConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	keys := make([]K, 0, len(m))
 	fs := make([]*Future[V], 0, len(m))
 	for k, f := range m {
 		if f == nil {
+			if cfg.cancelOthers { // it fails: as when a source rejects
+				for _, f := range m {
+					if f != nil {
+						f.Cancel()
+					}
+				}
+			}
 			return Rejected[map[K]V](fmt.Errorf("%w under key %v", ErrNilFuture, k))
 		}
 		keys = append(keys, k)
 		fs = append(fs, f)
-	}
-	var cfg allConfig
-	for _, o := range opts {
-		o(&cfg)
 	}
 	if len(fs) == 0 {
 		return Resolved(map[K]V{})

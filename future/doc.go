@@ -15,8 +15,10 @@
 //
 // Every goroutine this package starts has an owner: the future it settles. Await returning
 // means that the work behind a Go future has returned (bar the few instructions that settle
-// it). A panic in any function handed to this package is caught and becomes a *PanicError,
-// with the stack, returned by Await; it never crashes the process and is never lost.
+// it). A panic in any function handed to this package to compute a future's outcome is
+// caught and becomes a *PanicError, with the stack, returned by Await; it never crashes the
+// process and is never lost. (AfterFunc's fn computes nothing: like context.AfterFunc's, it
+// runs on its own and a panic in it is not caught.)
 //
 // Time limits come from contexts only: Await(ctx) stops waiting when ctx ends, and the
 // aggregates (All, AllMap, AllSettled, Race, Any) reject with ctx's error when ctx ends

@@ -107,7 +107,9 @@ func (f *Future[T]) Peek() (T, error, bool) {
 // Cancel asks the work behind f to stop; it returns at once. For a future made by Go it
 // cancels the context handed to the function, and f settles when the function returns (with
 // whatever it returns, typically ctx's error). For a stage (Then, AndThen, Recover, Handle)
-// whose callback is running it cancels the callback's context in the same way. A future that
+// whose callback is running it cancels the callback's context in the same way (and if the
+// callback then returns a future, the stage does not wait for it: it rejects with
+// context.Canceled, as it would have had Cancel come a moment later). A future that
 // is only waiting (a promise, a stage whose source or inner future has not settled, an
 // aggregate) rejects at once with context.Canceled. Cancel never cancels the sources of a
 // stage (they may have other consumers), nor those of an aggregate unless it was made with
@@ -122,8 +124,13 @@ func (f *Future[T]) Cancel() {
 // AfterFunc arranges to call fn on a goroutine of its own once f settles, as
 // context.AfterFunc does for a context; if f has settled already, fn starts at once. Calling
 // the returned stop unregisters fn: it returns true if that kept fn from being started, and
-// false if fn has been started or stop was called before.
+// false if fn has been started or stop was called before. As with context.AfterFunc, fn runs
+// outside any future: a panic in it is not caught (there is no future to report it to). A
+// nil fn is never called; stop then returns false.
 func (f *Future[T]) AfterFunc(fn func()) (stop func() bool) {
+	if fn == nil {
+		return func() bool { return false }
+	}
 	w := f.onSettle(func() { go fn() })
 	return func() bool { return f.unsubscribe(w) }
 }

@@ -97,7 +97,9 @@ func (g *Group[T]) Wait() ([]T, error) {
 	defer g.mu.Unlock()
 	vals := make([]T, len(g.fs))
 	for i, f := range g.fs {
-		vals[i], _, _ = f.Peek()
+		if v, err, _ := f.Peek(); err == nil {
+			vals[i] = v // the zero value for those that failed
+		}
 	}
 	return vals, g.err
 }

@@ -40,6 +40,8 @@ type stage[T, U any] struct {
 	// innerW is the registration on inner; nil until set, which Cancel tolerates (the
 	// callback then finds the stage over and returns).
 	innerW *waiter
+	// cancelled: Cancel came while body ran; a future body returns then is not waited for.
+	cancelled bool
 	// ctx is body's context: a stage has no parent ctx to follow, so a scope (see Go) serves, inside
 	// the stage's own allocation.
 	ctx scope
@@ -75,7 +77,7 @@ func (s *stage[T, U]) sourceSettled() {
 		s.mu.Unlock()
 		var u U
 		if err == nil {
-			u = any(v).(U) // onError stages have U == T
+			u, _ = any(v).(U) // onError stages have U == T; a nil interface value stays the zero U
 		}
 		s.out.settle(u, err)
 		return
@@ -115,6 +117,15 @@ func (s *stage[T, U]) finish(inner *Future[U], u U, err error) {
 		s.out.settle(u, err)
 		return
 	}
+	if s.cancelled {
+		// Cancelled while body ran: as if the stage had been waiting for inner already.
+		s.phase = over
+		s.mu.Unlock()
+		s.ctx.cancel()
+		var zero U
+		s.out.settle(zero, context.Canceled)
+		return
+	}
 	s.phase, s.inner = waitInner, inner
 	s.mu.Unlock()
 	w := inner.onSettle(s.innerSettled)
@@ -151,6 +162,7 @@ func (s *stage[T, U]) cancel() {
 		src.unsubscribe(w)
 		s.out.settle(zero, context.Canceled)
 	case running:
+		s.cancelled = true
 		s.mu.Unlock()
 		s.ctx.cancel()
 	case waitInner:
