@@ -181,6 +181,31 @@ func (a *allLocker) Release(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// releaseAfterLoss releases what the All hold behind lost still has, after one of its
+// holds was lost: each lock whose hold is still the one this All hold took (and not lost),
+// never one that another Acquire has taken since through the same handle (lock.Do).
+func (a *allLocker) releaseAfterLoss(ctx context.Context, lost <-chan struct{}) error {
+	a.mu.Lock()
+	h := a.hold
+	a.mu.Unlock()
+	if h == nil || h.lost != lost {
+		return nil // a later All hold took every lock since: nothing is left of this one
+	}
+	h.mu.Lock()
+	parts := h.parts
+	h.mu.Unlock()
+	var errs []error
+	for i := len(parts) - 1; i >= 0; i-- {
+		if l := a.locks[i]; !isClosed(parts[i]) && l.Lost() == parts[i] {
+			if err := l.Release(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	h.end()
+	return errors.Join(errs...)
+}
+
 // Locked reports whether any of the locks is held, by anyone.
 func (a *allLocker) Locked(ctx context.Context) (bool, error) {
 	if a.err != nil {

@@ -29,6 +29,7 @@ func (g *gatedLock) Name() string                        { return g.name }
 func (g *gatedLock) Blocking() time.Duration             { return g.window }
 func (g *gatedLock) AfterLost(func()) (stop func() bool) { return func() bool { return false } }
 func (g *gatedLock) Release(context.Context) error       { g.released++; return nil }
+func (g *gatedLock) Lost() <-chan struct{}               { return nil }
 func (g *gatedLock) Acquire(ctx context.Context) error {
 	g.ctxs <- ctx
 	if g.free {

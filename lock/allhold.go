@@ -6,7 +6,8 @@ import "sync"
 // registered on it. Its mutex is never held while calling a lock, because the locks call
 // markLost under their backend's own mutex.
 type allHold struct {
-	lost chan struct{}
+	lost  chan struct{}
+	parts []<-chan struct{} // each lock's Lost channel as its hold was taken, in name order
 
 	mu     sync.Mutex
 	ended  bool           // released, or its Acquire failed: a later loss means nothing
@@ -24,6 +25,7 @@ func (h *allHold) watch(l Locker) {
 	stop := l.(lossNotifier).AfterLost(h.markLost)
 	h.mu.Lock()
 	h.stops = append(h.stops, stop)
+	h.parts = append(h.parts, l.Lost())
 	h.mu.Unlock()
 }
 

@@ -11,8 +11,9 @@ import (
 const releaseTimeout = 10 * time.Second
 
 // Do acquires l, runs fn while holding it, and releases it afterwards, even if fn panics (the
-// panic goes on unwinding after the release, with its original stack). After a loss it
-// releases only if the handle has not taken the lock again meanwhile, for another goroutine.
+// panic goes on unwinding after the release, with its original stack). A hold that was lost
+// is not released (the handle may hold again by then, for another goroutine); an All releases
+// the holds it still has.
 //
 // fn's ctx is cancelled with cause ErrLost (see context.Cause) the moment the hold is lost,
 // before anyone else can hold the lock, so fn can stop writing in time. Do returns the
@@ -38,16 +39,18 @@ func Do(ctx context.Context, l Locker, fn func(ctx context.Context) error) (err 
 		stopWatch()
 		wasLost := isClosed(lost)
 		cancel(context.Canceled)
-		var rerr error
 		// After a loss the handle may hold again, for another goroutine's Acquire (a handle
-		// is safe for concurrent use), and Release would free that hold: release only while
-		// the handle's current hold is still this one (its Lost channel), which after a loss
-		// frees what an All still holds.
-		if !wasLost || l.Lost() == lost {
-			rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		// is safe for concurrent use), and Release would free that hold: a lost hold is not
+		// released, and an All releases only the holds it still has (releaseAfterLoss).
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+		var rerr error
+		switch r, all := l.(lossReleaser); {
+		case !wasLost:
 			rerr = l.Release(rctx)
-			rcancel()
+		case all:
+			rerr = r.releaseAfterLoss(rctx, lost)
 		}
+		rcancel()
 		err = doError(err, wasLost, rerr)
 	}()
 
@@ -98,6 +101,12 @@ func isClosed(c <-chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// lossReleaser is a Locker of several holds (All) that, after one of them was lost, can
+// release the others it still has.
+type lossReleaser interface {
+	releaseAfterLoss(ctx context.Context, lost <-chan struct{}) error
 }
 
 // lossNotifier is driver.LossNotifier, which this package cannot import: a Locker whose

@@ -134,21 +134,26 @@ func TestDoLostSaysErrLostOnce(t *testing.T) {
 	}
 }
 
-// lostOnRelease loses its hold while fn runs and then fails to release with an error that
-// is not ErrNotHeld: Do reports both, ErrLost first.
-type lostOnRelease struct{ plainLocker }
+// countingRelease counts its Release calls.
+type countingRelease struct {
+	plainLocker
+	releases int
+}
 
-func (f *lostOnRelease) Release(context.Context) error { return errRelease }
+func (f *countingRelease) Release(context.Context) error { f.releases++; return errRelease }
 
-func TestDoLostKeepsReleaseError(t *testing.T) {
-	f := &lostOnRelease{}
+// TestDoLostDoesNotRelease: once the hold is lost, Do does not call Release: the handle may
+// hold again by then, for another goroutine's Acquire, and Release would free that hold
+// (the conformance suite's DoOnSharedHandle). Do reports the loss alone.
+func TestDoLostDoesNotRelease(t *testing.T) {
+	f := &countingRelease{}
 	err := lock.Do(context.Background(), f, func(ctx context.Context) error {
 		f.lose()
 		<-ctx.Done()
 		return ctx.Err()
 	})
-	assert.Equal(t, "lock: hold lost: context canceled\nrelease failed", err.Error())
+	assert.Equal(t, "lock: hold lost: context canceled", err.Error())
 	assert.ErrorIs(t, err, lock.ErrLost)
 	assert.ErrorIs(t, err, context.Canceled)
-	assert.ErrorIs(t, err, errRelease)
+	assert.Zero(t, f.releases, "Do released a hold that was lost")
 }
