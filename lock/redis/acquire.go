@@ -86,7 +86,7 @@ func (a *attempt) step() (h *hold, done bool, err error) {
 		return nil, false, nil
 	case t.took:
 		h, err = l.newHoldOn(t.nodes, a.token, t.fence, a.ttl, sent, a.ttl, clock{server: t.clock, at: at}, false)
-		return h, true, err
+		return a.made(h), true, err
 	case t.theirs > 0:
 		return nil, true, vocab.PermitsDisagree(l.name, 1, t.theirs)
 	}
@@ -146,7 +146,7 @@ func (a *attempt) place() (*redisscript.Wait, error) {
 // failedTry handles a try that got no reply: the attempt ends when its ctx or window did,
 // the backend closed, or a NoWait; otherwise it backs off and tries again (done false).
 func (a *attempt) failedTry(err error) (done bool, _ error) {
-	a.unsure = true
+	a.unsure, a.lostReply = true, true
 	if errors.Is(err, lock.ErrClosed) && a.ctx.Err() == nil {
 		return true, a.fail(lock.ErrClosed)
 	}
@@ -217,9 +217,13 @@ func (a *attempt) nap(d time.Duration) (h *hold, done bool, err error) {
 				return nil, false, nil
 			}
 			h, err = adopt(token, o.fence, ttl, o.sent, keyTTL, o.clock)
+			if o.token == "" {
+				h = a.made(h) // the key holds this attempt's token
+			}
 			return h, true, err
 		}
 		a.unsure = a.unsure || o.err != nil
+		a.lostReply = a.lostReply || o.err != nil
 	}
 	if err != nil {
 		return nil, true, err // a grant heard after the attempt ended is freed by undo
@@ -238,7 +242,17 @@ func (a *attempt) claim(g *grant) (h *hold, done bool, err error) {
 	}
 	l.b.claimed.Add(1)
 	h, err = l.adoptHold(a.token, g.fence, a.ttl, a.sent, a.grant, clock{server: g.clock, at: time.Now()})
-	return h, true, err
+	return a.made(h), true, err
+}
+
+// made returns h, a hold the attempt took under its own token (nil: none), marked unsure
+// when a write with that token got no reply: it may still land on the key, and so on the
+// key of a hold this one is passed to in memory.
+func (a *attempt) made(h *hold) *hold {
+	if h != nil && a.lostReply {
+		h.markUnsure()
+	}
+	return h
 }
 
 // errLate: a try took the lock, or a pass handed it over, but the hold's safe deadline had
@@ -273,5 +287,5 @@ func (a *attempt) passedLate(inMemory bool) {
 	}
 	a.unrecord()
 	a.token = redisscript.Token(a.l.opts.Owner)
-	a.queued, a.unsure, a.last = false, false, 0
+	a.queued, a.unsure, a.lostReply, a.last = false, false, false, 0
 }

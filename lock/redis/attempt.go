@@ -26,10 +26,13 @@ type attempt struct {
 	took   bool             // the attempt took the handle's semaphore
 	waits  bool             // lock.Waiting was reported
 
-	w          *waiter       // its place in its process's queue on the name (enterLine)
-	token      string        // redisscript.Token: fresh random bits and the owner label, per attempt (N nodes: per try)
-	ttl        time.Duration // of the hold it takes
-	unsure     bool          // a try may have taken the lock or a hold (or queued) without our knowing
+	w      *waiter       // its place in its process's queue on the name (enterLine)
+	token  string        // redisscript.Token: fresh random bits and the owner label, per attempt (N nodes: per try)
+	ttl    time.Duration // of the hold it takes
+	unsure bool          // a try may have taken the lock or a hold (or queued) without our knowing
+	// lostReply: a write with the attempt's token got no reply and may still land; a hold
+	// the attempt takes is then not passed on in memory (hold.quiet).
+	lostReply  bool
 	subscribed bool          // the name's channel is subscribed (or confirmed before the first try)
 	backoff    time.Duration // after a server error, or a try the nodes could not decide
 	tries      uint64        // tries sent, which number them
