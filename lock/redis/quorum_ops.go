@@ -200,8 +200,17 @@ func (b *Quorum) release(ctx context.Context, l *Lock, h *hold) (ok, granted boo
 		return redisscript.Release(ctx, c, l.key, l.fenceKey, h.token, l.channel, "PUBLISH", h.fence)
 	})
 	if errors.Is(err, lock.ErrClosed) && ctx.Err() == nil {
-		err = b.free(ctx, l, h)
-		ok = err == nil
+		errs := b.freeNodes(ctx, l, h)
+		failed := 0
+		for _, err := range errs {
+			if err != nil {
+				failed++
+			}
+		}
+		if failed <= len(b.clients)-b.need {
+			return true, false, nil // a majority freed it, as Release asks
+		}
+		return false, false, errors.Join(errs...)
 	}
 	return ok, false, err
 }
@@ -213,6 +222,11 @@ func (b *Quorum) undo(*Lock, string) {}
 // overtook. The backend takes no more node calls by then (fanout), so it calls the nodes
 // itself; like Release, it lets each node's answer to the try land first.
 func (b *Quorum) free(ctx context.Context, l *Lock, h *hold) error {
+	return errors.Join(b.freeNodes(ctx, l, h)...)
+}
+
+// freeNodes is free, with each node's error (nil: freed, or not h's).
+func (b *Quorum) freeNodes(ctx context.Context, l *Lock, h *hold) []error {
 	errs := make([]error, len(b.clients))
 	var wg sync.WaitGroup
 	for i, c := range b.clients {
@@ -229,7 +243,7 @@ func (b *Quorum) free(ctx context.Context, l *Lock, h *hold) error {
 		}()
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return errs
 }
 
 func (b *Quorum) extend(ctx context.Context, l *Lock, token string, ttl time.Duration) (bool, error) {

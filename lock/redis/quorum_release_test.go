@@ -92,30 +92,40 @@ func TestQuorumLockedWithNodeDown(t *testing.T) {
 // backend's index, so Close does not free it) when Close begins must still free the key on
 // the nodes; otherwise the name stays taken by nobody for a whole lease.
 func TestQuorumReleaseDuringClose(t *testing.T) {
-	ctx := testCtx(t)
-	var cs, direct []goredis.UniversalClient
-	for range 3 {
-		s := startServer(t)
-		cs = append(cs, newClient(t, s.Addr()))
-		direct = append(direct, newClient(t, s.Addr()))
-	}
-	b, err := redislock.NewQuorum(cs, redislock.WithLogger(quiet))
-	require.NoError(t, err)
-	closed := make(chan error, 1)
-	b.OnReleasing(func(string) {
-		go func() { closed <- b.Close() }()
-		require.Eventually(t, func() bool { _, err := b.NewLock("probe"); return errors.Is(err, lock.ErrClosed) },
-			eventually, time.Millisecond, "Close never began")
-	})
-	l := newLock(t, b, "closing")
-	require.NoError(t, l.Acquire(ctx))
-	err = l.Release(ctx)
-	t.Logf("Release during Close: %v", err)
-	require.NoError(t, <-closed)
-	for i, c := range direct {
-		n, err := c.Exists(ctx, "baton:{closing}").Result()
-		require.NoError(t, err)
-		require.Zero(t, n, "node %d: the key of a hold released during Close is left for a lease", i)
+	for _, dead := range []bool{false, true} {
+		t.Run(map[bool]string{false: "all nodes", true: "one node down"}[dead], func(t *testing.T) {
+			ctx := testCtx(t)
+			var cs, direct []goredis.UniversalClient
+			for range 2 {
+				s := startServer(t)
+				cs = append(cs, newClient(t, s.Addr()))
+				direct = append(direct, newClient(t, s.Addr()))
+			}
+			if dead {
+				cs = append(cs, deadNodeClient(t))
+			} else {
+				s := startServer(t)
+				cs = append(cs, newClient(t, s.Addr()))
+				direct = append(direct, newClient(t, s.Addr()))
+			}
+			b, err := redislock.NewQuorum(cs, redislock.WithLogger(quiet))
+			require.NoError(t, err)
+			closed := make(chan error, 1)
+			b.OnReleasing(func(string) {
+				go func() { closed <- b.Close() }()
+				require.Eventually(t, func() bool { _, err := b.NewLock("probe"); return errors.Is(err, lock.ErrClosed) },
+					eventually, time.Millisecond, "Close never began")
+			})
+			l := newLock(t, b, "closing")
+			require.NoError(t, l.Acquire(ctx))
+			require.NoError(t, l.Release(ctx), "a majority of the nodes freed the key")
+			require.NoError(t, <-closed)
+			for i, c := range direct {
+				n, err := c.Exists(ctx, "baton:{closing}").Result()
+				require.NoError(t, err)
+				require.Zero(t, n, "node %d: the key of a hold released during Close is left for a lease", i)
+			}
+		})
 	}
 }
 
