@@ -124,7 +124,7 @@ func TestCheckerFindsLateLoss(t *testing.T) {
 	assert.Empty(t, check(t, recs, 1).Violations, "without a loss slack the hold ends at its deadline")
 	rep := checkWith(t, recs, history.Config{Permits: 1, LossSlack: 5 * time.Millisecond})
 	require.Len(t, rep.Violations, 2, "late, and so overlapping")
-	assert.Contains(t, rep.Violations[0], "Lost closed 15ms after its key could have expired")
+	assert.Contains(t, rep.Violations[0], "told of its loss 15ms after its key could have expired")
 
 	recs[len(recs)-1].Call = 29 * ms // within the slack, and before the rival: no violation
 	assert.Empty(t, checkWith(t, recs, history.Config{Permits: 1, LossSlack: 5 * time.Millisecond}).Violations)

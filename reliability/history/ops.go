@@ -22,13 +22,26 @@ type hold struct {
 	lost    int64 // the first report of its loss, 0 for none
 }
 
-// late reports whether the hold was told of its loss more than slack after its key can
-// have expired, while its holder still believed it held: Lost closed too late.
-func (h *hold) late(slack time.Duration) bool {
-	if slack <= 0 || h.expiry == 0 || h.lost == 0 || (h.release != 0 && h.release < h.lost) {
+// told is when the holder stopped believing it held: the earlier of its Lost closing and
+// its Release call, or horizon when the history has neither.
+func (h *hold) told(horizon int64) int64 {
+	t := horizon
+	if h.lost != 0 {
+		t = min(t, h.lost)
+	}
+	if h.release != 0 {
+		t = min(t, h.release)
+	}
+	return t
+}
+
+// late reports whether the holder still believed it held more than slack after its key can
+// have expired: Lost closed too late, or only its Release (or nothing) told it.
+func (h *hold) late(slack time.Duration, horizon int64) bool {
+	if slack <= 0 || h.expiry == 0 {
 		return false
 	}
-	return h.lost > h.expiry+int64(slack)
+	return h.told(horizon) > h.expiry+int64(slack)
 }
 
 // extendTo records a call that set the key's TTL, with its safe deadline counted from the call.
@@ -78,12 +91,19 @@ func operations(recs []Record, clients map[[2]int]int, horizon int64, lossSlack 
 			continue // an end without a hold: a failed Acquire's loss report
 		}
 		holds++
-		if h.expiry > 0 && h.lost > 0 && (h.release == 0 || h.lost < h.release) {
-			worstLoss = max(worstLoss, time.Duration(h.lost-h.expiry))
+		if h.expiry > 0 {
+			worstLoss = max(worstLoss, time.Duration(h.told(horizon)-h.expiry))
 		}
-		if h.late(lossSlack) {
-			late = append(late, fmt.Sprintf("hold %s (fence %d): Lost closed %v after its key could have expired",
-				h.id, h.acquire.Fence, time.Duration(h.lost-h.expiry)))
+		if lossSlack > 0 && h.deadline > 0 && h.deadline < h.acquire.Return {
+			// The recorded deadline counts from the Acquire call, a bound that says nothing
+			// of a hold that waited: the library counts it from the try that took the key,
+			// and the holder believes until Lost or Release tell it otherwise (which late
+			// bounds).
+			h.deadline = 0
+		}
+		if h.late(lossSlack, horizon) {
+			late = append(late, fmt.Sprintf("hold %s (fence %d): its holder was told of its loss %v after its key could have expired",
+				h.id, h.acquire.Fence, time.Duration(h.told(horizon)-h.expiry)))
 			h.deadline = 0
 		}
 		in := input{op: opAcquire, hold: h.id, fence: h.acquire.Fence}
