@@ -25,9 +25,14 @@ func Open(ctx context.Context, rawURL string) (Backend, error) {
 func openWith(ctx context.Context, rawURL string, defaults lockopt.Options) (Backend, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
+		if strings.Contains(rawURL, "@") {
+			// The parser's detail may quote part of a password: an unescaped '/', '?' or
+			// '#' in it ends the userinfo early, and the rest reads as a host and port.
+			return nil, invalidf("malformed backend URL (the parser's message is withheld, as it may quote a password): escape '/', '?', '#' and '@' in the userinfo")
+		}
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
-			err = uerr.Err // url.Error repeats the URL, password and all
+			err = uerr.Err // url.Error repeats the URL
 		}
 		return nil, invalidf("malformed backend URL: %v", err)
 	}

@@ -19,19 +19,33 @@ func redactQuery(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	parts := strings.Split(raw, "&")
-	for i, p := range parts {
+	var b strings.Builder
+	start := 0
+	for i := 0; i <= len(raw); i++ {
+		if i < len(raw) && !isQuerySep(raw[i]) {
+			continue
+		}
+		p := raw[start:i]
 		k, _, hasValue := strings.Cut(p, "=")
 		key, err := url.QueryUnescape(k)
 		if err != nil {
 			key = k
 		}
 		if hasValue && strings.Contains(strings.ToLower(key), "password") {
-			parts[i] = k + "=xxxxx"
+			p = k + "=xxxxx"
 		}
+		b.WriteString(p)
+		if i < len(raw) {
+			b.WriteByte(raw[i])
+		}
+		start = i + 1
 	}
-	return strings.Join(parts, "&")
+	return b.String()
 }
+
+// isQuerySep reports whether c separates query pairs: '&', or ';', which url.ParseQuery
+// refuses but a malformed query may hold.
+func isQuerySep(c byte) bool { return c == '&' || c == ';' }
 
 // Scrub replaces in msg every password that u carries (see Redact), for messages from
 // libraries that may repeat them.
@@ -40,7 +54,7 @@ func Scrub(msg string, u *url.URL) string {
 	if p, ok := u.User.Password(); ok && p != "" {
 		secrets = append(secrets, p)
 	}
-	for _, p := range strings.Split(u.RawQuery, "&") {
+	for _, p := range strings.FieldsFunc(u.RawQuery, func(r rune) bool { return r < 128 && isQuerySep(byte(r)) }) {
 		k, v, ok := strings.Cut(p, "=")
 		if key, err := url.QueryUnescape(k); err == nil {
 			k = key
