@@ -28,3 +28,24 @@ func UnknownKeys(u *url.URL, keys []string, known ...string) error {
 	}
 	return driver.Invalidf("backend URL %q: %s %s (known: %s)", driver.Redact(u), what, strings.Join(quoted, ", "), strings.Join(known, ", "))
 }
+
+// poolCounts are go-redis's query keys for pool sizes, which it does not range-check: a
+// negative value or one past an int32 panics in its NewClient.
+var poolCounts = []string{"pool_size", "min_idle_conns", "max_idle_conns", "max_active_conns", "max_concurrent_dials"}
+
+// maxPoolCount bounds them: far more connections than any server accepts by default.
+const maxPoolCount = 1 << 20
+
+// PoolCounts returns the lock.ErrInvalid error of a backend URL u whose query q gives a
+// go-redis pool size that is negative or absurdly large (past maxPoolCount), or nil.
+// Values that are not integers are left for go-redis to refuse.
+func PoolCounts(u *url.URL, q url.Values) error {
+	for _, key := range poolCounts {
+		for _, v := range q[key] {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && (n < 0 || n > maxPoolCount) {
+				return driver.Invalidf("backend URL %q: query key %s is %d: want 0 to %d", driver.Redact(u), key, n, maxPoolCount)
+			}
+		}
+	}
+	return nil
+}

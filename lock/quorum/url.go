@@ -64,6 +64,9 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 		return nil, nil, err
 	}
 	opts = append(opts, redis.WithLease(lease), redis.WithNodeTimeout(nodeTimeout))
+	if err := vocab.PoolCounts(u, q); err != nil {
+		return nil, nil, err
+	}
 
 	if u.Host == "" {
 		return nil, nil, driver.Invalidf("backend URL %q: no nodes (want host1:port1,host2:port2,...)", where)
@@ -75,10 +78,6 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 		if host == "" {
 			return nil, nil, driver.Invalidf("backend URL %q: an empty node in the host list", where)
 		}
-		if seen[host] {
-			return nil, nil, driver.Invalidf("backend URL %q: node %s is listed twice", where, host)
-		}
-		seen[host] = true
 		one := url.URL{Scheme: scheme, User: u.User, Host: host, Path: u.Path, RawQuery: q.Encode()}
 		o, err := goredis.ParseURL(one.String())
 		if err != nil {
@@ -88,6 +87,12 @@ func parseURL(u *url.URL, defaults driver.Options) ([]goredis.UniversalClient, [
 			}
 			return nil, nil, driver.Invalidf("backend URL %q: %s", where, msg)
 		}
+		// One server spelled two ways ("h", "h:6379", "H:6379") must not count twice.
+		addr := strings.ToLower(o.Addr)
+		if seen[addr] {
+			return nil, nil, driver.Invalidf("backend URL %q: node %s is listed twice", where, host)
+		}
+		seen[addr] = true
 		// Without it a call on a stalled link ignores its ctx (and so the node timeout)
 		// until the read timeout.
 		o.ContextTimeoutEnabled = true

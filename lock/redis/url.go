@@ -54,6 +54,14 @@ func popOwnKeys(u *url.URL, defaults driver.Options) ([]Option, *url.URL, error)
 		return nil, nil, err
 	}
 	opts = append(opts, WithLease(lease))
+	if err := vocab.PoolCounts(u, q); err != nil {
+		return nil, nil, err
+	}
+	if u.Opaque != "" {
+		// "redis:host:port" parses with the host in Opaque, and go-redis would dial
+		// localhost:6379 instead.
+		return nil, nil, driver.Invalidf("backend URL %q: want %s://host:port", driver.Redact(u), u.Scheme)
+	}
 	rest := *u
 	rest.RawQuery = q.Encode()
 	return opts, &rest, nil

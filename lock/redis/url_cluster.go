@@ -54,9 +54,15 @@ func parseClusterURL(u *url.URL, defaults driver.Options) ([]Option, *goredis.Cl
 	if rest.Host == "" {
 		return nil, nil, driver.Invalidf("backend URL %q: no host:port of a cluster node", driver.Redact(u))
 	}
+	if db := strings.Trim(rest.Path, "/"); db != "" && db != "0" {
+		return nil, nil, driver.Invalidf("backend URL %q: a Cluster has only database 0 (path %q)", driver.Redact(u), rest.Path)
+	}
 	co, err := goredis.ParseClusterURL(rest.String())
 	if err != nil {
 		return nil, nil, parseError(u, err)
+	}
+	if co.ReadOnly || co.RouteByLatency || co.RouteRandomly {
+		return nil, nil, driver.Invalidf("backend URL %q: locks are taken on the masters: read_only, route_by_latency and route_randomly are not allowed", driver.Redact(u))
 	}
 	co.ContextTimeoutEnabled = true // see honourDeadlines
 	return opts, co, nil
