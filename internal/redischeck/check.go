@@ -80,11 +80,14 @@ func Node(ctx context.Context, c goredis.UniversalClient, addr string, n Needs) 
 }
 
 // evicting returns the policy and maxmemory of a CONFIG GET maxmemory* reply when the
-// policy evicts keys.
+// policy evicts keys: with a maxmemory set (Redis evicts nothing without one).
 func evicting(conf map[string]string) (policy, maxmemory string) {
-	p := conf["maxmemory-policy"]
+	p, m := conf["maxmemory-policy"], conf["maxmemory"]
+	if m == "" || m == "0" {
+		return "", ""
+	}
 	if strings.HasPrefix(p, "allkeys-") || strings.HasPrefix(p, "volatile-") {
-		return p, conf["maxmemory"]
+		return p, m
 	}
 	return "", ""
 }

@@ -98,3 +98,22 @@ func TestUnreachableIsNoRefusal(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, redischeck.IsRefusal(err))
 }
+
+// TestReadmeNamesEveryScriptCommand: README's list of what an ACL must allow names every
+// command a script calls; a user made from that list once passed Open and then failed its
+// first shared hold inside a script.
+func TestReadmeNamesEveryScriptCommand(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	files, err := filepath.Glob("../redisscript/*.lua")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	call := regexp.MustCompile(`redis\.p?call\('([A-Za-z]+)'`)
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range call.FindAllStringSubmatch(string(src), -1) {
+			assert.Contains(t, string(readme), "`"+strings.ToUpper(m[1])+"`", "%s calls %s, which README's ACL list does not name", filepath.Base(f), m[1])
+		}
+	}
+}
