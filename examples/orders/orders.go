@@ -51,14 +51,19 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 	}
 	status := http.StatusOK
 	err = lock.Do(r.Context(), l, func(ctx context.Context) error {
-		if s.store.Paid(id) {
+		// The fence goes with the read as with the write: the store then refuses the write
+		// of a holder that lost the lock meanwhile, even before the next holder writes.
+		paid, err := s.store.PaidAt(id, l.Fence())
+		if err != nil {
+			return err
+		}
+		if paid {
 			status = http.StatusConflict
 			return nil
 		}
 		if err := s.Charge(ctx, id); err != nil {
 			return err
 		}
-		// The fence lets the store refuse a write from a holder that lost the lock meanwhile.
 		return s.store.MarkPaid(id, l.Fence())
 	})
 	switch {
@@ -73,7 +78,7 @@ func (s *Server) pay(w http.ResponseWriter, r *http.Request) {
 }
 
 // Store is the data the lock protects, standing in for a database. It keeps the highest fence
-// that wrote each order and refuses older ones, as a fenced database row would.
+// that read or wrote each order and refuses older ones, as a fenced database row would.
 type Store struct {
 	mu     sync.Mutex
 	paid   map[string]bool
@@ -90,13 +95,37 @@ func (s *Store) Paid(id string) bool {
 	return s.paid[id]
 }
 
-// MarkPaid records the payment of id by the holder of fence, unless a newer holder wrote it.
+// PaidAt reports whether id has been paid, for the holder of fence, and remembers fence:
+// from then on a holder with an older fence can neither read nor write id. Without it, a
+// holder that lost the lock before it wrote could still write after the next holder had read
+// "unpaid", and the order would be paid twice.
+func (s *Store) PaidAt(id string, fence uint64) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.admit(id, fence); err != nil {
+		return false, err
+	}
+	return s.paid[id], nil
+}
+
+// MarkPaid records the payment of id by the holder of fence, unless a newer holder read or
+// wrote it.
 func (s *Store) MarkPaid(id string, fence uint64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if fence <= s.fences[id] {
-		return fmt.Errorf("order %s: stale fence %d (last write had %d)", id, fence, s.fences[id])
+	if err := s.admit(id, fence); err != nil {
+		return err
 	}
-	s.fences[id], s.paid[id] = fence, true
+	s.paid[id] = true
+	return nil
+}
+
+// admit raises id's fence to fence, or refuses an older one; the same holder (an equal
+// fence) may read and then write. s.mu is held.
+func (s *Store) admit(id string, fence uint64) error {
+	if fence < s.fences[id] {
+		return fmt.Errorf("order %s: stale fence %d (a newer holder has %d)", id, fence, s.fences[id])
+	}
+	s.fences[id] = fence
 	return nil
 }

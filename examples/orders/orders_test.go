@@ -83,6 +83,14 @@ func TestStoreRefusesStaleFence(t *testing.T) {
 	s := orders.NewStore()
 	require.NoError(t, s.MarkPaid("1", 5))
 	assert.Error(t, s.MarkPaid("1", 4))
+
+	paid, err := s.PaidAt("2", 7) // a holder with fence 7 reads order 2
+	require.NoError(t, err)
+	assert.False(t, paid)
+	assert.Error(t, s.MarkPaid("2", 6), "an older holder writes after a newer one read")
+	_, err = s.PaidAt("2", 6)
+	assert.Error(t, err, "an older holder reads after a newer one")
+	require.NoError(t, s.MarkPaid("2", 7), "the reader writes")
 }
 
 // TestUnconfiguredServiceRefusesToStart: a replica started without BATON_LOCK_URL must not
