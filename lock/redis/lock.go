@@ -96,24 +96,14 @@ func (l *Lock) Release(ctx context.Context) error {
 	var next *waiter
 	var othersTurn bool
 	if !expired && l.b.nodes.single() {
-		quiet := h.quiet()
-		next, o, othersTurn = l.b.claimHead(l.name, h, quiet)
-		if quiet {
-			h.op.Unlock()
-		}
+		next, o, othersTurn = l.claimHead(h)
 	}
 	switch {
 	case o != nil && o.token != "":
 		// Passed in memory: the next hold keeps this one's claim on the key.
 		ok = true
 	case o != nil:
-		// A waiter of this process is next: pass it the lock in the same script.
-		o.sent = time.Now()
-		ok, o.fence, o.clock, err = l.runHandoff(ctx, h, next.token, next.ttl)
-		o.ok, o.err = ok, err
-		if l.b.doneOffer(o) && ok {
-			_ = l.withdrawToken(ctx, next.token) // its waiter gave up meanwhile (awaitOffer)
-		}
+		ok, err = l.passByScript(ctx, h, next, o)
 	default:
 		ok, granted, err = l.b.nodes.release(ctx, l, h)
 	}
@@ -127,4 +117,28 @@ func (l *Lock) Release(ctx context.Context) error {
 		l.b.wakeHead(l.name)
 	}
 	return nil
+}
+
+// claimHead is Backend.claimHead for the Release of h, which may pass in memory only when
+// h is quiet (hold.quiet).
+func (l *Lock) claimHead(h *hold) (next *waiter, o *offer, othersTurn bool) {
+	quiet := h.quiet()
+	next, o, othersTurn = l.b.claimHead(l.name, h, quiet)
+	if quiet {
+		h.op.Unlock()
+	}
+	return next, o, othersTurn
+}
+
+// passByScript passes the lock from h to next, the parked head of this process, in one
+// script (handoff.lua), and settles o with the outcome; ok is false when h no longer held
+// the key. When next gave the offer up meanwhile (awaitOffer), it frees what it passed.
+func (l *Lock) passByScript(ctx context.Context, h *hold, next *waiter, o *offer) (ok bool, err error) {
+	o.sent = time.Now()
+	ok, o.fence, o.clock, err = l.runHandoff(ctx, h, next.token, next.ttl)
+	o.ok, o.err = ok, err
+	if l.b.doneOffer(o) && ok {
+		_ = l.withdrawToken(ctx, next.token)
+	}
+	return ok, err
 }
