@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"sort"
@@ -62,6 +63,10 @@ func (c Config) String() string {
 	return "lock.Config{url: " + u + ", prefix: " + c.Prefix + ", lease: " + c.Lease +
 		", timeout: " + c.Timeout + ", blocking: " + c.Blocking + "}"
 }
+
+// LogValue makes log/slog show the Config as String does, with any password in the URL
+// masked: logging a Config with slog's handlers would otherwise print its URL as it is.
+func (c Config) LogValue() slog.Value { return slog.StringValue(c.String()) }
 
 // OpenConfig opens the backend a Config describes. The fields are merged into the URL's
 // query, so they are validated exactly as URL keys are; a key set in both places, a bad value

@@ -1,7 +1,9 @@
 package lock_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -36,4 +38,15 @@ func TestMalformedURLWithholdsPassword(t *testing.T) {
 		require.ErrorIs(t, err, lock.ErrInvalid, raw)
 		assert.NotContains(t, err.Error(), "s3cret", "a password in an error: %v", err)
 	}
+}
+
+// TestConfigLogValueHidesPassword: a Config logged with slog (here its JSON handler, which
+// would print the struct's fields) shows its URL with the password masked.
+func TestConfigLogValueHidesPassword(t *testing.T) {
+	var out bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&out, nil))
+	log.Info("lock config", "config", lock.Config{URL: "redis://user:hunter2@127.0.0.1:6379/0?sentinel_password=swordfish"})
+	assert.NotContains(t, out.String(), "hunter2")
+	assert.NotContains(t, out.String(), "swordfish")
+	assert.Contains(t, out.String(), "127.0.0.1:6379")
 }
