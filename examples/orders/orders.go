@@ -15,13 +15,18 @@ import (
 	"github.com/batonlock/baton/lock"
 )
 
-// Server pays orders, at most once each, however many replicas receive the request.
+// Server pays orders, at most once each, however many replicas receive the request: the
+// lock keeps two replicas from charging one order at the same time, and the fence keeps a
+// replica that lost the lock from recording a payment. A lock cannot undo a provider call
+// already made by a holder that lost it meanwhile: Charge should pass the order id to the
+// payment provider as its idempotency key, so that a charge repeated then is not a second
+// payment.
 type Server struct {
 	locks lock.Backend
 	store *Store
 	mux   *http.ServeMux
 	// Charge is the side effect the lock protects (a payment provider call). It must not
-	// run twice for one order.
+	// run twice for one order; see Server for the idempotency key that makes sure.
 	Charge func(ctx context.Context, order string) error
 }
 

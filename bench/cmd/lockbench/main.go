@@ -53,7 +53,7 @@
 //	-no-local        leave out local://
 //	-no-miniredis    leave out the embedded miniredis
 //
-// With the defaults a run takes about 6×-d plus the handoff rounds per backend: about 30s
+// With the defaults a run takes up to 9×-d plus the handoff rounds per backend: about 30s
 // for the two built-in backends and their baselines. While it runs, a terminal on stderr
 // shows which backend and scenario is under way; redirected, stderr stays quiet.
 // Ctrl-C stops the run and prints what was measured so far.
